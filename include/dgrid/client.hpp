@@ -1,0 +1,149 @@
+#ifndef DGRID_CLIENT_HPP
+#define DGRID_CLIENT_HPP
+
+#include <dgrid/chat_completion.hpp>
+#include <dgrid/chat_request.hpp>
+#include <dgrid/client_options.hpp>
+#include <dgrid/detail/async_ops.hpp>
+#include <dgrid/detail/config.hpp>
+#include <dgrid/diagnostics.hpp>
+#include <dgrid/error.hpp>
+#include <dgrid/model_list.hpp>
+#include <dgrid/with_diagnostics.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/execution_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <type_traits>
+
+namespace dgrid {
+
+/// Counters of a client's connection pool, for monitoring and tests.
+struct pool_stats {
+    std::size_t open = 0;    ///< Connections open or being opened, busy and idle.
+    std::size_t idle = 0;    ///< Connections waiting in the pool for a request.
+    std::size_t waiting = 0; ///< Requests waiting for a connection.
+};
+
+/// A client of the DGrid gateway (or any OpenAI-compatible one): pooled
+/// keep-alive TLS connections and asynchronous, typed API calls.
+///
+/// Thread safety: all member functions may be called concurrently, from any
+/// thread, as long as the executor's execution context is running. Each
+/// connection does its I/O on a strand of its own.
+///
+/// Completion tokens: every `async_` function takes any Asio completion token.
+/// The default, `with_diagnostics(asio::use_awaitable)`, makes
+/// `co_await client.async_chat(req)` return the value or throw
+/// `error_with_diagnostics`. A plain token (`use_awaitable`, `deferred`,
+/// `use_future`, a callback) gets `void(error_code, T)`; pass a `diagnostics&`
+/// to learn what the server said.
+class client {
+public:
+    using executor_type = boost::asio::any_io_executor;
+    using default_token = with_diagnostics_t<boost::asio::use_awaitable_t<executor_type>>;
+
+    /// Builds a client; no I/O happens until the first request.
+    /// Throws `error_with_diagnostics` (`missing_api_key`, `invalid_base_url`,
+    /// `invalid_header_value`) or, for an unreadable `ca_file`, `boost::system::system_error`.
+    DGRID_DECL client(executor_type ex, client_options options = {});
+
+    template <class ExecutionContext,
+              class = std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>>>
+    explicit client(ExecutionContext& ctx, client_options options = {})
+        : client(executor_type(ctx.get_executor()), std::move(options)) {}
+
+    client(client&&) noexcept = default;
+    client& operator=(client&&) noexcept = default;
+    client(const client&) = delete;
+    client& operator=(const client&) = delete;
+
+    /// Closes idle connections and fails requests waiting for one with
+    /// `error::pool_closed`. Requests under way finish first and keep what they need alive.
+    DGRID_DECL ~client();
+
+    DGRID_DECL executor_type get_executor() const noexcept;
+
+    /// The options the client runs with (the API key as resolved).
+    DGRID_DECL const client_options& options() const noexcept;
+
+    /// Counters of the connection pool.
+    DGRID_DECL pool_stats stats() const;
+
+    /// `POST {base_url}/chat/completions`, not streamed: completes with the
+    /// whole `chat_completion`. The request's `stream` member is sent as false.
+    ///
+    /// Handler signature: `void(error_code, chat_completion)`.
+    /// Executor: the handler's associated executor, else the client's.
+    /// `diag` must stay valid until the operation completes.
+    template <class CompletionToken = default_token>
+    auto async_chat(chat_request request, diagnostics& diag, CompletionToken&& token = {}) {
+        return initiate_chat(&diag, std::move(request), std::forward<CompletionToken>(token));
+    }
+
+    /// As above, without diagnostics for plain tokens.
+    template <class CompletionToken = default_token>
+    auto async_chat(chat_request request, CompletionToken&& token = {}) {
+        return initiate_chat(nullptr, std::move(request), std::forward<CompletionToken>(token));
+    }
+
+    /// `GET {base_url}/models`: the models the gateway serves (also a cheap
+    /// check of the API key).
+    ///
+    /// Handler signature: `void(error_code, model_list)`.
+    template <class CompletionToken = default_token>
+    auto async_list_models(diagnostics& diag, CompletionToken&& token = {}) {
+        return initiate_list_models(&diag, std::forward<CompletionToken>(token));
+    }
+
+    template <class CompletionToken = default_token>
+    auto async_list_models(CompletionToken&& token = {}) {
+        return initiate_list_models(nullptr, std::forward<CompletionToken>(token));
+    }
+
+private:
+    struct chat_initiation {
+        std::shared_ptr<detail::client_impl> impl;
+
+        template <class Handler>
+        void operator()(Handler&& handler, diagnostics* diag, chat_request request) {
+            detail::async_chat_erased(impl, diag, std::move(request), std::forward<Handler>(handler));
+        }
+    };
+
+    struct list_models_initiation {
+        std::shared_ptr<detail::client_impl> impl;
+
+        template <class Handler>
+        void operator()(Handler&& handler, diagnostics* diag) {
+            detail::async_list_models_erased(impl, diag, std::forward<Handler>(handler));
+        }
+    };
+
+    template <class CompletionToken>
+    auto initiate_chat(diagnostics* diag, chat_request request, CompletionToken&& token) {
+        return boost::asio::async_initiate<CompletionToken, void(error_code, chat_completion)>(
+            chat_initiation{impl_}, token, diag, std::move(request));
+    }
+
+    template <class CompletionToken>
+    auto initiate_list_models(diagnostics* diag, CompletionToken&& token) {
+        return boost::asio::async_initiate<CompletionToken, void(error_code, model_list)>(list_models_initiation{impl_},
+                                                                                          token, diag);
+    }
+
+    std::shared_ptr<detail::client_impl> impl_;
+};
+
+} // namespace dgrid
+
+#ifndef DGRID_SEPARATE_COMPILATION
+#include <dgrid/impl/client.ipp>
+#endif
+
+#endif

@@ -1,0 +1,34 @@
+#ifndef DGRID_DETAIL_ASYNC_OPS_HPP
+#define DGRID_DETAIL_ASYNC_OPS_HPP
+
+// The type-erased entry points behind the client's initiators: compiled once
+// in the library, so a user's translation unit never instantiates the network stack.
+
+#include <dgrid/chat_completion.hpp>
+#include <dgrid/chat_request.hpp>
+#include <dgrid/detail/config.hpp>
+#include <dgrid/diagnostics.hpp>
+#include <dgrid/error.hpp>
+#include <dgrid/model_list.hpp>
+
+#include <boost/asio/any_completion_handler.hpp>
+
+#include <memory>
+
+namespace dgrid::detail {
+
+class client_impl;
+
+using chat_handler = boost::asio::any_completion_handler<void(error_code, chat_completion)>;
+using models_handler = boost::asio::any_completion_handler<void(error_code, model_list)>;
+
+// `diag` is null when the caller does not want diagnostics; otherwise it
+// must stay valid until the handler runs.
+DGRID_DECL void async_chat_erased(const std::shared_ptr<client_impl>& impl, diagnostics* diag, chat_request request,
+                                  chat_handler handler);
+DGRID_DECL void async_list_models_erased(const std::shared_ptr<client_impl>& impl, diagnostics* diag,
+                                         models_handler handler);
+
+} // namespace dgrid::detail
+
+#endif

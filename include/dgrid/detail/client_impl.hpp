@@ -1,0 +1,47 @@
+#ifndef DGRID_DETAIL_CLIENT_IMPL_HPP
+#define DGRID_DETAIL_CLIENT_IMPL_HPP
+
+// Internal, compiled into the library only: the state a client shares with
+// its operations in flight.
+
+#include <dgrid/client_options.hpp>
+#include <dgrid/detail/base_url.hpp>
+#include <dgrid/detail/connection_pool.hpp>
+#include <dgrid/detail/http_exchange.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace dgrid::detail {
+
+class client_impl {
+public:
+    // Validates `options` and throws error_with_diagnostics before any I/O.
+    client_impl(asio::any_io_executor ex, client_options options);
+
+    const asio::any_io_executor& get_executor() const { return ex_; }
+    const client_options& options() const { return options_; }
+    connection_pool& pool() { return pool_; }
+
+    // A request to `{base path}{target}` with the client's headers.
+    string_request make_request(http::verb method, std::string_view target, std::string body,
+                                const std::vector<http_header>& extra_headers) const;
+
+    // Sends `request` over a pooled connection and reads the whole response.
+    // A request lost by a reused connection before any response byte is sent
+    // once more on a fresh connection.
+    asio::awaitable<error_code> perform(const string_request& request, std::optional<string_response_parser>& parser,
+                                        diagnostics& diag);
+
+private:
+    asio::any_io_executor ex_;
+    client_options options_;
+    base_url url_;
+    std::string authorization_;
+    connection_pool pool_;
+};
+
+} // namespace dgrid::detail
+
+#endif

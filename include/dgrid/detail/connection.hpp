@@ -1,0 +1,152 @@
+#ifndef DGRID_DETAIL_CONNECTION_HPP
+#define DGRID_DETAIL_CONNECTION_HPP
+
+// Internal, compiled into the library only: sees Asio, Beast and OpenSSL.
+
+#include <dgrid/detail/base_url.hpp>
+#include <dgrid/diagnostics.hpp>
+#include <dgrid/error.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <chrono>
+#include <cstddef>
+#include <variant>
+
+#include <sys/socket.h>
+
+namespace dgrid::detail {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+
+using tls_stream = asio::ssl::stream<beast::tcp_stream>;
+
+// One keep-alive connection to the gateway, plain or TLS. A request owns it
+// while it runs; all of its I/O runs on its own strand, so that Beast's timeout
+// timer and the reads never race when the context runs on several threads.
+class connection {
+public:
+    using executor_type = asio::strand<asio::any_io_executor>;
+
+    // `tls_context` null: plain HTTP.
+    connection(executor_type strand, asio::ssl::context* tls_context) : strand_(strand) {
+        if (tls_context)
+            stream_.emplace<tls_stream>(strand, *tls_context);
+        else
+            stream_.emplace<beast::tcp_stream>(strand);
+    }
+
+    executor_type get_executor() const { return strand_; }
+
+    beast::tcp_stream& tcp() {
+        if (auto* tls = std::get_if<tls_stream>(&stream_))
+            return tls->next_layer();
+        return std::get<beast::tcp_stream>(stream_);
+    }
+
+    tls_stream* tls() { return std::get_if<tls_stream>(&stream_); }
+    beast::tcp_stream* plain() { return std::get_if<beast::tcp_stream>(&stream_); }
+
+    // Bytes read past the end of the previous response stay here.
+    beast::flat_buffer& buffer() { return buffer_; }
+
+    // Requests written on this connection so far.
+    std::size_t requests_sent = 0;
+
+    // When the connection last went back to the pool.
+    std::chrono::steady_clock::time_point idle_since;
+
+    // Resolves, connects and (for TLS) handshakes with SNI and host name
+    // verification, all within `timeout`. Runs on the connection's strand.
+    asio::awaitable<error_code> async_open(const base_url& url, std::chrono::milliseconds timeout,
+                                           diagnostics& diag) {
+        constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+        asio::ip::tcp::resolver resolver(strand_);
+        auto [resolve_ec, endpoints] = co_await resolver.async_resolve(url.host, url.port, tuple_awaitable);
+        if (resolve_ec) {
+            diag.message = "cannot resolve " + url.host + ": " + resolve_ec.message();
+            co_return resolve_ec;
+        }
+        tcp().expires_after(timeout);
+        auto [connect_ec, endpoint] = co_await tcp().async_connect(endpoints, tuple_awaitable);
+        if (connect_ec) {
+            diag.message = "cannot connect to " + url.host_header + ": " + connect_ec.message();
+            co_return phase_error(connect_ec);
+        }
+        tcp().socket().set_option(asio::ip::tcp::no_delay(true));
+        if (auto* stream = tls()) {
+            if (error_code ec = prepare_verification(*stream, url)) {
+                diag.message = "cannot set up TLS verification for " + url.host;
+                co_return ec;
+            }
+            auto [handshake_ec] = co_await stream->async_handshake(asio::ssl::stream_base::client, tuple_awaitable);
+            if (handshake_ec) {
+                diag.message = "TLS handshake with " + url.host_header + " failed: " + handshake_ec.message();
+                long verify = SSL_get_verify_result(stream->native_handle());
+                if (verify != X509_V_OK)
+                    diag.message += std::string(" (certificate: ") + X509_verify_cert_error_string(verify) + ")";
+                co_return phase_error(handshake_ec);
+            }
+        }
+        tcp().expires_never();
+        co_return error_code();
+    }
+
+    // True when the connection cannot carry another request: the peer closed
+    // it or sent something while it sat idle. Does not block.
+    bool dropped_while_idle() {
+        if (buffer_.size() != 0)
+            return true;
+        if (auto* stream = tls(); stream && SSL_pending(stream->native_handle()) > 0)
+            return true;
+        char byte;
+        auto n = ::recv(tcp().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n < 0)
+            return errno != EAGAIN && errno != EWOULDBLOCK;
+        return true; // 0: orderly close; > 0: unexpected bytes (a TLS alert, say)
+    }
+
+private:
+    static error_code phase_error(error_code ec) {
+        return ec == beast::error::timeout ? error_code(error::connect_timeout) : ec;
+    }
+
+    static error_code prepare_verification(tls_stream& stream, const base_url& url) {
+        SSL* ssl = stream.native_handle();
+        X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+        if (url.host_is_ip) {
+            // No SNI for IP literals (RFC 6066); the certificate must name the address.
+            if (X509_VERIFY_PARAM_set1_ip_asc(param, url.host.c_str()) != 1)
+                return error::invalid_base_url;
+        } else {
+            if (SSL_set_tlsext_host_name(ssl, url.host.c_str()) != 1)
+                return error::invalid_base_url;
+            X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+            if (X509_VERIFY_PARAM_set1_host(param, url.host.c_str(), url.host.size()) != 1)
+                return error::invalid_base_url;
+        }
+        stream.set_verify_mode(asio::ssl::verify_peer);
+        return {};
+    }
+
+    executor_type strand_;
+    std::variant<std::monostate, beast::tcp_stream, tls_stream> stream_;
+    beast::flat_buffer buffer_;
+};
+
+} // namespace dgrid::detail
+
+#endif

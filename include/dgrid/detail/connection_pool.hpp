@@ -1,0 +1,214 @@
+#ifndef DGRID_DETAIL_CONNECTION_POOL_HPP
+#define DGRID_DETAIL_CONNECTION_POOL_HPP
+
+// Internal, compiled into the library only.
+
+#include <dgrid/client.hpp>
+#include <dgrid/detail/connection.hpp>
+#include <dgrid/pool_params.hpp>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/append.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace dgrid::detail {
+
+// The keep-alive connections of one origin. `open_` counts every connection
+// that exists or is being opened, so it never exceeds `max_size`; a request
+// that finds none idle and no room waits in FIFO order for a connection, or
+// for room to open one, handed over by `release`.
+//
+// Thread safety: a mutex guards the lists; a connection itself is only ever
+// touched by the request that holds it.
+class connection_pool {
+public:
+    connection_pool(asio::any_io_executor ex, base_url url, std::shared_ptr<asio::ssl::context> tls_context,
+                    pool_params params)
+        : ex_(std::move(ex)), url_(std::move(url)), tls_context_(std::move(tls_context)), params_(params) {
+        if (params_.max_size == 0)
+            params_.max_size = 1;
+    }
+
+    const pool_params& params() const { return params_; }
+
+    // Gets a connection ready for a request. `fresh`: a newly opened one, never
+    // a reused one (to resend a request that a stale connection lost).
+    asio::awaitable<error_code> async_acquire(std::unique_ptr<connection>& out, bool fresh, diagnostics& diag) {
+        grant g = try_acquire();
+        if (g.kind == grant_kind::wait) {
+            auto token = asio::as_tuple(asio::use_awaitable);
+            auto [ec, handed] =
+                co_await asio::async_initiate<decltype(token), void(error_code, std::unique_ptr<connection>)>(
+                    [this](waiter_handler handler) { wait_or_grant(std::move(handler)); }, token);
+            if (ec) {
+                diag.message = "the client was shut down";
+                co_return ec;
+            }
+            g.conn = std::move(handed);
+            g.kind = g.conn ? grant_kind::connection : grant_kind::room;
+        }
+        if (g.kind == grant_kind::connection && !fresh) {
+            out = std::move(g.conn);
+            co_return error_code();
+        }
+        // Room to open one (a connection that must not be reused gives its room).
+        g.conn.reset();
+        auto conn = std::make_unique<connection>(asio::make_strand(ex_), tls_context_.get());
+        auto opening = conn->async_open(url_, params_.connect_timeout, diag);
+        error_code ec = co_await asio::co_spawn(conn->get_executor(), std::move(opening), asio::use_awaitable);
+        if (ec) {
+            give_back_room();
+            co_return ec;
+        }
+        out = std::move(conn);
+        co_return error_code();
+    }
+
+    // Takes a connection back: kept for the next request when `reusable`
+    // (response read to the end, keep-alive holds), closed otherwise.
+    void release(std::unique_ptr<connection> conn, bool reusable) {
+        if (reusable && params_.max_requests_per_connection != 0 &&
+            conn->requests_sent >= params_.max_requests_per_connection)
+            reusable = false;
+        std::unique_lock lock(mutex_);
+        if (!reusable || closed_) {
+            lock.unlock();
+            conn.reset();
+            give_back_room();
+            return;
+        }
+        if (!waiters_.empty()) {
+            auto handler = pop_waiter();
+            lock.unlock();
+            complete(std::move(handler), error_code(), std::move(conn));
+            return;
+        }
+        conn->idle_since = std::chrono::steady_clock::now();
+        idle_.push_back(std::move(conn));
+    }
+
+    // Closes idle connections and fails waiting requests; connections in use
+    // are closed when they come back.
+    void close() {
+        std::unique_lock lock(mutex_);
+        closed_ = true;
+        auto idle = std::move(idle_);
+        open_ -= idle.size();
+        auto waiters = std::move(waiters_);
+        lock.unlock();
+        idle.clear();
+        for (auto& handler : waiters)
+            complete(std::move(handler), error::pool_closed, nullptr);
+    }
+
+    pool_stats stats() const {
+        std::lock_guard lock(mutex_);
+        return {open_, idle_.size(), waiters_.size()};
+    }
+
+private:
+    using waiter_handler = asio::any_completion_handler<void(error_code, std::unique_ptr<connection>)>;
+
+    enum class grant_kind { connection, room, wait };
+    struct grant {
+        grant_kind kind;
+        std::unique_ptr<connection> conn;
+    };
+
+    grant try_acquire() {
+        std::vector<std::unique_ptr<connection>> stale;
+        grant g{grant_kind::wait, nullptr};
+        {
+            std::lock_guard lock(mutex_);
+            g = take_locked(stale);
+        }
+        return g; // `stale` closes outside the lock
+    }
+
+    // Caller holds the lock; dropped and expired idle connections go to
+    // `stale`, to be closed after it is released. Newest idle first: it is the least likely to
+    // have been dropped by the server.
+    grant take_locked(std::vector<std::unique_ptr<connection>>& stale) {
+        if (closed_)
+            return {grant_kind::wait, nullptr}; // wait_or_grant fails it
+        auto now = std::chrono::steady_clock::now();
+        while (!idle_.empty()) {
+            auto conn = std::move(idle_.back());
+            idle_.pop_back();
+            if (now - conn->idle_since <= params_.idle_timeout && !conn->dropped_while_idle())
+                return {grant_kind::connection, std::move(conn)};
+            stale.push_back(std::move(conn));
+            --open_;
+        }
+        if (open_ < params_.max_size) {
+            ++open_;
+            return {grant_kind::room, nullptr};
+        }
+        return {grant_kind::wait, nullptr};
+    }
+
+    void wait_or_grant(waiter_handler handler) {
+        std::vector<std::unique_ptr<connection>> stale;
+        std::unique_lock lock(mutex_);
+        if (closed_) {
+            lock.unlock();
+            complete(std::move(handler), error::pool_closed, nullptr);
+            return;
+        }
+        grant g = take_locked(stale);
+        if (g.kind == grant_kind::wait) {
+            waiters_.push_back(std::move(handler));
+            return;
+        }
+        lock.unlock();
+        complete(std::move(handler), error_code(), std::move(g.conn));
+    }
+
+    // A connection was closed or never opened: its room goes to the first
+    // waiter, if any.
+    void give_back_room() {
+        std::unique_lock lock(mutex_);
+        if (waiters_.empty() || closed_) {
+            --open_;
+            return;
+        }
+        auto handler = pop_waiter();
+        lock.unlock();
+        complete(std::move(handler), error_code(), nullptr);
+    }
+
+    waiter_handler pop_waiter() {
+        auto handler = std::move(waiters_.front());
+        waiters_.pop_front();
+        return handler;
+    }
+
+    // Always posted: a waiter is never resumed inside another request's
+    // call. It then runs on its own associated executor.
+    void complete(waiter_handler handler, error_code ec, std::unique_ptr<connection> conn) {
+        asio::post(ex_, asio::append(std::move(handler), ec, std::move(conn)));
+    }
+
+    asio::any_io_executor ex_;
+    base_url url_;
+    std::shared_ptr<asio::ssl::context> tls_context_;
+    pool_params params_;
+
+    mutable std::mutex mutex_;
+    std::vector<std::unique_ptr<connection>> idle_;
+    std::deque<waiter_handler> waiters_;
+    std::size_t open_ = 0;
+    bool closed_ = false;
+};
+
+} // namespace dgrid::detail
+
+#endif

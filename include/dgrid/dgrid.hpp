@@ -1,0 +1,19 @@
+#ifndef DGRID_DGRID_HPP
+#define DGRID_DGRID_HPP
+
+// Everything a user of the library needs.
+#include <dgrid/chat_completion.hpp>
+#include <dgrid/chat_request.hpp>
+#include <dgrid/client.hpp>
+#include <dgrid/client_options.hpp>
+#include <dgrid/diagnostics.hpp>
+#include <dgrid/error.hpp>
+#include <dgrid/error_with_diagnostics.hpp>
+#include <dgrid/http_header.hpp>
+#include <dgrid/json.hpp>
+#include <dgrid/message.hpp>
+#include <dgrid/model_list.hpp>
+#include <dgrid/pool_params.hpp>
+#include <dgrid/with_diagnostics.hpp>
+
+#endif

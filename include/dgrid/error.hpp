@@ -1,0 +1,69 @@
+#ifndef DGRID_ERROR_HPP
+#define DGRID_ERROR_HPP
+
+#include <dgrid/detail/config.hpp>
+
+#include <boost/system/error_code.hpp>
+
+#include <type_traits>
+
+namespace dgrid {
+
+using error_code = boost::system::error_code;
+
+/// Errors reported by dgrid operations, in the category returned by
+/// `dgrid::error_category()`. Errors from lower layers (sockets, TLS, Beast)
+/// are passed through in their own categories.
+enum class error {
+    // Configuration, detected before any I/O.
+    missing_api_key = 1,   ///< No API key given and `DGRID_API_KEY` is unset or empty.
+    invalid_base_url,      ///< The base URL is not `http(s)://host[:port][/path]`.
+    invalid_header_value,  ///< A header name or value holds CR, LF, NUL or is malformed.
+    invalid_request,       ///< The request cannot be serialized (e.g. a non-finite number).
+
+    // HTTP status errors: the gateway answered with this status.
+    bad_request,           ///< 400
+    authentication_failed, ///< 401
+    payment_required,      ///< 402
+    permission_denied,     ///< 403
+    not_found,             ///< 404
+    request_timeout,       ///< 408
+    conflict,              ///< 409
+    unprocessable_entity,  ///< 422
+    rate_limited,          ///< 429
+    internal_server_error, ///< 500
+    bad_gateway,           ///< 502
+    service_unavailable,   ///< 503
+    gateway_timeout,       ///< 504
+    unexpected_status,     ///< Any other non-2xx status.
+
+    // Protocol errors.
+    invalid_json,          ///< A response body is not valid JSON.
+    malformed_response,    ///< Valid JSON, but a field has the wrong type or is missing.
+    response_too_large,    ///< The response body exceeds `client_options::max_response_size`.
+    connect_timeout,       ///< TCP connect or TLS handshake took longer than allowed.
+    request_timeout_expired, ///< The whole request took longer than allowed.
+    pool_closed,           ///< The client was shut down while the operation waited.
+};
+
+/// The category of `dgrid::error` codes (name "dgrid").
+DGRID_DECL const boost::system::error_category& error_category() noexcept;
+
+/// Makes `error_code` from `dgrid::error`, found by argument-dependent lookup.
+inline error_code make_error_code(error e) noexcept {
+    return {static_cast<int>(e), error_category()};
+}
+
+/// The error for an HTTP status >= 300, or `error::unexpected_status`.
+DGRID_DECL error error_from_http_status(unsigned status) noexcept;
+
+} // namespace dgrid
+
+template <>
+struct boost::system::is_error_code_enum<dgrid::error> : std::true_type {};
+
+#ifndef DGRID_SEPARATE_COMPILATION
+#include <dgrid/impl/error.ipp>
+#endif
+
+#endif

@@ -1,0 +1,17 @@
+#ifndef DGRID_HTTP_HEADER_HPP
+#define DGRID_HTTP_HEADER_HPP
+
+#include <string>
+
+namespace dgrid {
+
+/// An HTTP header added to requests. Names and values holding CR, LF, NUL or
+/// other control characters are refused before anything is sent.
+struct http_header {
+    std::string name;
+    std::string value;
+};
+
+} // namespace dgrid
+
+#endif

@@ -1,0 +1,302 @@
+#ifndef DGRID_IMPL_CLIENT_IPP
+#define DGRID_IMPL_CLIENT_IPP
+
+#include <dgrid/client.hpp>
+#include <dgrid/detail/client_impl.hpp>
+#include <dgrid/error_with_diagnostics.hpp>
+#include <dgrid/json.hpp>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/prefer.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <openssl/ssl.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <new>
+
+namespace dgrid {
+namespace detail {
+
+inline void throw_config_error(error e, std::string message) {
+    diagnostics diag;
+    diag.message = std::move(message);
+    throw error_with_diagnostics(e, std::move(diag));
+}
+
+inline std::string resolve_api_key(const std::optional<std::string>& given) {
+    if (given)
+        return *given;
+    const char* env = std::getenv("DGRID_API_KEY");
+    return env ? std::string(env) : std::string();
+}
+
+inline bool is_reserved_header(std::string_view name) {
+    for (std::string_view reserved : {"host", "authorization", "content-length", "transfer-encoding", "connection"}) {
+        if (name.size() == reserved.size() &&
+            std::equal(name.begin(), name.end(), reserved.begin(),
+                       [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; }))
+            return true;
+    }
+    return false;
+}
+
+inline std::shared_ptr<asio::ssl::context> make_tls_context(const client_options& options) {
+    if (options.ssl_context)
+        return options.ssl_context;
+    auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+    context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                         asio::ssl::context::no_tlsv1_1);
+    SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+    context->set_verify_mode(asio::ssl::verify_peer);
+    if (options.ca_file.empty())
+        context->set_default_verify_paths();
+    else
+        context->load_verify_file(options.ca_file);
+    return context;
+}
+
+inline base_url parse_or_throw(const std::string& url) {
+    base_url parsed;
+    std::string what;
+    if (error_code ec = parse_base_url(url, parsed, what))
+        throw_config_error(error::invalid_base_url, "invalid base URL: " + what);
+    return parsed;
+}
+
+// Why `headers` cannot be sent, or empty when they can.
+inline std::string check_headers(const std::vector<http_header>& headers) {
+    for (const auto& header : headers) {
+        if (!is_valid_header_name(header.name))
+            return "invalid header name";
+        if (!is_valid_header_value(header.value))
+            return "the value of header " + header.name + " holds CR, LF, NUL or control characters";
+        if (is_reserved_header(header.name))
+            return "header " + header.name + " is set by the client itself";
+    }
+    return {};
+}
+
+inline client_options validated(client_options options) {
+    options.api_key = resolve_api_key(options.api_key);
+    if (options.api_key->empty())
+        throw_config_error(error::missing_api_key,
+                           "no API key: set client_options::api_key or the DGRID_API_KEY environment variable");
+    // The key itself is never quoted: it must not end up in logs.
+    if (!is_valid_header_value(*options.api_key))
+        throw_config_error(error::invalid_header_value, "the API key holds control characters");
+    if (std::string why = check_headers(options.default_headers); !why.empty())
+        throw_config_error(error::invalid_header_value, "default_headers: " + why);
+    return options;
+}
+
+inline client_impl::client_impl(asio::any_io_executor ex, client_options options)
+    : ex_(std::move(ex)),
+      options_(validated(std::move(options))),
+      url_(parse_or_throw(options_.base_url)),
+      authorization_("Bearer " + *options_.api_key),
+      pool_(ex_, url_, url_.tls ? make_tls_context(options_) : nullptr, options_.pool) {}
+
+inline string_request client_impl::make_request(http::verb method, std::string_view target, std::string body,
+                                                const std::vector<http_header>& extra_headers) const {
+    std::string full_target;
+    full_target.reserve(url_.path.size() + target.size());
+    full_target.append(url_.path).append(target);
+    string_request request(method, full_target, 11);
+    request.set(http::field::host, url_.host_header);
+    request.set(http::field::authorization, authorization_);
+    request.set(http::field::user_agent, "dgrid-cpp/0.1");
+    request.set(http::field::accept, "application/json");
+    for (const auto& header : options_.default_headers)
+        request.set(header.name, header.value);
+    for (const auto& header : extra_headers)
+        request.set(header.name, header.value);
+    if (method == http::verb::post) {
+        request.set(http::field::content_type, "application/json");
+        request.body() = std::move(body);
+    }
+    request.prepare_payload();
+    return request;
+}
+
+inline asio::awaitable<error_code> client_impl::perform(const string_request& request,
+                                                        std::optional<string_response_parser>& parser,
+                                                        diagnostics& diag) {
+    for (bool fresh = false;; fresh = true) {
+        std::unique_ptr<connection> conn;
+        error_code ec = co_await pool_.async_acquire(conn, fresh, diag);
+        if (ec)
+            co_return ec;
+        ++diag.attempts;
+        bool reused = conn->requests_sent != 0;
+        ++conn->requests_sent;
+
+        parser.emplace();
+        parser->body_limit(options_.max_response_size);
+        parser->header_limit(64 * 1024);
+        auto exchanging = exchange(*conn, request, *parser, options_.request_timeout);
+        ec = co_await asio::co_spawn(conn->get_executor(), std::move(exchanging), asio::use_awaitable);
+
+        if (ec && reused && !fresh && !parser->got_some() && is_lost_idle_connection(ec)) {
+            pool_.release(std::move(conn), false);
+            continue;
+        }
+        bool reusable = !ec && parser->is_done() && parser->get().keep_alive();
+        pool_.release(std::move(conn), reusable);
+        if (ec && diag.message.empty())
+            diag.message = ec == error::response_too_large
+                               ? "the response is larger than client_options::max_response_size"
+                               : "HTTP exchange failed: " + ec.message();
+        co_return ec;
+    }
+}
+
+// Reads the server's wish to be retried later: `retry-after-ms`, then
+// `Retry-After` in seconds. (An HTTP-date form is left unread.)
+inline std::optional<std::chrono::milliseconds> read_retry_after(const http::fields& fields) {
+    auto number = [](boost::beast::string_view text) -> std::optional<double> {
+        double value = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value) || value < 0)
+            return std::nullopt;
+        return value;
+    };
+    if (auto ms = number(fields["retry-after-ms"]))
+        return std::chrono::milliseconds(static_cast<std::int64_t>(*ms));
+    if (auto s = number(fields[http::field::retry_after]))
+        return std::chrono::milliseconds(static_cast<std::int64_t>(*s * 1000));
+    return std::nullopt;
+}
+
+// Turns a complete response into `out` or into an error with diagnostics.
+template <class T>
+error_code read_response(const http::response<http::string_body>& response, T& out, diagnostics& diag) {
+    diag.http_status = response.result_int();
+    diag.request_id = std::string(response["x-request-id"]);
+    if (response.result_int() / 100 != 2) {
+        read_error_body(response.body(), diag);
+        diag.retry_after = read_retry_after(response);
+        return error_from_http_status(response.result_int());
+    }
+    return parse_json(response.body(), out, diag);
+}
+
+inline bool has_non_finite(const chat_request& request) {
+    auto bad = [](const std::optional<double>& x) { return x && !std::isfinite(*x); };
+    return bad(request.temperature) || bad(request.top_p) || bad(request.presence_penalty) ||
+           bad(request.frequency_penalty);
+}
+
+template <class T>
+struct outcome {
+    error_code ec;
+    T value;
+};
+
+template <class T>
+asio::awaitable<outcome<T>> run_call(std::shared_ptr<client_impl> impl, diagnostics* user_diag, string_request request) {
+    diagnostics own_diag;
+    diagnostics& diag = user_diag ? *user_diag : own_diag;
+    diag.clear();
+    outcome<T> result;
+    std::optional<string_response_parser> parser;
+    result.ec = co_await impl->perform(request, parser, diag);
+    if (!result.ec)
+        result.ec = read_response(parser->get(), result.value, diag);
+    co_return result;
+}
+
+inline error_code error_from_exception(std::exception_ptr ex) {
+    try {
+        std::rethrow_exception(ex);
+    } catch (const boost::system::system_error& e) {
+        return e.code();
+    } catch (const std::bad_alloc&) {
+        return make_error_code(boost::system::errc::not_enough_memory);
+    } catch (...) {
+        return make_error_code(boost::system::errc::state_not_recoverable);
+    }
+}
+
+// Completion of the internal coroutine: hands the outcome to the caller's
+// handler on the handler's own executor, which is kept busy meanwhile.
+template <class T>
+class deliver_outcome {
+public:
+    deliver_outcome(asio::any_completion_handler<void(error_code, T)> handler, const asio::any_io_executor& fallback)
+        : work_(asio::prefer(asio::get_associated_executor(handler, fallback),
+                             asio::execution::outstanding_work.tracked)),
+          handler_(std::move(handler)) {}
+
+    void operator()(std::exception_ptr ex, outcome<T> result) {
+        if (ex)
+            result.ec = error_from_exception(ex);
+        asio::dispatch(asio::append(std::move(handler_), result.ec, std::move(result.value)));
+        work_ = asio::any_completion_executor();
+    }
+
+private:
+    asio::any_completion_executor work_;
+    asio::any_completion_handler<void(error_code, T)> handler_;
+};
+
+template <class T>
+void start_call(const std::shared_ptr<client_impl>& impl, diagnostics* diag, string_request request,
+                asio::any_completion_handler<void(error_code, T)> handler) {
+    const auto& ex = impl->get_executor();
+    asio::co_spawn(ex, run_call<T>(impl, diag, std::move(request)), deliver_outcome<T>(std::move(handler), ex));
+}
+
+// Fails before any I/O, still never inside the initiating call.
+template <class T>
+void fail_early(const std::shared_ptr<client_impl>& impl, diagnostics* diag, error_code ec, std::string message,
+                asio::any_completion_handler<void(error_code, T)> handler) {
+    if (diag) {
+        diag->clear();
+        diag->message = std::move(message);
+    }
+    asio::post(impl->get_executor(), asio::append(std::move(handler), ec, T{}));
+}
+
+DGRID_DECL void async_chat_erased(const std::shared_ptr<client_impl>& impl, diagnostics* diag, chat_request request,
+                                  chat_handler handler) {
+    if (has_non_finite(request))
+        return fail_early(impl, diag, error::invalid_request, "a number in the request is NaN or infinite",
+                          std::move(handler));
+    if (std::string why = check_headers(request.extra_headers); !why.empty())
+        return fail_early(impl, diag, error::invalid_header_value, "extra_headers: " + why, std::move(handler));
+    request.stream = false;
+    std::string body = boost::json::serialize(to_json(request));
+    start_call(impl, diag,
+               impl->make_request(http::verb::post, "/chat/completions", std::move(body), request.extra_headers),
+               std::move(handler));
+}
+
+DGRID_DECL void async_list_models_erased(const std::shared_ptr<client_impl>& impl, diagnostics* diag,
+                                         models_handler handler) {
+    start_call(impl, diag, impl->make_request(http::verb::get, "/models", {}, {}), std::move(handler));
+}
+
+} // namespace detail
+
+DGRID_DECL client::client(executor_type ex, client_options options)
+    : impl_(std::make_shared<detail::client_impl>(std::move(ex), std::move(options))) {}
+
+DGRID_DECL client::~client() {
+    if (impl_)
+        impl_->pool().close();
+}
+
+DGRID_DECL client::executor_type client::get_executor() const noexcept { return impl_->get_executor(); }
+
+DGRID_DECL const client_options& client::options() const noexcept { return impl_->options(); }
+
+DGRID_DECL pool_stats client::stats() const { return impl_->pool().stats(); }
+
+} // namespace dgrid
+
+#endif

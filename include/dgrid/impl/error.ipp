@@ -1,0 +1,75 @@
+#ifndef DGRID_IMPL_ERROR_IPP
+#define DGRID_IMPL_ERROR_IPP
+
+#include <dgrid/error.hpp>
+
+namespace dgrid {
+namespace detail {
+
+class dgrid_category final : public boost::system::error_category {
+public:
+    const char* name() const noexcept override { return "dgrid"; }
+
+    std::string message(int ev) const override { return describe(static_cast<error>(ev)); }
+
+private:
+    static const char* describe(error e) noexcept {
+        switch (e) {
+        case error::missing_api_key: return "no API key: set client_options::api_key or DGRID_API_KEY";
+        case error::invalid_base_url: return "invalid base URL";
+        case error::invalid_header_value: return "invalid HTTP header name or value";
+        case error::invalid_request: return "the request cannot be serialized";
+        case error::bad_request: return "bad request (HTTP 400)";
+        case error::authentication_failed: return "authentication failed (HTTP 401)";
+        case error::payment_required: return "payment required (HTTP 402)";
+        case error::permission_denied: return "permission denied (HTTP 403)";
+        case error::not_found: return "not found (HTTP 404)";
+        case error::request_timeout: return "request timeout (HTTP 408)";
+        case error::conflict: return "conflict (HTTP 409)";
+        case error::unprocessable_entity: return "unprocessable entity (HTTP 422)";
+        case error::rate_limited: return "rate limited (HTTP 429)";
+        case error::internal_server_error: return "internal server error (HTTP 500)";
+        case error::bad_gateway: return "bad gateway (HTTP 502)";
+        case error::service_unavailable: return "service unavailable (HTTP 503)";
+        case error::gateway_timeout: return "gateway timeout (HTTP 504)";
+        case error::unexpected_status: return "unexpected HTTP status";
+        case error::invalid_json: return "the response is not valid JSON";
+        case error::malformed_response: return "the response does not have the expected shape";
+        case error::response_too_large: return "the response exceeds the configured size limit";
+        case error::connect_timeout: return "connect or TLS handshake timed out";
+        case error::request_timeout_expired: return "the request timed out";
+        case error::pool_closed: return "the client was shut down";
+        }
+        return "unknown dgrid error";
+    }
+};
+
+} // namespace detail
+
+DGRID_DECL const boost::system::error_category& error_category() noexcept {
+    static const detail::dgrid_category instance;
+    return instance;
+}
+
+DGRID_DECL error error_from_http_status(unsigned status) noexcept {
+    switch (status) {
+    case 400: return error::bad_request;
+    case 401: return error::authentication_failed;
+    case 402: return error::payment_required;
+    case 403: return error::permission_denied;
+    case 404: return error::not_found;
+    case 408: return error::request_timeout;
+    case 409: return error::conflict;
+    case 422: return error::unprocessable_entity;
+    case 429: return error::rate_limited;
+    case 500: return error::internal_server_error;
+    case 502: return error::bad_gateway;
+    case 503: return error::service_unavailable;
+    case 504: return error::gateway_timeout;
+    default: return error::unexpected_status;
+    }
+}
+
+} // namespace dgrid
+
+#endif

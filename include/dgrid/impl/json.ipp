@@ -1,0 +1,905 @@
+#ifndef DGRID_IMPL_JSON_IPP
+#define DGRID_IMPL_JSON_IPP
+
+#include <dgrid/json.hpp>
+
+#include <boost/json/array.hpp>
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/parse_options.hpp>
+#include <boost/json/string.hpp>
+#include <boost/json/value.hpp>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace dgrid {
+namespace detail {
+namespace json_io {
+
+namespace json = boost::json;
+
+//------------------------------------------------------------------------------
+// Writing
+//------------------------------------------------------------------------------
+
+inline json::string_view sv(const std::string& s) noexcept { return {s.data(), s.size()}; }
+
+// NaN and the infinities have no JSON form: Boost.JSON 1.81 would write the
+// invalid tokens `NaN` and `Infinity`. null keeps the text valid; the client
+// rejects such requests (error::invalid_request) before they are sent.
+inline json::value number(double d) {
+    if (!std::isfinite(d))
+        return nullptr;
+    return d;
+}
+
+inline void put(json::object& o, json::string_view key, const std::optional<std::string>& v) {
+    if (v)
+        o.emplace(key, sv(*v));
+}
+
+inline void put(json::object& o, json::string_view key, const std::optional<std::int64_t>& v) {
+    if (v)
+        o.emplace(key, *v);
+}
+
+inline void put(json::object& o, json::string_view key, const std::optional<double>& v) {
+    if (v)
+        o.emplace(key, number(*v));
+}
+
+inline void put(json::object& o, json::string_view key, const std::optional<bool>& v) {
+    if (v)
+        o.emplace(key, *v);
+}
+
+inline void put(json::object& o, json::string_view key, const std::optional<json::object>& v) {
+    if (v)
+        o.emplace(key, *v); // copied into o's (the default) resource
+}
+
+// Extra members come last and replace typed members of the same name.
+inline void merge(json::object& o, const json::object& extra) {
+    for (const json::key_value_pair& kv : extra)
+        o.insert_or_assign(kv.key(), kv.value());
+}
+
+inline json::value write_content(const message_content& content) {
+    if (const auto* s = std::get_if<std::string>(&content))
+        return json::value(sv(*s));
+    const auto& parts = std::get<std::vector<content_part>>(content);
+    json::array a;
+    a.reserve(parts.size());
+    for (const content_part& part : parts) {
+        json::object& p = a.emplace_back(json::object()).get_object();
+        if (const auto* t = std::get_if<text_part>(&part)) {
+            p.emplace("type", "text");
+            p.emplace("text", sv(t->text));
+        } else {
+            const auto& img = std::get<image_url_part>(part);
+            p.emplace("type", "image_url");
+            json::object& url = p.emplace("image_url", json::object()).first->value().get_object();
+            url.emplace("url", sv(img.url));
+            put(url, "detail", img.detail);
+        }
+    }
+    return a;
+}
+
+inline json::object write(const message& m) {
+    json::object o;
+    o.emplace("role", sv(m.role));
+    if (m.content)
+        o.emplace("content", write_content(*m.content));
+    else if (m.role == "assistant" && !m.tool_calls.empty())
+        o.emplace("content", nullptr); // the OpenAI API wants the member present
+    put(o, "name", m.name);
+    if (!m.tool_calls.empty()) {
+        json::array& calls = o.emplace("tool_calls", json::array()).first->value().get_array();
+        calls.reserve(m.tool_calls.size());
+        for (const tool_call& call : m.tool_calls) {
+            json::object& c = calls.emplace_back(json::object()).get_object();
+            c.emplace("id", sv(call.id));
+            c.emplace("type", sv(call.type));
+            json::object& f = c.emplace("function", json::object()).first->value().get_object();
+            f.emplace("name", sv(call.function.name));
+            f.emplace("arguments", sv(call.function.arguments));
+        }
+    }
+    put(o, "tool_call_id", m.tool_call_id);
+    put(o, "reasoning_content", m.reasoning_content);
+    merge(o, m.extra);
+    return o;
+}
+
+inline json::object write(const tool& t) {
+    json::object o;
+    o.emplace("type", sv(t.type));
+    json::object& f = o.emplace("function", json::object()).first->value().get_object();
+    f.emplace("name", sv(t.name));
+    put(f, "description", t.description);
+    put(f, "parameters", t.parameters);
+    put(f, "strict", t.strict);
+    return o;
+}
+
+inline json::value write(const dgrid::tool_choice& c) {
+    if (!c.function_name)
+        return json::value(sv(c.mode));
+    json::object o;
+    o.emplace("type", "function");
+    o.emplace("function", json::object()).first->value().get_object().emplace("name", sv(*c.function_name));
+    return o;
+}
+
+inline json::object write(const prompt_tokens_details& d) {
+    json::object o;
+    put(o, "cached_tokens", d.cached_tokens);
+    put(o, "text_tokens", d.text_tokens);
+    put(o, "audio_tokens", d.audio_tokens);
+    put(o, "image_tokens", d.image_tokens);
+    merge(o, d.extra);
+    return o;
+}
+
+inline json::object write(const completion_tokens_details& d) {
+    json::object o;
+    put(o, "text_tokens", d.text_tokens);
+    put(o, "audio_tokens", d.audio_tokens);
+    put(o, "reasoning_tokens", d.reasoning_tokens);
+    merge(o, d.extra);
+    return o;
+}
+
+inline json::object write(const dgrid::usage& u) {
+    json::object o;
+    put(o, "prompt_tokens", u.prompt_tokens);
+    put(o, "completion_tokens", u.completion_tokens);
+    put(o, "total_tokens", u.total_tokens);
+    if (u.prompt_tokens_details)
+        o.emplace("prompt_tokens_details", write(*u.prompt_tokens_details));
+    if (u.completion_tokens_details)
+        o.emplace("completion_tokens_details", write(*u.completion_tokens_details));
+    merge(o, u.extra);
+    return o;
+}
+
+inline json::object write(const choice& c) {
+    json::object o;
+    o.emplace("index", c.index);
+    o.emplace("message", write(c.message));
+    put(o, "finish_reason", c.finish_reason);
+    if (!c.logprobs.is_null())
+        o.emplace("logprobs", c.logprobs);
+    merge(o, c.extra);
+    return o;
+}
+
+inline json::object write(const model_info& m) {
+    json::object o;
+    o.emplace("id", sv(m.id));
+    o.emplace("object", sv(m.object));
+    put(o, "created", m.created);
+    o.emplace("owned_by", sv(m.owned_by));
+    if (!m.supported_endpoint_types.empty()) {
+        json::array& a = o.emplace("supported_endpoint_types", json::array()).first->value().get_array();
+        for (const std::string& s : m.supported_endpoint_types)
+            a.emplace_back(sv(s));
+    }
+    merge(o, m.extra);
+    return o;
+}
+
+template <class T>
+json::array write_all(const std::vector<T>& items) {
+    json::array a;
+    a.reserve(items.size());
+    for (const T& item : items)
+        a.emplace_back(write(item));
+    return a;
+}
+
+//------------------------------------------------------------------------------
+// Reading
+//------------------------------------------------------------------------------
+
+// Walks a JSON tree, remembers where it is, and reports the first member of
+// the wrong type as "<path>: expected <kind>" in diag.message. Readers record
+// failures here instead of returning them, which keeps them short; callers
+// stop at the first failure.
+class reader {
+public:
+    explicit reader(diagnostics& diag) noexcept : diag_(diag) {}
+
+    bool failed() const noexcept { return failed_; }
+
+    error_code result() const noexcept { return failed_ ? error_code(error::malformed_response) : error_code(); }
+
+    // Records that the value at the current path is not a `expected`.
+    void fail(std::string_view expected) {
+        if (failed_)
+            return;
+        failed_ = true;
+        std::string path;
+        for (std::size_t i = 0; i < std::min(depth_, path_.size()); ++i) {
+            const segment& s = path_[i];
+            if (s.is_index) {
+                path += '[';
+                path += std::to_string(s.index);
+                path += ']';
+            } else {
+                if (!path.empty())
+                    path += '.';
+                path += s.key;
+            }
+        }
+        diag_.message = (path.empty() ? std::string("top level") : path) + ": expected " + std::string(expected);
+    }
+
+    // Enters a member or an array element for as long as the scope lives.
+    class [[nodiscard]] scope {
+    public:
+        explicit scope(reader& r) noexcept : r_(r) {}
+        scope(const scope&) = delete;
+        scope& operator=(const scope&) = delete;
+        ~scope() { --r_.depth_; }
+
+    private:
+        reader& r_;
+    };
+
+    scope at(std::string_view key) noexcept { return push({key, 0, false}); }
+    scope at(std::size_t index) noexcept { return push({{}, index, true}); }
+
+    // Calls f(key, value) for each member of the object `v`, inside its path
+    // scope; f returns false for a member it does not know, which then goes
+    // to `extra` (or is ignored when there is none). null is an empty object.
+    template <class F>
+    void members(const json::value& v, json::object* extra, F&& f) {
+        if (v.is_null())
+            return;
+        const json::object* o = v.if_object();
+        if (!o)
+            return fail("object");
+        for (const json::key_value_pair& kv : *o) {
+            const std::string_view key = kv.key();
+            scope s = at(key);
+            if (!f(key, kv.value()) && extra)
+                extra->emplace(kv.key(), kv.value()); // deep copy into extra's resource
+            if (failed_)
+                return;
+        }
+    }
+
+    // Reads an integer into `out`. Some gateways write counts as doubles
+    // (12.0), so integral doubles are fine; strings are not.
+    bool integer(const json::value& v, std::int64_t& out) {
+        if (const std::int64_t* i = v.if_int64()) {
+            out = *i;
+            return true;
+        }
+        if (const std::uint64_t* u = v.if_uint64()) {
+            if (*u <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+                out = static_cast<std::int64_t>(*u);
+                return true;
+            }
+        } else if (const double* d = v.if_double()) {
+            if (*d != std::trunc(*d)) { // a fraction, or NaN
+                fail("integer");
+                return false;
+            }
+            if (*d >= -0x1p63 && *d < 0x1p63) {
+                out = static_cast<std::int64_t>(*d);
+                return true;
+            }
+        } else {
+            fail("integer");
+            return false;
+        }
+        fail("integer in range");
+        return false;
+    }
+
+private:
+    struct segment {
+        std::string_view key;
+        std::size_t index;
+        bool is_index;
+    };
+
+    scope push(segment s) noexcept {
+        // The typed tree is at most 8 levels deep; deeper segments (never
+        // reached) would only be left out of the message.
+        if (depth_ < path_.size())
+            path_[depth_] = s;
+        ++depth_;
+        return scope(*this);
+    }
+
+    diagnostics& diag_;
+    std::array<segment, 16> path_{};
+    std::size_t depth_ = 0;
+    bool failed_ = false;
+};
+
+// Scalars. null leaves `out` as it is (the default of its struct).
+
+inline void read(reader& r, const json::value& v, std::string& out) {
+    if (const json::string* s = v.if_string())
+        out.assign(s->data(), s->size());
+    else if (!v.is_null())
+        r.fail("string");
+}
+
+inline void read(reader& r, const json::value& v, std::int64_t& out) {
+    if (!v.is_null())
+        r.integer(v, out);
+}
+
+inline void read(reader& r, const json::value& v, double& out) {
+    switch (v.kind()) {
+    case json::kind::null: break;
+    case json::kind::int64: out = static_cast<double>(v.get_int64()); break;
+    case json::kind::uint64: out = static_cast<double>(v.get_uint64()); break;
+    case json::kind::double_: out = v.get_double(); break;
+    default: r.fail("number");
+    }
+}
+
+inline void read(reader& r, const json::value& v, bool& out) {
+    if (const bool* b = v.if_bool())
+        out = *b;
+    else if (!v.is_null())
+        r.fail("boolean");
+}
+
+inline void read(reader& r, const json::value& v, json::object& out) {
+    if (const json::object* o = v.if_object())
+        out = *o; // copy assignment keeps out's (the default) resource
+    else if (!v.is_null())
+        r.fail("object");
+}
+
+// Typed objects, defined below; declared first so that the templates see them.
+inline void read(reader& r, const json::value& v, message_content& out);
+inline void read(reader& r, const json::value& v, tool_call& out);
+inline void read(reader& r, const json::value& v, message& out);
+inline void read(reader& r, const json::value& v, tool& out);
+inline void read(reader& r, const json::value& v, dgrid::tool_choice& out);
+inline void read(reader& r, const json::value& v, stop_sequences& out);
+inline void read(reader& r, const json::value& v, prompt_tokens_details& out);
+inline void read(reader& r, const json::value& v, completion_tokens_details& out);
+inline void read(reader& r, const json::value& v, dgrid::usage& out);
+inline void read(reader& r, const json::value& v, choice& out);
+inline void read(reader& r, const json::value& v, model_info& out);
+
+// null is an absent optional, anything else must be a T.
+template <class T>
+inline void read(reader& r, const json::value& v, std::optional<T>& out) {
+    if (v.is_null())
+        out.reset();
+    else
+        read(r, v, out.emplace());
+}
+
+// null is an empty list.
+template <class T>
+inline void read(reader& r, const json::value& v, std::vector<T>& out) {
+    if (v.is_null())
+        return out.clear();
+    const json::array* a = v.if_array();
+    if (!a)
+        return r.fail("array");
+    out.clear();
+    out.reserve(a->size());
+    for (std::size_t i = 0; i < a->size(); ++i) {
+        reader::scope s = r.at(i);
+        read(r, (*a)[i], out.emplace_back());
+        if (r.failed())
+            return;
+    }
+}
+
+inline void read_part(reader& r, const json::value& v, content_part& out) {
+    const json::object* o = v.if_object();
+    if (!o)
+        return r.fail("object");
+    const json::value* type = o->if_contains("type");
+    const std::string_view kind = type && type->is_string() ? std::string_view(type->get_string()) : std::string_view();
+    if (kind == "text") {
+        auto& part = out.emplace<text_part>();
+        r.members(v, nullptr, [&](std::string_view key, const json::value& val) {
+            if (key == "text")
+                read(r, val, part.text);
+            return true; // no extra to keep other members in
+        });
+    } else if (kind == "image_url") {
+        auto& part = out.emplace<image_url_part>();
+        r.members(v, nullptr, [&](std::string_view key, const json::value& val) {
+            if (key == "image_url")
+                r.members(val, nullptr, [&](std::string_view k, const json::value& x) {
+                    if (k == "url")
+                        read(r, x, part.url);
+                    else if (k == "detail")
+                        read(r, x, part.detail);
+                    return true;
+                });
+            return true;
+        });
+    } else {
+        // Audio, files, refusals: no type holds them, and dropping them silently
+        // would lose content.
+        reader::scope s = r.at(std::string_view("type"));
+        r.fail("\"text\" or \"image_url\"");
+    }
+}
+
+inline void read(reader& r, const json::value& v, message_content& out) {
+    if (const json::string* s = v.if_string()) {
+        out.emplace<std::string>(s->data(), s->size());
+    } else if (const json::array* a = v.if_array()) {
+        auto& parts = out.emplace<std::vector<content_part>>();
+        parts.reserve(a->size());
+        for (std::size_t i = 0; i < a->size() && !r.failed(); ++i) {
+            reader::scope s = r.at(i);
+            read_part(r, (*a)[i], parts.emplace_back());
+        }
+    } else {
+        r.fail("string or array");
+    }
+}
+
+inline void read(reader& r, const json::value& v, tool_call& out) {
+    r.members(v, nullptr, [&](std::string_view key, const json::value& val) {
+        if (key == "id")
+            read(r, val, out.id);
+        else if (key == "type")
+            read(r, val, out.type); // null or absent keeps "function"
+        else if (key == "function")
+            r.members(val, nullptr, [&](std::string_view k, const json::value& x) {
+                if (k == "name")
+                    read(r, x, out.function.name);
+                else if (k == "arguments")
+                    read(r, x, out.function.arguments);
+                return true;
+            });
+        return true; // "index" (streaming) and others: tool_call has no extra
+    });
+}
+
+inline void read(reader& r, const json::value& v, message& out) {
+    const json::string* reasoning = nullptr;
+    r.members(v, &out.extra, [&](std::string_view key, const json::value& val) {
+        if (key == "role")
+            read(r, val, out.role);
+        else if (key == "content")
+            read(r, val, out.content);
+        else if (key == "name")
+            read(r, val, out.name);
+        else if (key == "tool_calls")
+            read(r, val, out.tool_calls);
+        else if (key == "tool_call_id")
+            read(r, val, out.tool_call_id);
+        else if (key == "reasoning_content")
+            read(r, val, out.reasoning_content);
+        else if (key == "reasoning" && (val.is_string() || val.is_null()))
+            reasoning = val.if_string(); // decided below: the members come in any order
+        else
+            return false;
+        return true;
+    });
+    if (!reasoning || r.failed())
+        return;
+    // WIRE.md quirk 8: `reasoning` is an alias when `reasoning_content` is absent.
+    if (!out.reasoning_content)
+        out.reasoning_content.emplace(reasoning->data(), reasoning->size());
+    else
+        out.extra.emplace("reasoning", *reasoning);
+}
+
+inline void read(reader& r, const json::value& v, tool& out) {
+    r.members(v, nullptr, [&](std::string_view key, const json::value& val) {
+        if (key == "type")
+            read(r, val, out.type);
+        else if (key == "function")
+            r.members(val, nullptr, [&](std::string_view k, const json::value& x) {
+                if (k == "name")
+                    read(r, x, out.name);
+                else if (k == "description")
+                    read(r, x, out.description);
+                else if (k == "parameters")
+                    read(r, x, out.parameters);
+                else if (k == "strict")
+                    read(r, x, out.strict);
+                return true;
+            });
+        return true;
+    });
+}
+
+inline void read(reader& r, const json::value& v, dgrid::tool_choice& out) {
+    if (const json::string* s = v.if_string()) {
+        out.mode.assign(s->data(), s->size());
+        return;
+    }
+    if (!v.is_object())
+        return r.fail("string or object");
+    out.mode = "function";
+    r.members(v, nullptr, [&](std::string_view key, const json::value& val) {
+        if (key == "type")
+            read(r, val, out.mode);
+        else if (key == "function")
+            r.members(val, nullptr, [&](std::string_view k, const json::value& x) {
+                if (k == "name")
+                    read(r, x, out.function_name);
+                return true;
+            });
+        return true;
+    });
+}
+
+inline void read(reader& r, const json::value& v, stop_sequences& out) {
+    if (const json::string* s = v.if_string())
+        out.emplace<std::string>(s->data(), s->size());
+    else if (v.is_array())
+        read(r, v, out.emplace<std::vector<std::string>>());
+    else
+        r.fail("string or array");
+}
+
+// `{"50256": -100}`: keys are token ids in decimal, values integers.
+inline void read_logit_bias(reader& r, const json::value& v, std::map<std::int64_t, int>& out) {
+    r.members(v, nullptr, [&](std::string_view key, const json::value& val) {
+        std::int64_t token = 0;
+        const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), token);
+        if (key.empty() || ec != std::errc() || end != key.data() + key.size()) {
+            r.fail("integer token id as key");
+            return true;
+        }
+        std::int64_t bias = 0;
+        if (val.is_null() || !r.integer(val, bias))
+            return true;
+        if (bias < std::numeric_limits<int>::min() || bias > std::numeric_limits<int>::max())
+            r.fail("integer in range");
+        else
+            out[token] = static_cast<int>(bias);
+        return true;
+    });
+}
+
+inline void read(reader& r, const json::value& v, chat_request& out) {
+    r.members(v, &out.extra, [&](std::string_view key, const json::value& val) {
+        if (key == "model")
+            read(r, val, out.model);
+        else if (key == "messages")
+            read(r, val, out.messages);
+        else if (key == "temperature")
+            read(r, val, out.temperature);
+        else if (key == "top_p")
+            read(r, val, out.top_p);
+        else if (key == "n")
+            read(r, val, out.n);
+        else if (key == "stream")
+            read(r, val, out.stream);
+        else if (key == "max_tokens")
+            read(r, val, out.max_tokens);
+        else if (key == "max_completion_tokens")
+            read(r, val, out.max_completion_tokens);
+        else if (key == "presence_penalty")
+            read(r, val, out.presence_penalty);
+        else if (key == "frequency_penalty")
+            read(r, val, out.frequency_penalty);
+        else if (key == "logit_bias")
+            read_logit_bias(r, val, out.logit_bias);
+        else if (key == "stop")
+            read(r, val, out.stop);
+        else if (key == "tools")
+            read(r, val, out.tools);
+        else if (key == "tool_choice")
+            read(r, val, out.tool_choice);
+        else if (key == "response_format")
+            read(r, val, out.response_format);
+        else if (key == "seed")
+            read(r, val, out.seed);
+        else if (key == "user")
+            read(r, val, out.user);
+        else
+            return false;
+        return true;
+    });
+}
+
+inline void read(reader& r, const json::value& v, prompt_tokens_details& out) {
+    r.members(v, &out.extra, [&](std::string_view key, const json::value& val) {
+        if (key == "cached_tokens")
+            read(r, val, out.cached_tokens);
+        else if (key == "text_tokens")
+            read(r, val, out.text_tokens);
+        else if (key == "audio_tokens")
+            read(r, val, out.audio_tokens);
+        else if (key == "image_tokens")
+            read(r, val, out.image_tokens);
+        else
+            return false;
+        return true;
+    });
+}
+
+inline void read(reader& r, const json::value& v, completion_tokens_details& out) {
+    r.members(v, &out.extra, [&](std::string_view key, const json::value& val) {
+        if (key == "text_tokens")
+            read(r, val, out.text_tokens);
+        else if (key == "audio_tokens")
+            read(r, val, out.audio_tokens);
+        else if (key == "reasoning_tokens")
+            read(r, val, out.reasoning_tokens);
+        else
+            return false;
+        return true;
+    });
+}
+
+inline void read(reader& r, const json::value& v, dgrid::usage& out) {
+    r.members(v, &out.extra, [&](std::string_view key, const json::value& val) {
+        if (key == "prompt_tokens")
+            read(r, val, out.prompt_tokens);
+        else if (key == "completion_tokens")
+            read(r, val, out.completion_tokens);
+        else if (key == "total_tokens")
+            read(r, val, out.total_tokens);
+        else if (key == "prompt_tokens_details")
+            read(r, val, out.prompt_tokens_details);
+        else if (key == "completion_tokens_details")
+            read(r, val, out.completion_tokens_details);
+        else
+            return false;
+        return true;
+    });
+}
+
+inline void read(reader& r, const json::value& v, choice& out) {
+    r.members(v, &out.extra, [&](std::string_view key, const json::value& val) {
+        if (key == "index")
+            read(r, val, out.index);
+        else if (key == "message")
+            read(r, val, out.message);
+        else if (key == "finish_reason")
+            read(r, val, out.finish_reason);
+        else if (key == "logprobs")
+            out.logprobs = val; // kept as is; copy assignment keeps the default resource
+        else
+            return false;
+        return true;
+    });
+}
+
+inline void read(reader& r, const json::value& v, chat_completion& out) {
+    r.members(v, &out.extra, [&](std::string_view key, const json::value& val) {
+        if (key == "id")
+            read(r, val, out.id);
+        else if (key == "object")
+            read(r, val, out.object);
+        else if (key == "created")
+            read(r, val, out.created);
+        else if (key == "model")
+            read(r, val, out.model);
+        else if (key == "choices")
+            read(r, val, out.choices);
+        else if (key == "usage")
+            read(r, val, out.usage);
+        else if (key == "system_fingerprint")
+            read(r, val, out.system_fingerprint);
+        else
+            return false;
+        return true;
+    });
+}
+
+inline void read(reader& r, const json::value& v, model_info& out) {
+    r.members(v, &out.extra, [&](std::string_view key, const json::value& val) {
+        if (key == "id")
+            read(r, val, out.id);
+        else if (key == "object")
+            read(r, val, out.object);
+        else if (key == "created")
+            read(r, val, out.created);
+        else if (key == "owned_by")
+            read(r, val, out.owned_by);
+        else if (key == "supported_endpoint_types")
+            read(r, val, out.supported_endpoint_types);
+        else
+            return false;
+        return true;
+    });
+}
+
+inline void read(reader& r, const json::value& v, model_list& out) {
+    r.members(v, &out.extra, [&](std::string_view key, const json::value& val) {
+        if (key == "data")
+            read(r, val, out.data);
+        else
+            return false;
+        return true;
+    });
+}
+
+// Resets `out`, then reads it from `v`, which must be an object.
+template <class T>
+error_code read_top_level(const json::value& v, T& out, diagnostics& diag) {
+    out = T{};
+    reader r(diag);
+    if (!v.is_object())
+        r.fail("object");
+    else
+        read(r, v, out);
+    return r.result();
+}
+
+//------------------------------------------------------------------------------
+// Error bodies
+//------------------------------------------------------------------------------
+
+inline constexpr std::size_t max_body_excerpt = 512;
+
+// The start of a body for humans: cut at a UTF-8 character boundary, control
+// characters (which could garble a terminal or a log line) made spaces.
+inline std::string body_excerpt(std::string_view body) {
+    std::size_t n = std::min(body.size(), max_body_excerpt);
+    const auto continuation = [&](std::size_t i) { return (static_cast<unsigned char>(body[i]) & 0xC0) == 0x80; };
+    // A UTF-8 character has at most 3 continuation bytes; more means binary.
+    for (int back = 0; back < 3 && n < body.size() && n > 0 && continuation(n); ++back)
+        --n;
+    std::string out(body.substr(0, n));
+    for (char& c : out) {
+        const auto u = static_cast<unsigned char>(c);
+        if ((u < 0x20 && c != '\n' && c != '\t') || u == 0x7F)
+            c = ' ';
+    }
+    return out;
+}
+
+inline const json::string* string_member(const json::object& o, json::string_view key) {
+    const json::value* v = o.if_contains(key);
+    return v ? v->if_string() : nullptr;
+}
+
+// Returns whether `o` has one of the known error shapes with a message.
+inline bool read_error_object(const json::object& o, diagnostics& diag) {
+    const json::value* error = o.if_contains("error");
+    if (const json::object* e = error ? error->if_object() : nullptr) {
+        if (const json::string* s = string_member(*e, "message"))
+            diag.message.assign(s->data(), s->size());
+        if (const json::string* s = string_member(*e, "type"))
+            diag.type.assign(s->data(), s->size());
+        if (const json::string* s = string_member(*e, "param"))
+            diag.param.emplace(s->data(), s->size());
+        if (const json::value* code = e->if_contains("code"))
+            diag.code = *code; // copy assignment keeps diag.code's resource
+        return !diag.message.empty();
+    }
+    // Simpler shapes from proxies: {"error":"..."}, {"message":"..."}, and
+    // FastAPI's {"detail":"..."}.
+    const json::string* s = error ? error->if_string() : nullptr;
+    if (!s)
+        s = string_member(o, "message");
+    if (!s)
+        s = string_member(o, "detail");
+    if (!s)
+        return false;
+    diag.message.assign(s->data(), s->size());
+    return !diag.message.empty();
+}
+
+} // namespace json_io
+} // namespace detail
+
+DGRID_DECL boost::json::value to_json(const message& m) {
+    return detail::json_io::write(m);
+}
+
+DGRID_DECL boost::json::value to_json(const chat_request& r) {
+    using namespace detail::json_io;
+    json::object o;
+    o.emplace("model", sv(r.model));
+    o.emplace("messages", write_all(r.messages));
+    put(o, "temperature", r.temperature);
+    put(o, "top_p", r.top_p);
+    put(o, "n", r.n);
+    put(o, "stream", r.stream);
+    put(o, "max_tokens", r.max_tokens);
+    put(o, "max_completion_tokens", r.max_completion_tokens);
+    put(o, "presence_penalty", r.presence_penalty);
+    put(o, "frequency_penalty", r.frequency_penalty);
+    if (!r.logit_bias.empty()) {
+        json::object& bias = o.emplace("logit_bias", json::object()).first->value().get_object();
+        for (const auto& [token, value] : r.logit_bias)
+            bias.emplace(std::to_string(token), value);
+    }
+    if (r.stop) {
+        if (const auto* s = std::get_if<std::string>(&*r.stop)) {
+            o.emplace("stop", sv(*s));
+        } else {
+            json::array& a = o.emplace("stop", json::array()).first->value().get_array();
+            for (const std::string& s : std::get<std::vector<std::string>>(*r.stop))
+                a.emplace_back(sv(s));
+        }
+    }
+    if (!r.tools.empty())
+        o.emplace("tools", write_all(r.tools));
+    if (r.tool_choice)
+        o.emplace("tool_choice", write(*r.tool_choice));
+    put(o, "response_format", r.response_format);
+    put(o, "seed", r.seed);
+    put(o, "user", r.user);
+    merge(o, r.extra);
+    return o;
+}
+
+DGRID_DECL boost::json::value to_json(const chat_completion& c) {
+    using namespace detail::json_io;
+    json::object o;
+    o.emplace("id", sv(c.id));
+    o.emplace("object", sv(c.object));
+    put(o, "created", c.created);
+    o.emplace("model", sv(c.model));
+    o.emplace("choices", write_all(c.choices)); // [] is meaningful (usage-only chunks)
+    if (c.usage)
+        o.emplace("usage", write(*c.usage));
+    put(o, "system_fingerprint", c.system_fingerprint);
+    merge(o, c.extra);
+    return o;
+}
+
+DGRID_DECL boost::json::value to_json(const model_list& l) {
+    using namespace detail::json_io;
+    json::object o;
+    o.emplace("data", write_all(l.data));
+    merge(o, l.extra);
+    return o;
+}
+
+DGRID_DECL error_code from_json(const boost::json::value& v, message& out, diagnostics& diag) {
+    return detail::json_io::read_top_level(v, out, diag);
+}
+
+DGRID_DECL error_code from_json(const boost::json::value& v, chat_request& out, diagnostics& diag) {
+    return detail::json_io::read_top_level(v, out, diag);
+}
+
+DGRID_DECL error_code from_json(const boost::json::value& v, chat_completion& out, diagnostics& diag) {
+    return detail::json_io::read_top_level(v, out, diag);
+}
+
+DGRID_DECL error_code from_json(const boost::json::value& v, model_list& out, diagnostics& diag) {
+    return detail::json_io::read_top_level(v, out, diag);
+}
+
+DGRID_DECL void read_error_body(std::string_view body, diagnostics& diag) {
+    namespace json = boost::json;
+    unsigned char buffer[2048];
+    json::monotonic_resource arena(buffer);
+    json::parse_options options;
+    options.max_depth = detail::max_json_depth;
+    boost::system::error_code ec;
+    const json::value v = json::parse(body, ec, &arena, options);
+    const json::object* o = ec ? nullptr : v.if_object();
+    if (!o || !detail::json_io::read_error_object(*o, diag))
+        diag.body_excerpt = detail::json_io::body_excerpt(body);
+}
+
+} // namespace dgrid
+
+#endif

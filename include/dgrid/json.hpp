@@ -1,0 +1,56 @@
+#ifndef DGRID_JSON_HPP
+#define DGRID_JSON_HPP
+
+#include <dgrid/chat_completion.hpp>
+#include <dgrid/chat_request.hpp>
+#include <dgrid/detail/config.hpp>
+#include <dgrid/diagnostics.hpp>
+#include <dgrid/error.hpp>
+#include <dgrid/model_list.hpp>
+
+#include <boost/json/value.hpp>
+
+#include <string_view>
+
+namespace dgrid {
+
+/// The JSON form of each API type, as sent or received on the wire.
+/// Absent optionals and empty lists are left out; `extra` members are merged in
+/// last and replace typed members of the same name. A NaN or infinite double
+/// has no JSON form and is written as null: validate numbers before sending
+/// (the client reports `error::invalid_request`).
+DGRID_DECL boost::json::value to_json(const message& m);
+DGRID_DECL boost::json::value to_json(const chat_request& r);
+DGRID_DECL boost::json::value to_json(const chat_completion& c);
+DGRID_DECL boost::json::value to_json(const model_list& l);
+
+/// Reads an API type from JSON without throwing. Null and absent members give
+/// empty optionals; unknown members go to `extra`. A member of the wrong type
+/// gives `error::malformed_response` and `diag.message` names its path
+/// (`choices[0].message.content: expected string or array`; "top level" when
+/// `v` is not an object). `out` is reset first.
+DGRID_DECL error_code from_json(const boost::json::value& v, message& out, diagnostics& diag);
+DGRID_DECL error_code from_json(const boost::json::value& v, chat_request& out, diagnostics& diag);
+DGRID_DECL error_code from_json(const boost::json::value& v, chat_completion& out, diagnostics& diag);
+DGRID_DECL error_code from_json(const boost::json::value& v, model_list& out, diagnostics& diag);
+
+/// Parses JSON text into `out`: `error::invalid_json` when the text is not
+/// JSON, otherwise as `from_json`.
+template <class T>
+error_code parse_json(std::string_view text, T& out, diagnostics& diag);
+
+/// Reads an OpenAI-shaped error body (`{"error":{"message","type","param","code"}}`)
+/// into `diag`; the proxy shapes `{"error":"..."}`, `{"message":"..."}` and
+/// `{"detail":"..."}` give the message only. When no message is found, the
+/// start of the body (at most 512 bytes, control characters made spaces) is
+/// kept as `diag.body_excerpt`.
+DGRID_DECL void read_error_body(std::string_view body, diagnostics& diag);
+
+} // namespace dgrid
+
+#include <dgrid/impl/json.hpp>
+#ifndef DGRID_SEPARATE_COMPILATION
+#include <dgrid/impl/json.ipp>
+#endif
+
+#endif

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what building and testing dgrid-cpp needs on Debian 12 (as root,
+# or with sudo). Does nothing when everything is there already.
+set -euo pipefail
+
+packages=(g++ cmake ninja-build ccache pkg-config openssl libssl-dev
+          libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev libboost-system1.81-dev)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+((${#missing[@]})) || exit 0
+
+sudo=""
+[[ $(id -u) -eq 0 ]] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
+$sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds dgrid-cpp and runs the whole test suite: first a plain debug build,
+# then the same suite under AddressSanitizer + UndefinedBehaviorSanitizer.
+#   scripts/test.sh            both
+#   PRESETS=debug scripts/test.sh   only some
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+
+export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
+export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-2G}"
+# Each heavy translation unit takes 1-2 GB: one compile per core.
+jobs="${JOBS:-$(nproc)}"
+
+for preset in ${PRESETS:-debug asan}; do
+  echo "== $preset"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j "$jobs"
+  ctest --preset "$preset" -j 1
+done

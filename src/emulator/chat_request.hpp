@@ -1,0 +1,43 @@
+#ifndef DGRID_EMULATOR_CHAT_REQUEST_HPP
+#define DGRID_EMULATOR_CHAT_REQUEST_HPP
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dgrid::emulator {
+
+/// One message of a request, reduced to what the emulated models read.
+struct chat_message {
+    std::string role; ///< `system`, `user`, `assistant`, `tool`, ...
+    std::string text; ///< The string content, or its text parts concatenated.
+};
+
+/// The part of a `POST /v1/chat/completions` body the emulator acts on; other
+/// fields (`temperature`, `response_format`, DGrid's `contents`, ...) are
+/// accepted and ignored, as a gateway passes them upstream.
+struct chat_request {
+    std::string model;                       ///< `model`
+    std::vector<chat_message> messages;      ///< `messages`, never empty
+    unsigned n = 1;                          ///< `n`, capped at `max_choices`
+    std::optional<std::uint64_t> max_tokens; ///< the smaller of `max_tokens` and `max_completion_tokens`
+    std::vector<std::string> tool_names;     ///< `tools[].function.name`, in order
+    bool stream = false;                     ///< `stream`
+
+    /// The text of the last `user` message, or empty when there is none.
+    std::string last_user_text() const;
+};
+
+/// The most choices one request gets; a larger `n` is capped, not refused.
+inline constexpr unsigned max_choices = 8;
+
+/// Parses and validates a request body. Throws `api_error` (400,
+/// `invalid_request_error`) with `code` `invalid_json`, `missing_field`,
+/// `invalid_type` or `invalid_value` and `param` naming the field at fault.
+chat_request parse_chat_request(std::string_view body);
+
+} // namespace dgrid::emulator
+
+#endif

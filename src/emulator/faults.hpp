@@ -1,0 +1,77 @@
+#ifndef DGRID_EMULATOR_FAULTS_HPP
+#define DGRID_EMULATOR_FAULTS_HPP
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace dgrid::emulator {
+
+/// The request header that asks the emulator to misbehave.
+inline constexpr std::string_view fault_header = "X-Emulator-Fault";
+
+/// How an error response carries its body.
+enum class error_body {
+    json,  ///< The OpenAI error object.
+    html,  ///< An HTML page, as a proxy in front of the gateway sends.
+    empty, ///< No body at all (`Content-Length: 0`).
+};
+
+/// What one request's `X-Emulator-Fault` header asks for. The header is a list
+/// of items separated by `,` (or `;`); every item applies:
+///
+/// | item                   | effect                                                            |
+/// |------------------------|-------------------------------------------------------------------|
+/// | `status=NNN`           | answer with that error status (400-599) and an error body         |
+/// | `code=number`          | the error's `code` is the status as a JSON number                 |
+/// | `html`                 | error bodies are HTML (default for `status=502`)                  |
+/// | `empty-body`           | error bodies are empty                                            |
+/// | `reset-before-headers` | read the request, then reset the connection                       |
+/// | `reset-mid-body`       | write the headers and half the body, then reset                   |
+/// | `stall=N`              | wait N milliseconds before writing the response                   |
+/// | `close-after-response` | close the connection after this response                          |
+/// | `byte-at-a-time`       | write the response one byte per write                             |
+/// | `fail-times=K`         | the faults apply to the first K requests of the group only        |
+/// | `id=X`                 | names the group `fail-times` counts; default: the header itself   |
+///
+/// `html`, `empty-body` and `code=number` shape any error, injected or not.
+struct fault_plan {
+    std::optional<unsigned> status;          ///< `status=NNN`
+    bool code_as_number = false;             ///< `code=number`
+    std::optional<error_body> body;          ///< `html` / `empty-body`; unset: the status' default
+    bool reset_before_headers = false;       ///< `reset-before-headers`
+    bool reset_mid_body = false;             ///< `reset-mid-body`
+    std::chrono::milliseconds stall{0};      ///< `stall=N`
+    bool close_after_response = false;       ///< `close-after-response`
+    bool byte_at_a_time = false;             ///< `byte-at-a-time`
+    std::optional<std::uint64_t> fail_times; ///< `fail-times=K`
+    std::string group;                       ///< `id=X`, or the whole header when `fail-times` has no id
+
+    /// How an error response of `error_status` is written under this plan.
+    error_body body_for(unsigned error_status) const noexcept;
+};
+
+/// Parses an `X-Emulator-Fault` header value (an empty one asks for nothing).
+/// Throws `std::invalid_argument` naming the first unknown or malformed item.
+fault_plan parse_faults(std::string_view header);
+
+/// Counts the requests of each `fail-times` group, so that a fault can fail a
+/// request K times and then let its retry succeed. Thread-safe.
+class fault_budget {
+  public:
+    /// Whether `plan` still applies to the request at hand, counting it: always
+    /// true without `fail-times`, else true for the first K requests of its group.
+    bool admit(const fault_plan& plan);
+
+  private:
+    std::mutex mutex_;
+    std::unordered_map<std::string, std::uint64_t> seen_;
+};
+
+} // namespace dgrid::emulator
+
+#endif

@@ -1,0 +1,134 @@
+#include "emulator/models.hpp"
+
+#include "emulator/api_error.hpp"
+#include "emulator/base64.hpp"
+#include "emulator/png.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace dgrid::emulator {
+namespace {
+
+bool is_space(char c) noexcept {
+    return std::isspace(static_cast<unsigned char>(c)) != 0;
+}
+
+// Cuts `text` after its `words`-th word, keeping the original spacing between
+// the words that stay.
+std::string first_words(const std::string& text, std::uint64_t words) {
+    std::uint64_t seen = 0;
+    bool in_word = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (is_space(text[i])) {
+            if (in_word && ++seen == words) {
+                return text.substr(0, i);
+            }
+            in_word = false;
+        } else {
+            in_word = true;
+        }
+    }
+    return text;
+}
+
+reply_choice echo(const chat_request& request) {
+    reply_choice choice{request.last_user_text(), std::nullopt, {}, "stop"};
+    if (request.max_tokens && count_tokens(*choice.content) > *request.max_tokens) {
+        choice.content = first_words(*choice.content, *request.max_tokens);
+        choice.finish_reason = "length";
+    }
+    return choice;
+}
+
+reply_choice call_tool(const chat_request& request) {
+    std::string name = request.tool_names.empty() ? "get_weather" : request.tool_names.front();
+    return {std::nullopt,
+            std::nullopt,
+            {{"call_emu_1", std::move(name), R"({"location":"Paris","unit":"celsius"})"}},
+            "tool_calls"};
+}
+
+reply_choice reason(const chat_request& request) {
+    const std::string text = request.last_user_text();
+    return {"Answer: " + text, "Let me think step by step. The user asked: " + text, {}, "stop"};
+}
+
+reply_choice draw(const chat_request&) {
+    // The same picture every time: an 8x8 gradient is enough to prove the data
+    // URI decodes to a real PNG.
+    static const std::string uri = "data:image/png;base64," + base64_encode(make_gradient_png(8, 8));
+    return {"![generated image](" + uri + ")", std::nullopt, {}, "stop"};
+}
+
+} // namespace
+
+std::uint64_t count_tokens(std::string_view text) noexcept {
+    std::uint64_t words = 0;
+    bool in_word = false;
+    for (const char c : text) {
+        const bool word_char = !is_space(c);
+        if (word_char && !in_word) {
+            ++words;
+        }
+        in_word = word_char;
+    }
+    return words;
+}
+
+std::string models_list_json() {
+    boost::json::array data;
+    for (const auto id : model_ids) {
+        data.push_back(boost::json::object{
+            {"id", id},
+            {"object", "model"},
+            {"created", fixed_created},
+            {"owned_by", "dgrid-emulator"},
+            {"supported_endpoint_types", boost::json::array{"openai"}},
+        });
+    }
+    return boost::json::serialize(
+        boost::json::object{{"object", "list"}, {"success", true}, {"data", std::move(data)}});
+}
+
+chat_reply generate_reply(const chat_request& request, std::uint64_t request_number) {
+    reply_choice (*model)(const chat_request&) = nullptr;
+    if (request.model == model_ids[0]) {
+        model = echo;
+    } else if (request.model == model_ids[1]) {
+        model = call_tool;
+    } else if (request.model == model_ids[2]) {
+        model = reason;
+    } else if (request.model == model_ids[3]) {
+        model = draw;
+    } else {
+        throw api_error(404, "The model `" + request.model + "` does not exist or you do not have access to it.",
+                        "invalid_request_error", "model_not_found", "model");
+    }
+
+    chat_reply reply;
+    reply.id = "chatcmpl-emu-" + std::to_string(request_number);
+    reply.created = fixed_created;
+    reply.model = request.model;
+    reply.system_fingerprint = "fp_emulator";
+    reply.provider = "emulator";
+    reply.choices.assign(request.n, model(request));
+
+    for (const auto& message : request.messages) {
+        reply.usage.prompt_tokens += count_tokens(message.text);
+    }
+    for (const auto& choice : reply.choices) {
+        reply.usage.completion_text_tokens += count_tokens(choice.content.value_or(std::string()));
+        for (const auto& call : choice.tool_calls) {
+            reply.usage.completion_text_tokens += count_tokens(call.name) + count_tokens(call.arguments);
+        }
+        reply.usage.reasoning_tokens += count_tokens(choice.reasoning.value_or(std::string()));
+    }
+    return reply;
+}
+
+} // namespace dgrid::emulator

@@ -1,0 +1,53 @@
+#ifndef DGRID_EMULATOR_SERVER_OPTIONS_HPP
+#define DGRID_EMULATOR_SERVER_OPTIONS_HPP
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace dgrid::emulator {
+
+/// How a `dgrid::emulator::server` listens and behaves. Every default suits an
+/// in-process test: TLS on 127.0.0.1, a free port, one thread.
+struct server_options {
+    /// Serve HTTPS with a freshly generated CA and leaf certificate; false: plain HTTP.
+    bool tls = true;
+
+    /// The address to listen on (IPv4 or IPv6 literal).
+    std::string host = "127.0.0.1";
+
+    /// The port to listen on; 0 picks a free one (see `server::port()`).
+    unsigned short port = 0;
+
+    /// The only accepted bearer token (`Authorization: Bearer <api_key>`).
+    std::string api_key = "emulator-key";
+
+    /// After this many responses on one connection the server closes it; 0 = never.
+    std::size_t max_requests_per_connection = 0;
+
+    /// Whether a close the server decides on (`max_requests_per_connection`,
+    /// `close-after-response`) is announced with `Connection: close` on the last
+    /// response. False closes silently after it, like an idle timeout, so a
+    /// client that reuses the connection sees its next request fail.
+    bool announce_close = true;
+
+    /// Subject alternative names of the leaf certificate: IP addresses become IP
+    /// SANs, anything else DNS SANs.
+    std::vector<std::string> certificate_names = {"localhost", "127.0.0.1"};
+
+    /// Where to write the CA certificate (PEM); empty: a fresh file in the
+    /// temporary directory, removed when the server is destroyed.
+    std::filesystem::path ca_file;
+
+    /// Delay before each streamed token; reserved for streaming responses.
+    std::chrono::milliseconds token_delay{0};
+
+    /// Threads running the server's `io_context`; each connection has its own strand.
+    unsigned threads = 1;
+};
+
+} // namespace dgrid::emulator
+
+#endif

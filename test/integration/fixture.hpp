@@ -1,0 +1,80 @@
+#ifndef DGRID_TEST_INTEGRATION_FIXTURE_HPP
+#define DGRID_TEST_INTEGRATION_FIXTURE_HPP
+
+// An emulator started in-process on 127.0.0.1 (TLS unless asked otherwise)
+// and a client of it, driven by an io_context the test runs.
+
+#include <emulator/server.hpp>
+
+#include <dgrid/dgrid.hpp>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <future>
+#include <ostream>
+#include <memory>
+
+namespace dgrid {
+// Lets Boost.Test print `dgrid::error` in failed comparisons.
+inline std::ostream& boost_test_print_type(std::ostream& os, error e) { return os << make_error_code(e).message(); }
+} // namespace dgrid
+
+namespace dgrid::test {
+
+namespace asio = boost::asio;
+
+inline emulator::server_options emulator_defaults() {
+    emulator::server_options options;
+    options.api_key = "test-key";
+    return options;
+}
+
+struct emulator_fixture {
+    explicit emulator_fixture(emulator::server_options options = emulator_defaults()) : server(std::move(options)) {
+        server.start();
+    }
+
+    // Options for a client of this emulator.
+    client_options client_options_for() const {
+        client_options options;
+        options.base_url = server.base_url();
+        options.api_key = "test-key";
+        options.ca_file = server.ca_file().string();
+        return options;
+    }
+
+    client make_client() { return client(io, client_options_for()); }
+    client make_client(const client_options& options) { return client(io, options); }
+
+    // Runs `work` on `io` until it finishes; rethrows what it throws.
+    template <class T>
+    T run(asio::awaitable<T> work) {
+        auto result = asio::co_spawn(io, std::move(work), asio::use_future);
+        io.restart();
+        io.run();
+        return result.get();
+    }
+
+    emulator::server server;
+    asio::io_context io;
+};
+
+inline chat_request echo_request(std::string text) {
+    chat_request request;
+    request.model = "emulator/echo";
+    request.messages.push_back(message::user(std::move(text)));
+    return request;
+}
+
+// Asks the emulator to misbehave for this request (see src/emulator/faults.hpp).
+inline chat_request with_fault(chat_request request, std::string fault) {
+    request.extra_headers.push_back({"X-Emulator-Fault", std::move(fault)});
+    return request;
+}
+
+} // namespace dgrid::test
+
+#endif

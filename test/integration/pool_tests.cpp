@@ -1,0 +1,168 @@
+// The connection pool under concurrency: many requests on one client, reuse,
+// servers that close keep-alive connections, and several threads at once.
+
+#include "fixture.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+using namespace dgrid;
+using namespace dgrid::test;
+
+namespace {
+
+// One request whose answer names its index, so that no reply can be mixed up.
+asio::awaitable<bool> ask_numbered(client& c, int i) {
+    auto text = "request number " + std::to_string(i);
+    auto completion = co_await c.async_chat(echo_request(text));
+    co_return completion.text() == text;
+}
+
+// Runs `count` requests at once on `c`; returns how many answered correctly.
+int run_concurrently(emulator_fixture& f, client& c, int count) {
+    std::atomic<int> correct{0};
+    std::atomic<int> finished{0};
+    for (int i = 0; i < count; ++i)
+        asio::co_spawn(f.io, ask_numbered(c, i), [&](std::exception_ptr e, bool ok) {
+            if (!e && ok)
+                ++correct;
+            ++finished;
+        });
+    f.io.restart();
+    f.io.run();
+    BOOST_TEST(finished.load() == count);
+    return correct.load();
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(pool)
+
+BOOST_FIXTURE_TEST_CASE(sequential_requests_reuse_one_connection, emulator_fixture) {
+    auto c = make_client();
+    BOOST_TEST(run_concurrently(*this, c, 1) == 1);
+    BOOST_TEST(run_concurrently(*this, c, 1) == 1);
+    BOOST_TEST(run_concurrently(*this, c, 1) == 1);
+    BOOST_TEST(server.connections_accepted() == 1u);
+    BOOST_TEST(server.tls_handshakes() == 1u);
+    BOOST_TEST(c.stats().idle == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(concurrency_64_and_512_stay_within_max_size, emulator_fixture) {
+    auto options = client_options_for();
+    options.pool.max_size = 16;
+    auto c = make_client(options);
+    BOOST_TEST(run_concurrently(*this, c, 64) == 64);
+    BOOST_TEST(server.connections_accepted() <= 16u);
+    BOOST_TEST(run_concurrently(*this, c, 512) == 512);
+    BOOST_TEST(server.connections_accepted() <= 16u);
+    BOOST_TEST(server.requests_served() == 576u);
+    auto stats = c.stats();
+    BOOST_TEST(stats.open <= 16u);
+    BOOST_TEST(stats.waiting == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(max_requests_per_connection_retires_connections, emulator_fixture) {
+    auto options = client_options_for();
+    options.pool.max_requests_per_connection = 2;
+    auto c = make_client(options);
+    for (int i = 0; i < 6; ++i)
+        BOOST_TEST(run_concurrently(*this, c, 1) == 1);
+    BOOST_TEST(server.connections_accepted() == 3u);
+}
+
+BOOST_FIXTURE_TEST_CASE(idle_timeout_closes_old_connections, emulator_fixture) {
+    auto options = client_options_for();
+    options.pool.idle_timeout = std::chrono::milliseconds(0);
+    auto c = make_client(options);
+    BOOST_TEST(run_concurrently(*this, c, 1) == 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    BOOST_TEST(run_concurrently(*this, c, 1) == 1);
+    BOOST_TEST(server.connections_accepted() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(server_announcing_close_every_3_requests) {
+    auto server_options = emulator_defaults();
+    server_options.max_requests_per_connection = 3;
+    server_options.announce_close = true;
+    emulator_fixture f(server_options);
+    auto options = f.client_options_for();
+    options.pool.max_size = 8;
+    auto c = f.make_client(options);
+    BOOST_TEST(run_concurrently(f, c, 256) == 256);
+    BOOST_TEST(f.server.requests_served() == 256u);
+}
+
+// The server drops the connection after 3 requests without saying so; the
+// client sees it when it reuses the connection and sends the request again on
+// a fresh one, so callers never see an error.
+BOOST_AUTO_TEST_CASE(server_closing_silently_every_3_requests) {
+    auto server_options = emulator_defaults();
+    server_options.max_requests_per_connection = 3;
+    server_options.announce_close = false;
+    emulator_fixture f(server_options);
+    auto options = f.client_options_for();
+    options.pool.max_size = 4;
+    auto c = f.make_client(options);
+    for (int round = 0; round < 4; ++round)
+        BOOST_TEST(run_concurrently(f, c, 64) == 64);
+    // Sequential requests hit the stale connection every time, idle or not.
+    for (int i = 0; i < 10; ++i)
+        BOOST_TEST(run_concurrently(f, c, 1) == 1);
+    BOOST_TEST(f.server.requests_served() == 266u);
+}
+
+BOOST_AUTO_TEST_CASE(one_client_from_four_threads) {
+    auto server_options = emulator_defaults();
+    server_options.threads = 2;
+    emulator_fixture f(server_options);
+    auto options = f.client_options_for();
+    options.pool.max_size = 8;
+    auto c = f.make_client(options);
+    constexpr int per_thread = 100;
+    std::atomic<int> correct{0};
+    std::atomic<int> finished{0};
+    // Four threads run the context and four threads start requests at once.
+    auto guard = asio::make_work_guard(f.io);
+    std::vector<std::thread> runners;
+    for (int t = 0; t < 4; ++t)
+        runners.emplace_back([&] { f.io.run(); });
+    std::vector<std::thread> starters;
+    for (int t = 0; t < 4; ++t)
+        starters.emplace_back([&, t] {
+            for (int i = 0; i < per_thread; ++i)
+                asio::co_spawn(f.io, ask_numbered(c, t * per_thread + i), [&](std::exception_ptr e, bool ok) {
+                    if (!e && ok)
+                        ++correct;
+                    ++finished;
+                });
+        });
+    for (auto& t : starters)
+        t.join();
+    while (finished.load() < 4 * per_thread)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    guard.reset();
+    for (auto& t : runners)
+        t.join();
+    BOOST_TEST(correct.load() == 4 * per_thread);
+    BOOST_TEST(f.server.connections_accepted() <= 8u);
+    BOOST_TEST(c.stats().open <= 8u);
+}
+
+BOOST_FIXTURE_TEST_CASE(destroying_the_client_closes_idle_connections, emulator_fixture) {
+    {
+        auto options = client_options_for();
+        options.pool.max_size = 1;
+        auto c = make_client(options);
+        BOOST_TEST(run_concurrently(*this, c, 3) == 3);
+    }
+    // Give the server a moment to see the close.
+    for (int i = 0; i < 100 && server.open_connections() != 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    BOOST_TEST(server.open_connections() == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

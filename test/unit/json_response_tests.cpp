@@ -1,0 +1,540 @@
+// The response side of the JSON mapping: chat_completion and model_list, as
+// gateways send them, including the odd shapes of WIRE.md.
+#include <dgrid/json.hpp>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+
+namespace json = boost::json;
+using namespace dgrid;
+
+namespace {
+
+#define CHECK_OPT(opt, expected)                                                                                       \
+    do {                                                                                                               \
+        BOOST_TEST((opt).has_value());                                                                                 \
+        if ((opt).has_value())                                                                                         \
+            BOOST_TEST(*(opt) == (expected));                                                                          \
+    } while (0)
+
+#define CHECK_JSON(actual, expected_text)                                                                              \
+    do {                                                                                                               \
+        const json::value expected_ = json::parse(expected_text);                                                      \
+        const json::value actual_ = (actual);                                                                          \
+        BOOST_TEST((actual_ == expected_), "got " << json::serialize(actual_) << "\nwant "                             \
+                                                  << json::serialize(expected_));                                      \
+    } while (0)
+
+// The spec's example with every field filled in, plus extras at every level.
+constexpr const char* full_response_json = R"({
+  "id": "chatcmpl-123",
+  "object": "chat.completion",
+  "created": 1735689600,
+  "model": "openai/gpt-4o",
+  "choices": [
+    {
+      "index": 0,
+      "message": {
+        "role": "assistant",
+        "content": "The meaning of life is 42.",
+        "reasoning_content": "Douglas Adams.",
+        "refusal": null
+      },
+      "finish_reason": "stop",
+      "native_finish_reason": "STOP"
+    },
+    {
+      "index": 1,
+      "message": {
+        "role": "assistant",
+        "content": null,
+        "tool_calls": [
+          {"id": "call_a", "type": "function", "function": {"name": "lookup", "arguments": "{\"q\":\"life\"}"}},
+          {"id": "call_b", "type": "function", "function": {"name": "noop", "arguments": ""}}
+        ]
+      },
+      "finish_reason": "tool_calls",
+      "logprobs": {"content": [{"token": "The", "logprob": -0.25, "bytes": [84, 104, 101], "top_logprobs": []}]}
+    }
+  ],
+  "usage": {
+    "prompt_tokens": 13,
+    "completion_tokens": 7,
+    "total_tokens": 20,
+    "prompt_tokens_details": {"cached_tokens": 2, "text_tokens": 11, "audio_tokens": 0, "image_tokens": 0,
+                              "video_tokens": 3},
+    "completion_tokens_details": {"text_tokens": 5, "audio_tokens": 0, "reasoning_tokens": 2,
+                                  "accepted_prediction_tokens": 1},
+    "cost": 0.00042
+  },
+  "system_fingerprint": "fp_abc123",
+  "provider": "OpenAI"
+})";
+
+void check_equal(const message_content& a, const message_content& b) {
+    BOOST_TEST(a.index() == b.index());
+    if (a.index() != b.index())
+        return;
+    if (const auto* s = std::get_if<std::string>(&a)) {
+        BOOST_TEST(*s == std::get<std::string>(b));
+        return;
+    }
+    const auto& pa = std::get<std::vector<content_part>>(a);
+    const auto& pb = std::get<std::vector<content_part>>(b);
+    BOOST_TEST_REQUIRE(pa.size() == pb.size());
+    for (std::size_t i = 0; i < pa.size(); ++i) {
+        BOOST_TEST(pa[i].index() == pb[i].index());
+        if (const auto* t = std::get_if<text_part>(&pa[i])) {
+            if (const auto* u = std::get_if<text_part>(&pb[i]))
+                BOOST_TEST(t->text == u->text);
+        } else if (const auto* u = std::get_if<image_url_part>(&pb[i])) {
+            const auto& t2 = std::get<image_url_part>(pa[i]);
+            BOOST_TEST(t2.url == u->url);
+            BOOST_TEST((t2.detail == u->detail));
+        }
+    }
+}
+
+void check_equal(const message& a, const message& b) {
+    BOOST_TEST(a.role == b.role);
+    BOOST_TEST(a.content.has_value() == b.content.has_value());
+    if (a.content && b.content)
+        check_equal(*a.content, *b.content);
+    BOOST_TEST((a.name == b.name));
+    BOOST_TEST_REQUIRE(a.tool_calls.size() == b.tool_calls.size());
+    for (std::size_t i = 0; i < a.tool_calls.size(); ++i) {
+        BOOST_TEST(a.tool_calls[i].id == b.tool_calls[i].id);
+        BOOST_TEST(a.tool_calls[i].type == b.tool_calls[i].type);
+        BOOST_TEST(a.tool_calls[i].function.name == b.tool_calls[i].function.name);
+        BOOST_TEST(a.tool_calls[i].function.arguments == b.tool_calls[i].function.arguments);
+    }
+    BOOST_TEST((a.tool_call_id == b.tool_call_id));
+    BOOST_TEST((a.reasoning_content == b.reasoning_content));
+    BOOST_TEST(a.extra == b.extra);
+}
+
+void check_equal(const chat_completion& a, const chat_completion& b) {
+    BOOST_TEST(a.id == b.id);
+    BOOST_TEST(a.object == b.object);
+    BOOST_TEST((a.created == b.created));
+    BOOST_TEST(a.model == b.model);
+    BOOST_TEST_REQUIRE(a.choices.size() == b.choices.size());
+    for (std::size_t i = 0; i < a.choices.size(); ++i) {
+        BOOST_TEST(a.choices[i].index == b.choices[i].index);
+        check_equal(a.choices[i].message, b.choices[i].message);
+        BOOST_TEST((a.choices[i].finish_reason == b.choices[i].finish_reason));
+        BOOST_TEST(a.choices[i].logprobs == b.choices[i].logprobs);
+        BOOST_TEST(a.choices[i].extra == b.choices[i].extra);
+    }
+    BOOST_TEST_REQUIRE(a.usage.has_value() == b.usage.has_value());
+    if (a.usage) {
+        const usage& ua = *a.usage;
+        const usage& ub = *b.usage;
+        BOOST_TEST((ua.prompt_tokens == ub.prompt_tokens));
+        BOOST_TEST((ua.completion_tokens == ub.completion_tokens));
+        BOOST_TEST((ua.total_tokens == ub.total_tokens));
+        BOOST_TEST(ua.extra == ub.extra);
+        BOOST_TEST_REQUIRE(ua.prompt_tokens_details.has_value() == ub.prompt_tokens_details.has_value());
+        if (ua.prompt_tokens_details) {
+            const auto& pa = *ua.prompt_tokens_details;
+            const auto& pb = *ub.prompt_tokens_details;
+            BOOST_TEST((pa.cached_tokens == pb.cached_tokens));
+            BOOST_TEST((pa.text_tokens == pb.text_tokens));
+            BOOST_TEST((pa.audio_tokens == pb.audio_tokens));
+            BOOST_TEST((pa.image_tokens == pb.image_tokens));
+            BOOST_TEST(pa.extra == pb.extra);
+        }
+        BOOST_TEST_REQUIRE(ua.completion_tokens_details.has_value() == ub.completion_tokens_details.has_value());
+        if (ua.completion_tokens_details) {
+            const auto& ca = *ua.completion_tokens_details;
+            const auto& cb = *ub.completion_tokens_details;
+            BOOST_TEST((ca.text_tokens == cb.text_tokens));
+            BOOST_TEST((ca.audio_tokens == cb.audio_tokens));
+            BOOST_TEST((ca.reasoning_tokens == cb.reasoning_tokens));
+            BOOST_TEST(ca.extra == cb.extra);
+        }
+    }
+    BOOST_TEST((a.system_fingerprint == b.system_fingerprint));
+    BOOST_TEST(a.extra == b.extra);
+}
+
+chat_completion parse_ok(std::string_view text) {
+    chat_completion c;
+    diagnostics diag;
+    const error_code ec = parse_json(text, c, diag);
+    BOOST_TEST(!ec, ec.message() << ": " << diag.message);
+    return c;
+}
+
+// to_json, then the text, then back.
+void round_trip(const chat_completion& c) {
+    const std::string text = json::serialize(to_json(c));
+    chat_completion back;
+    diagnostics diag;
+    const error_code ec = parse_json(text, back, diag);
+    BOOST_TEST(!ec, ec.message() << ": " << diag.message << " in " << text);
+    check_equal(c, back);
+}
+
+void check_malformed(std::string_view text, std::string_view expected) {
+    chat_completion c;
+    diagnostics diag;
+    const error_code ec = parse_json(text, c, diag);
+    BOOST_TEST(ec == error_code(error::malformed_response), text << " gave " << ec.message());
+    BOOST_TEST(diag.message == expected);
+}
+
+void check_invalid(std::string_view text) {
+    chat_completion c;
+    diagnostics diag;
+    const error_code ec = parse_json(text, c, diag);
+    BOOST_TEST(ec == error_code(error::invalid_json), ec.message());
+    BOOST_TEST(diag.message.rfind("invalid JSON: ", 0) == 0u, diag.message);
+    BOOST_TEST(diag.message.size() > 14u);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(json_response)
+
+BOOST_AUTO_TEST_CASE(full_response_fields) {
+    const chat_completion c = parse_ok(full_response_json);
+    BOOST_TEST(c.id == "chatcmpl-123");
+    BOOST_TEST(c.object == "chat.completion");
+    CHECK_OPT(c.created, 1735689600);
+    BOOST_TEST(c.model == "openai/gpt-4o");
+    BOOST_TEST(c.text() == "The meaning of life is 42.");
+    BOOST_TEST_REQUIRE(c.choices.size() == 2u);
+
+    const choice& first = c.choices[0];
+    BOOST_TEST(first.index == 0);
+    BOOST_TEST(first.message.role == "assistant");
+    BOOST_TEST(std::get<std::string>(*first.message.content) == "The meaning of life is 42.");
+    CHECK_OPT(first.message.reasoning_content, "Douglas Adams.");
+    BOOST_TEST(first.message.tool_calls.empty());
+    CHECK_JSON(first.message.extra, R"({"refusal":null})");
+    CHECK_OPT(first.finish_reason, "stop");
+    BOOST_TEST(first.logprobs.is_null());
+    CHECK_JSON(first.extra, R"({"native_finish_reason":"STOP"})");
+
+    const choice& second = c.choices[1];
+    BOOST_TEST(second.index == 1);
+    BOOST_TEST(!second.message.content.has_value());
+    BOOST_TEST_REQUIRE(second.message.tool_calls.size() == 2u);
+    BOOST_TEST(second.message.tool_calls[0].id == "call_a");
+    BOOST_TEST(second.message.tool_calls[0].type == "function");
+    BOOST_TEST(second.message.tool_calls[0].function.name == "lookup");
+    BOOST_TEST(second.message.tool_calls[0].function.arguments == R"({"q":"life"})");
+    BOOST_TEST(second.message.tool_calls[1].function.arguments.empty());
+    CHECK_OPT(second.finish_reason, "tool_calls");
+    BOOST_TEST(second.logprobs.at("content").at(0).at("logprob").as_double() == -0.25);
+    BOOST_TEST(second.extra.empty());
+
+    BOOST_TEST_REQUIRE(c.usage.has_value());
+    CHECK_OPT(c.usage->prompt_tokens, 13);
+    CHECK_OPT(c.usage->completion_tokens, 7);
+    CHECK_OPT(c.usage->total_tokens, 20);
+    CHECK_JSON(c.usage->extra, R"({"cost":0.00042})");
+    BOOST_TEST_REQUIRE(c.usage->prompt_tokens_details.has_value());
+    CHECK_OPT(c.usage->prompt_tokens_details->cached_tokens, 2);
+    CHECK_OPT(c.usage->prompt_tokens_details->text_tokens, 11);
+    CHECK_OPT(c.usage->prompt_tokens_details->audio_tokens, 0);
+    CHECK_OPT(c.usage->prompt_tokens_details->image_tokens, 0);
+    CHECK_JSON(c.usage->prompt_tokens_details->extra, R"({"video_tokens":3})");
+    BOOST_TEST_REQUIRE(c.usage->completion_tokens_details.has_value());
+    CHECK_OPT(c.usage->completion_tokens_details->text_tokens, 5);
+    CHECK_OPT(c.usage->completion_tokens_details->audio_tokens, 0);
+    CHECK_OPT(c.usage->completion_tokens_details->reasoning_tokens, 2);
+    CHECK_JSON(c.usage->completion_tokens_details->extra, R"({"accepted_prediction_tokens":1})");
+    CHECK_OPT(c.system_fingerprint, "fp_abc123");
+    CHECK_JSON(c.extra, R"({"provider":"OpenAI"})");
+}
+
+BOOST_AUTO_TEST_CASE(full_response_wire_form_and_round_trip) {
+    const chat_completion c = parse_ok(full_response_json);
+    // Everything received is written back: the wire form is the input.
+    CHECK_JSON(to_json(c), full_response_json);
+    round_trip(c);
+}
+
+BOOST_AUTO_TEST_CASE(built_response_wire_form) {
+    chat_completion c;
+    c.id = "x";
+    c.object = "chat.completion";
+    c.model = "m";
+    choice ch;
+    ch.index = 3;
+    ch.message = message::assistant("hi");
+    c.choices.push_back(ch);
+    c.usage.emplace().total_tokens = 5;
+    // Absent optionals and null logprobs are left out.
+    CHECK_JSON(to_json(c), R"({"id":"x","object":"chat.completion","model":"m",
+        "choices":[{"index":3,"message":{"role":"assistant","content":"hi"}}],"usage":{"total_tokens":5}})");
+    round_trip(c);
+
+    c.choices.clear();
+    c.usage.reset();
+    CHECK_JSON(to_json(c), R"({"id":"x","object":"chat.completion","model":"m","choices":[]})");
+    round_trip(c);
+}
+
+BOOST_AUTO_TEST_CASE(nulls_everywhere_are_empty) {
+    const chat_completion c = parse_ok(R"({"id":null,"object":null,"created":null,"model":null,
+        "choices":[{"index":null,"message":{"role":null,"content":null,"name":null,"tool_calls":null,
+            "tool_call_id":null,"reasoning_content":null,"reasoning":null},"finish_reason":null,"logprobs":null}],
+        "usage":{"prompt_tokens":null,"completion_tokens":null,"total_tokens":null,
+            "prompt_tokens_details":null,"completion_tokens_details":null},
+        "system_fingerprint":null})");
+    BOOST_TEST(c.id.empty());
+    BOOST_TEST(c.object.empty());
+    BOOST_TEST(!c.created.has_value());
+    BOOST_TEST(c.model.empty());
+    BOOST_TEST_REQUIRE(c.choices.size() == 1u);
+    const choice& ch = c.choices[0];
+    BOOST_TEST(ch.index == 0);
+    BOOST_TEST(ch.message.role.empty());
+    BOOST_TEST(!ch.message.content.has_value());
+    BOOST_TEST(!ch.message.name.has_value());
+    BOOST_TEST(ch.message.tool_calls.empty());
+    BOOST_TEST(!ch.message.tool_call_id.has_value());
+    BOOST_TEST(!ch.message.reasoning_content.has_value());
+    BOOST_TEST(ch.message.extra.empty());
+    BOOST_TEST(!ch.finish_reason.has_value());
+    BOOST_TEST(ch.logprobs.is_null());
+    BOOST_TEST(ch.extra.empty());
+    BOOST_TEST_REQUIRE(c.usage.has_value());
+    BOOST_TEST(!c.usage->prompt_tokens.has_value());
+    BOOST_TEST(!c.usage->completion_tokens.has_value());
+    BOOST_TEST(!c.usage->total_tokens.has_value());
+    BOOST_TEST(!c.usage->prompt_tokens_details.has_value());
+    BOOST_TEST(!c.usage->completion_tokens_details.has_value());
+    BOOST_TEST(!c.system_fingerprint.has_value());
+    BOOST_TEST(c.extra.empty());
+
+    // Null objects are empty objects, null usage is no usage.
+    const chat_completion d = parse_ok(R"({"choices":[null,{"message":null}],"usage":null})");
+    BOOST_TEST(d.choices.size() == 2u);
+    BOOST_TEST(d.choices[1].message.role.empty());
+    BOOST_TEST(!d.usage.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(absent_fields_are_empty) {
+    chat_completion c = parse_ok("{}");
+    BOOST_TEST(c.id.empty());
+    BOOST_TEST(!c.created.has_value());
+    BOOST_TEST(c.choices.empty());
+    BOOST_TEST(!c.usage.has_value());
+    BOOST_TEST(!c.system_fingerprint.has_value());
+    BOOST_TEST(c.extra.empty());
+    BOOST_TEST(c.text().empty());
+
+    c = parse_ok(R"({"choices":null,"usage":{"total_tokens":9}})"); // WIRE.md quirk 6
+    BOOST_TEST(c.choices.empty());
+    CHECK_OPT(c.usage->total_tokens, 9);
+    BOOST_TEST(!c.usage->prompt_tokens.has_value());
+    BOOST_TEST(!c.usage->prompt_tokens_details.has_value());
+
+    c = parse_ok(R"({"choices":[{"message":{"tool_calls":[{"id":"c1","function":{"name":"f"}}]}}]})");
+    const tool_call& call = c.choices.at(0).message.tool_calls.at(0);
+    BOOST_TEST(call.type == "function");
+    BOOST_TEST(call.function.name == "f");
+    BOOST_TEST(call.function.arguments.empty());
+    BOOST_TEST(!c.choices[0].finish_reason.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(reasoning_alias) {
+    chat_completion c = parse_ok(R"({"choices":[{"message":{"role":"assistant","reasoning":"hmm"}}]})");
+    message m = c.choices.at(0).message;
+    CHECK_OPT(m.reasoning_content, "hmm");
+    BOOST_TEST(m.extra.empty());
+    CHECK_JSON(to_json(m), R"({"role":"assistant","reasoning_content":"hmm"})");
+
+    // reasoning_content wins, in either order; the other is kept.
+    for (const char* text : {R"({"choices":[{"message":{"reasoning":"b","reasoning_content":"a"}}]})",
+                             R"({"choices":[{"message":{"reasoning_content":"a","reasoning":"b"}}]})"}) {
+        c = parse_ok(text);
+        m = c.choices.at(0).message;
+        CHECK_OPT(m.reasoning_content, "a");
+        CHECK_JSON(m.extra, R"({"reasoning":"b"})");
+    }
+
+    c = parse_ok(R"({"choices":[{"message":{"reasoning":null}}]})");
+    BOOST_TEST(!c.choices.at(0).message.reasoning_content.has_value());
+    BOOST_TEST(c.choices.at(0).message.extra.empty());
+
+    // Not a string: not the alias, kept as an unknown member.
+    c = parse_ok(R"({"choices":[{"message":{"reasoning":{"summary":"s"}}}]})");
+    BOOST_TEST(!c.choices.at(0).message.reasoning_content.has_value());
+    CHECK_JSON(c.choices.at(0).message.extra, R"({"reasoning":{"summary":"s"}})");
+}
+
+BOOST_AUTO_TEST_CASE(integers) {
+    chat_completion c = parse_ok(R"({"created":1.7e9,"choices":[{"index":2.0}],
+        "usage":{"prompt_tokens":12.0,"completion_tokens":-3,"total_tokens":9223372036854775807}})");
+    CHECK_OPT(c.created, 1700000000);
+    BOOST_TEST(c.choices.at(0).index == 2);
+    CHECK_OPT(c.usage->prompt_tokens, 12);
+    CHECK_OPT(c.usage->completion_tokens, -3);
+    CHECK_OPT(c.usage->total_tokens, 9223372036854775807);
+
+    check_malformed(R"({"usage":{"prompt_tokens":12.5}})", "usage.prompt_tokens: expected integer");
+    check_malformed(R"({"usage":{"prompt_tokens":"12"}})", "usage.prompt_tokens: expected integer");
+    check_malformed(R"({"usage":{"prompt_tokens":[12]}})", "usage.prompt_tokens: expected integer");
+    check_malformed(R"({"usage":{"total_tokens":9223372036854775808}})", "usage.total_tokens: expected integer in range");
+    check_malformed(R"({"created":1e30})", "created: expected integer in range");
+    check_malformed(R"({"created":-1e30})", "created: expected integer in range");
+    check_malformed(R"({"choices":[{"index":"0"}]})", "choices[0].index: expected integer");
+}
+
+BOOST_AUTO_TEST_CASE(wrong_types_name_their_path) {
+    check_malformed(R"([1,2])", "top level: expected object");
+    check_malformed(R"(42)", "top level: expected object");
+    check_malformed(R"({"id":7})", "id: expected string");
+    check_malformed(R"({"object":false})", "object: expected string");
+    check_malformed(R"({"model":{}})", "model: expected string");
+    check_malformed(R"({"system_fingerprint":1})", "system_fingerprint: expected string");
+    check_malformed(R"({"choices":{}})", "choices: expected array");
+    check_malformed(R"({"choices":["x"]})", "choices[0]: expected object");
+    check_malformed(R"({"choices":[{"message":[]}]})", "choices[0].message: expected object");
+    check_malformed(R"({"choices":[{"message":{"content":5}}]})", "choices[0].message.content: expected string or array");
+    check_malformed(R"({"choices":[{"finish_reason":1}]})", "choices[0].finish_reason: expected string");
+    check_malformed(R"({"choices":[{},{"message":{"tool_calls":[{"function":{"arguments":{"a":1}}}]}}]})",
+                    "choices[1].message.tool_calls[0].function.arguments: expected string");
+    check_malformed(R"({"choices":[{},{"message":{"tool_calls":[{},{"id":1}]}}]})",
+                    "choices[1].message.tool_calls[1].id: expected string");
+    check_malformed(R"({"choices":[{"message":{"tool_calls":{}}}]})", "choices[0].message.tool_calls: expected array");
+    check_malformed(R"({"choices":[{"message":{"tool_calls":[{"function":"f"}]}}]})",
+                    "choices[0].message.tool_calls[0].function: expected object");
+    check_malformed(R"({"choices":[{"message":{"reasoning_content":true}}]})",
+                    "choices[0].message.reasoning_content: expected string");
+    check_malformed(R"({"usage":[]})", "usage: expected object");
+    check_malformed(R"({"usage":{"prompt_tokens_details":{"cached_tokens":"2"}}})",
+                    "usage.prompt_tokens_details.cached_tokens: expected integer");
+    check_malformed(R"({"usage":{"completion_tokens_details":{"reasoning_tokens":{}}}})",
+                    "usage.completion_tokens_details.reasoning_tokens: expected integer");
+    check_malformed(R"({"usage":{"completion_tokens_details":7}})", "usage.completion_tokens_details: expected object");
+}
+
+BOOST_AUTO_TEST_CASE(wrong_type_leaves_other_diagnostics_alone) {
+    chat_completion c;
+    diagnostics diag;
+    diag.http_status = 200;
+    diag.request_id = "req-1";
+    BOOST_TEST(parse_json(R"({"id":1})", c, diag) == error_code(error::malformed_response));
+    BOOST_TEST(diag.http_status == 200u);
+    BOOST_TEST(diag.request_id == "req-1");
+    BOOST_TEST(diag.message == "id: expected string");
+}
+
+BOOST_AUTO_TEST_CASE(invalid_json) {
+    check_invalid("");
+    check_invalid("   ");
+    check_invalid(R"({"id":"chatcmpl-1","choices":[{"index":0,)");
+    check_invalid(R"({"id":"abc)");
+    check_invalid("<html><body>502 Bad Gateway</body></html>");
+    check_invalid("garbage");
+    check_invalid("{} {}");
+    check_invalid(R"({"a":1,})");
+    check_invalid("{\"a\":\"\xff\xfe\"}"); // not UTF-8
+    check_invalid(std::string_view("{\"a\":1}\0", 8));
+    check_invalid("data: {\"id\":1}"); // an SSE line is not a body
+}
+
+BOOST_AUTO_TEST_CASE(hostile_input) {
+    // 10000 nested arrays: a clean error, no stack overflow.
+    const std::string deep = std::string(10000, '[') + std::string(10000, ']');
+    check_invalid(deep);
+    check_invalid(R"({"provider":)" + deep + "}");
+    check_invalid(std::string(10000, '[')); // and unterminated
+
+    // Nesting a real response might have is fine, and is kept.
+    const std::string nested = std::string(40, '[') + "1" + std::string(40, ']');
+    chat_completion c = parse_ok(R"({"provider":)" + nested + "}");
+    BOOST_TEST(json::serialize(c.extra.at("provider")) == nested);
+
+    // Huge strings are fine (an image data URI can be megabytes).
+    const std::string big(8 << 20, 'A');
+    c = parse_ok(R"({"choices":[{"message":{"content":")" + big + R"("}}],"x":")" + big + R"("})");
+    BOOST_TEST(c.text().size() == big.size());
+    BOOST_TEST(c.extra.at("x").as_string().size() == big.size());
+
+    // Many members and long keys.
+    std::string wide = "{";
+    for (int i = 0; i < 20000; ++i)
+        wide += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+    wide += "\"id\":\"" + std::string(100000, 'k') + "\"}";
+    c = parse_ok(wide);
+    BOOST_TEST(c.extra.size() == 20000u);
+    BOOST_TEST(c.id.size() == 100000u);
+}
+
+BOOST_AUTO_TEST_CASE(extras_outlive_the_parse) {
+    // parse_json parses into an arena it frees on return; what it keeps must
+    // have been copied out (ASan finds it otherwise).
+    chat_completion c = parse_ok(R"({"provider":{"name":"p","list":[1,"two",{"three":3}]},
+        "choices":[{"logprobs":{"content":[{"token":"a"}]},"message":{"annotations":[{"url":"u"}]}}],
+        "usage":{"cost":{"usd":1.5}}})");
+    const chat_completion copy = c;
+    c = chat_completion{};
+    CHECK_JSON(copy.extra, R"({"provider":{"name":"p","list":[1,"two",{"three":3}]}})");
+    CHECK_JSON(copy.choices.at(0).logprobs, R"({"content":[{"token":"a"}]})");
+    CHECK_JSON(copy.choices.at(0).message.extra, R"({"annotations":[{"url":"u"}]})");
+    CHECK_JSON(copy.usage->extra, R"({"cost":{"usd":1.5}})");
+    BOOST_TEST(copy.extra.storage().get() == json::storage_ptr().get());
+    BOOST_TEST(copy.choices.at(0).logprobs.storage().get() == json::storage_ptr().get());
+}
+
+BOOST_AUTO_TEST_CASE(logprobs_only_when_not_null) {
+    chat_completion c = parse_ok(R"({"choices":[{"index":0,"logprobs":null},{"index":1,"logprobs":[]}]})");
+    const json::value v = to_json(c);
+    BOOST_TEST(!v.at("choices").at(0).as_object().contains("logprobs"));
+    BOOST_TEST(v.at("choices").at(1).at("logprobs") == json::array());
+}
+
+BOOST_AUTO_TEST_CASE(model_list_dgrid_shape) {
+    const char* text = R"({"object":"list","success":true,"data":[
+        {"id":"openai/gpt-4o","object":"model","created":1715367049,"owned_by":"openai",
+         "supported_endpoint_types":["openai","anthropic"],"pricing":{"in":1}},
+        {"id":"dgridai/free","object":"model","created":null,"owned_by":"dgrid","supported_endpoint_types":null}]})";
+    model_list l;
+    diagnostics diag;
+    BOOST_TEST_REQUIRE(!parse_json(text, l, diag));
+    CHECK_JSON(l.extra, R"({"object":"list","success":true})");
+    BOOST_TEST_REQUIRE(l.data.size() == 2u);
+    BOOST_TEST(l.data[0].id == "openai/gpt-4o");
+    BOOST_TEST(l.data[0].object == "model");
+    CHECK_OPT(l.data[0].created, 1715367049);
+    BOOST_TEST(l.data[0].owned_by == "openai");
+    BOOST_TEST((l.data[0].supported_endpoint_types == std::vector<std::string>{"openai", "anthropic"}));
+    CHECK_JSON(l.data[0].extra, R"({"pricing":{"in":1}})");
+    BOOST_TEST(!l.data[1].created.has_value());
+    BOOST_TEST(l.data[1].supported_endpoint_types.empty());
+
+    CHECK_JSON(to_json(l), R"({"object":"list","success":true,"data":[
+        {"id":"openai/gpt-4o","object":"model","created":1715367049,"owned_by":"openai",
+         "supported_endpoint_types":["openai","anthropic"],"pricing":{"in":1}},
+        {"id":"dgridai/free","object":"model","owned_by":"dgrid"}]})");
+
+    model_list back;
+    BOOST_TEST_REQUIRE(!parse_json(json::serialize(to_json(l)), back, diag));
+    BOOST_TEST_REQUIRE(back.data.size() == 2u);
+    BOOST_TEST(back.data[0].id == l.data[0].id);
+    BOOST_TEST((back.data[0].created == l.data[0].created));
+    BOOST_TEST((back.data[0].supported_endpoint_types == l.data[0].supported_endpoint_types));
+    BOOST_TEST(back.data[0].extra == l.data[0].extra);
+    BOOST_TEST(back.extra == l.extra);
+
+    model_list bad;
+    BOOST_TEST(parse_json(R"({"data":[{"supported_endpoint_types":["a",1]}]})", bad, diag) ==
+               error_code(error::malformed_response));
+    BOOST_TEST(diag.message == "data[0].supported_endpoint_types[1]: expected string");
+    BOOST_TEST(parse_json(R"({"data":{}})", bad, diag) == error_code(error::malformed_response));
+    BOOST_TEST(diag.message == "data: expected array");
+    BOOST_TEST(parse_json("[]", bad, diag) == error_code(error::malformed_response));
+    BOOST_TEST(diag.message == "top level: expected object");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
