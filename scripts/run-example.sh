@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The main job: builds the library, the examples and the emulator, then asks a
-# question. With DGRID_API_KEY set it asks the real gateway
+# The main job: builds the library, the examples and the emulator, then streams
+# an answer to a question token by token. With DGRID_API_KEY set it asks the real gateway
 # (https://api.dgrid.ai/v1); without, it starts the bundled emulator on
 # 127.0.0.1, asks it over TLS, and stops it.
 #   scripts/run-example.sh [model] [question]
@@ -9,16 +9,16 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 
 cmake --preset release -DDGRID_BUILD_EMULATOR=ON >/dev/null
-cmake --build --preset release -j "${JOBS:-$(nproc)}" --target example_chat dgrid-emulator
+cmake --build --preset release -j "${JOBS:-$(nproc)}" --target example_stream_chat dgrid-emulator
 bin=build/release
 
 if [[ -n "${DGRID_API_KEY:-}" ]]; then
-  exec "$bin/examples/example_chat" "${1:-openai/gpt-4o-mini}" "${2:-Say hello in five words.}"
+  exec "$bin/examples/example_stream_chat" "${1:-openai/gpt-4o-mini}" "${2:-Say hello in five words.}"
 fi
 
 log=$(mktemp)
 key="emulator-example-key"
-"$bin/src/emulator/dgrid-emulator" --api-key "$key" >"$log" &
+"$bin/src/emulator/dgrid-emulator" --api-key "$key" --token-delay-ms 40 >"$log" &
 emulator=$!
 trap 'kill $emulator 2>/dev/null || true; wait $emulator 2>/dev/null || true; rm -f "$log"' EXIT
 for _ in $(seq 100); do
@@ -28,4 +28,4 @@ done
 read -r _ url ca < <(grep '^listening' "$log")
 echo "emulator at $url"
 DGRID_API_KEY="$key" DGRID_BASE_URL="$url" DGRID_CA_FILE="${ca#ca=}" \
-  "$bin/examples/example_chat" "${1:-emulator/echo}" "${2:-Hello from dgrid-cpp!}"
+  "$bin/examples/example_stream_chat" "${1:-emulator/echo}" "${2:-Hello from dgrid-cpp!}"

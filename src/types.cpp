@@ -1,5 +1,13 @@
-// The light half of the compiled library: errors, the JSON mapping, URLs.
+// The light half of the compiled library: errors, the JSON mapping, URLs,
+// and the sans-io stream decoding.
+#include <dgrid/impl/base64.ipp>
 #include <dgrid/impl/base_url.ipp>
+#include <dgrid/impl/chat_accumulator.ipp>
+#include <dgrid/impl/chunk_decoder.ipp>
 #include <dgrid/impl/error.ipp>
 #include <dgrid/impl/error_with_diagnostics.ipp>
+#include <dgrid/impl/gemini_contents.ipp>
+#include <dgrid/impl/image.ipp>
+#include <dgrid/impl/image_input.ipp>
 #include <dgrid/impl/json.ipp>
+#include <dgrid/impl/sse_parser.ipp>

@@ -3,6 +3,7 @@
 
 #include <dgrid/chat_completion.hpp>
 #include <dgrid/chat_request.hpp>
+#include <dgrid/chat_stream.hpp>
 #include <dgrid/client_options.hpp>
 #include <dgrid/detail/async_ops.hpp>
 #include <dgrid/detail/config.hpp>
@@ -92,6 +93,23 @@ public:
         return initiate_chat(nullptr, std::move(request), std::forward<CompletionToken>(token));
     }
 
+    /// `POST {base_url}/chat/completions` with `"stream": true`: completes
+    /// once the response headers are in, with a `chat_stream` to pull the
+    /// chunks from. HTTP errors are reported here, exactly as by `async_chat`.
+    /// Unless the request's `extra` sets `stream_options`, it asks for
+    /// `{"include_usage": true}` so that the completion gets its usage.
+    ///
+    /// Handler signature: `void(error_code, chat_stream)`.
+    template <class CompletionToken = default_token>
+    auto async_chat_stream(chat_request request, diagnostics& diag, CompletionToken&& token = {}) {
+        return initiate_chat_stream(&diag, std::move(request), std::forward<CompletionToken>(token));
+    }
+
+    template <class CompletionToken = default_token>
+    auto async_chat_stream(chat_request request, CompletionToken&& token = {}) {
+        return initiate_chat_stream(nullptr, std::move(request), std::forward<CompletionToken>(token));
+    }
+
     /// `GET {base_url}/models`: the models the gateway serves (also a cheap
     /// check of the API key).
     ///
@@ -116,6 +134,15 @@ private:
         }
     };
 
+    struct chat_stream_initiation {
+        std::shared_ptr<detail::client_impl> impl;
+
+        template <class Handler>
+        void operator()(Handler&& handler, diagnostics* diag, chat_request request) {
+            detail::async_chat_stream_erased(impl, diag, std::move(request), std::forward<Handler>(handler));
+        }
+    };
+
     struct list_models_initiation {
         std::shared_ptr<detail::client_impl> impl;
 
@@ -129,6 +156,12 @@ private:
     auto initiate_chat(diagnostics* diag, chat_request request, CompletionToken&& token) {
         return boost::asio::async_initiate<CompletionToken, void(error_code, chat_completion)>(
             chat_initiation{impl_}, token, diag, std::move(request));
+    }
+
+    template <class CompletionToken>
+    auto initiate_chat_stream(diagnostics* diag, chat_request request, CompletionToken&& token) {
+        return boost::asio::async_initiate<CompletionToken, void(error_code, chat_stream)>(
+            chat_stream_initiation{impl_}, token, diag, std::move(request));
     }
 
     template <class CompletionToken>

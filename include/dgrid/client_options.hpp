@@ -45,6 +45,10 @@ struct client_options {
 
     /// Largest response body accepted (images come back base64 encoded).
     std::size_t max_response_size = 64u << 20;
+
+    /// Largest server-sent event of a stream (one event carries a whole
+    /// generated image); larger ones fail with `event_too_large`.
+    std::size_t max_event_size = 32u << 20;
 };
 
 } // namespace dgrid

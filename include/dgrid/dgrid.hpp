@@ -2,14 +2,21 @@
 #define DGRID_DGRID_HPP
 
 // Everything a user of the library needs.
+#include <dgrid/base64.hpp>
+#include <dgrid/chat_accumulator.hpp>
+#include <dgrid/chat_chunk.hpp>
 #include <dgrid/chat_completion.hpp>
 #include <dgrid/chat_request.hpp>
+#include <dgrid/chat_stream.hpp>
 #include <dgrid/client.hpp>
 #include <dgrid/client_options.hpp>
 #include <dgrid/diagnostics.hpp>
 #include <dgrid/error.hpp>
 #include <dgrid/error_with_diagnostics.hpp>
+#include <dgrid/gemini_contents.hpp>
 #include <dgrid/http_header.hpp>
+#include <dgrid/image.hpp>
+#include <dgrid/image_input.hpp>
 #include <dgrid/json.hpp>
 #include <dgrid/message.hpp>
 #include <dgrid/model_list.hpp>

@@ -44,6 +44,12 @@ enum class error {
     connect_timeout,       ///< TCP connect or TLS handshake took longer than allowed.
     request_timeout_expired, ///< The whole request took longer than allowed.
     pool_closed,           ///< The client was shut down while the operation waited.
+
+    // Streaming.
+    stream_truncated,      ///< The event stream ended before `data: [DONE]`.
+    stream_error,          ///< The gateway reported an error inside the event stream.
+    event_too_large,       ///< One server-sent event exceeds the configured size limit.
+    not_an_event_stream,   ///< A streaming request was answered with another content type.
 };
 
 /// The category of `dgrid::error` codes (name "dgrid").

@@ -1,6 +1,7 @@
 #ifndef DGRID_JSON_HPP
 #define DGRID_JSON_HPP
 
+#include <dgrid/chat_chunk.hpp>
 #include <dgrid/chat_completion.hpp>
 #include <dgrid/chat_request.hpp>
 #include <dgrid/detail/config.hpp>
@@ -23,6 +24,9 @@ DGRID_DECL boost::json::value to_json(const message& m);
 DGRID_DECL boost::json::value to_json(const chat_request& r);
 DGRID_DECL boost::json::value to_json(const chat_completion& c);
 DGRID_DECL boost::json::value to_json(const model_list& l);
+/// A stream chunk; `object` is written as "chat.completion.chunk" when empty,
+/// `delta` always (`{}` when it adds nothing).
+DGRID_DECL boost::json::value to_json(const chat_chunk& c);
 
 /// Reads an API type from JSON without throwing. Null and absent members give
 /// empty optionals; unknown members go to `extra`. A member of the wrong type
@@ -33,6 +37,18 @@ DGRID_DECL error_code from_json(const boost::json::value& v, message& out, diagn
 DGRID_DECL error_code from_json(const boost::json::value& v, chat_request& out, diagnostics& diag);
 DGRID_DECL error_code from_json(const boost::json::value& v, chat_completion& out, diagnostics& diag);
 DGRID_DECL error_code from_json(const boost::json::value& v, model_list& out, diagnostics& diag);
+
+/// Reads a stream chunk, leniently as gateways send them (WIRE.md quirks 6-12):
+/// `choices` null or missing is empty, a null or missing `delta` adds nothing,
+/// `reasoning` stands for an absent or empty `reasoning_content`, a tool-call
+/// fragment or choice without `index` takes its position in the array,
+/// `object` is kept but not checked, and `content` may also be an array of
+/// `{"type":"text"}` parts, joined. Unknown members of `delta` and of a choice
+/// are dropped (the chunk types have no room for them). A non-null top-level
+/// `error` member (an error reported inside a stream, quirk 4) gives
+/// `error::stream_error` with `diag.message`, `type`, `param` and `code` filled
+/// in; the rest of the chunk is still read into `out`.
+DGRID_DECL error_code from_json(const boost::json::value& v, chat_chunk& out, diagnostics& diag);
 
 /// Parses JSON text into `out`: `error::invalid_json` when the text is not
 /// JSON, otherwise as `from_json`.

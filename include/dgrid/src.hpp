@@ -7,10 +7,18 @@
 #error "src.hpp is for DGRID_SEPARATE_COMPILATION builds"
 #endif
 
+#include <dgrid/impl/base64.ipp>
 #include <dgrid/impl/base_url.ipp>
+#include <dgrid/impl/chat_accumulator.ipp>
+#include <dgrid/impl/chat_stream.ipp>
+#include <dgrid/impl/chunk_decoder.ipp>
 #include <dgrid/impl/client.ipp>
 #include <dgrid/impl/error.ipp>
 #include <dgrid/impl/error_with_diagnostics.ipp>
+#include <dgrid/impl/gemini_contents.ipp>
+#include <dgrid/impl/image.ipp>
+#include <dgrid/impl/image_input.ipp>
 #include <dgrid/impl/json.ipp>
+#include <dgrid/impl/sse_parser.ipp>
 
 #endif

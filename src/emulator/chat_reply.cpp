@@ -31,7 +31,9 @@ json::object message_json(const reply_choice& choice) {
     return message;
 }
 
-json::object usage_json(const token_usage& usage) {
+} // namespace
+
+json::object to_usage_json(const token_usage& usage) {
     return {
         {"prompt_tokens", usage.prompt_tokens},
         {"completion_tokens", usage.completion_tokens()},
@@ -44,8 +46,6 @@ json::object usage_json(const token_usage& usage) {
                                                    {"reasoning_tokens", usage.reasoning_tokens}}},
     };
 }
-
-} // namespace
 
 std::string to_completion_json(const chat_reply& reply) {
     json::array choices;
@@ -63,7 +63,7 @@ std::string to_completion_json(const chat_reply& reply) {
         {"created", reply.created},
         {"model", reply.model},
         {"choices", std::move(choices)},
-        {"usage", usage_json(reply.usage)},
+        {"usage", to_usage_json(reply.usage)},
         {"system_fingerprint", reply.system_fingerprint},
         {"provider", reply.provider},
     };

@@ -1,6 +1,8 @@
 #ifndef DGRID_EMULATOR_CHAT_REPLY_HPP
 #define DGRID_EMULATOR_CHAT_REPLY_HPP
 
+#include <boost/json/object.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -22,6 +24,7 @@ struct reply_choice {
     std::optional<std::string> reasoning; ///< `reasoning_content`, absent unless the model reasons
     std::vector<tool_call> tool_calls;    ///< absent from the JSON when empty
     std::string finish_reason;            ///< `stop`, `length` or `tool_calls`
+    bool whole_content = false;           ///< stream the content as one delta, not token by token (images)
 };
 
 /// Token counts of one reply, summed over its choices.
@@ -47,6 +50,10 @@ struct chat_reply {
 
 /// The non-streaming `chat.completion` JSON body of `reply`.
 std::string to_completion_json(const chat_reply& reply);
+
+/// The `usage` object of a completion: the same in a plain reply and in the
+/// last chunk of a stream with `include_usage`.
+boost::json::object to_usage_json(const token_usage& usage);
 
 } // namespace dgrid::emulator
 

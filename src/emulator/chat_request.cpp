@@ -165,6 +165,28 @@ chat_request parse_chat_request(std::string_view body) {
         }
         request.stream = stream->get_bool();
     }
+    // Accepted without `stream` too: a gateway passes it on rather than refusing.
+    if (const auto* options = obj->if_contains("stream_options"); options != nullptr && !options->is_null()) {
+        if (!options->is_object()) {
+            throw wrong_type("stream_options", "an object");
+        }
+        const auto* include = options->get_object().if_contains("include_usage");
+        if (include != nullptr && !include->is_null()) {
+            if (!include->is_bool()) {
+                throw wrong_type("stream_options.include_usage", "a boolean");
+            }
+            request.include_usage = include->get_bool();
+        }
+    }
+
+    // An emulator extension, so that tests can ask for multi-megabyte images.
+    if (const auto side = positive_integer(*obj, "emulator_image_side")) {
+        if (*side > max_image_side) {
+            throw bad_field("invalid_value", "emulator_image_side",
+                            "Invalid 'emulator_image_side': must be at most " + std::to_string(max_image_side) + ".");
+        }
+        request.image_side = static_cast<std::uint32_t>(*side);
+    }
     return request;
 }
 

@@ -25,6 +25,8 @@ struct chat_request {
     std::optional<std::uint64_t> max_tokens; ///< the smaller of `max_tokens` and `max_completion_tokens`
     std::vector<std::string> tool_names;     ///< `tools[].function.name`, in order
     bool stream = false;                     ///< `stream`
+    bool include_usage = false;              ///< `stream_options.include_usage`
+    std::uint32_t image_side = 8;            ///< `emulator_image_side`: `emulator/image` draws this many pixels square
 
     /// The text of the last `user` message, or empty when there is none.
     std::string last_user_text() const;
@@ -32,6 +34,9 @@ struct chat_request {
 
 /// The most choices one request gets; a larger `n` is capped, not refused.
 inline constexpr unsigned max_choices = 8;
+
+/// The largest `emulator_image_side` (a 2048x2048 PNG is about 12 MB).
+inline constexpr std::uint32_t max_image_side = 2048;
 
 /// Parses and validates a request body. Throws `api_error` (400,
 /// `invalid_request_error`) with `code` `invalid_json`, `missing_field`,

@@ -75,6 +75,22 @@ fault_plan parse_faults(std::string_view header) {
             plan.byte_at_a_time = true;
         } else if (name == "fail-times" && has_value) {
             plan.fail_times = parse_number(item, value);
+        } else if (name == "stream-error" && has_value) {
+            plan.stream_error = parse_number(item, value);
+        } else if (name == "stream-cut" && has_value) {
+            plan.stream_cut = parse_number(item, value);
+        } else if (name == "stream-reset" && has_value) {
+            plan.stream_reset = parse_number(item, value);
+        } else if (name == "stall-stream" && has_value) {
+            plan.stall_stream = std::chrono::milliseconds(parse_number(item, value));
+        } else if (name == "keepalive" && !has_value) {
+            plan.keepalive = true;
+        } else if (name == "crlf" && !has_value) {
+            plan.crlf = true;
+        } else if (name == "multi-data" && !has_value) {
+            plan.multi_data = true;
+        } else if (name == "no-space" && !has_value) {
+            plan.no_space = true;
         } else if (name == "id" && has_value && !value.empty()) {
             plan.group = value;
         } else {

@@ -38,18 +38,47 @@ enum class error_body {
 /// | `fail-times=K`         | the faults apply to the first K requests of the group only        |
 /// | `id=X`                 | names the group `fail-times` counts; default: the header itself   |
 ///
+/// Items for streamed responses (`"stream": true`; a plain response ignores
+/// them). K counts the token chunks (content, reasoning or tool-call fragment)
+/// over all choices; a K beyond their number strikes after the last of them,
+/// K = 0 right after the `role` chunks:
+///
+/// | item             | effect                                                                   |
+/// |------------------|--------------------------------------------------------------------------|
+/// | `stream-error=K` | after K token chunks an `{"error":{...}}` event; the body ends, no DONE  |
+/// | `stream-cut=K`   | after K token chunks the body ends; no `finish_reason`, no `[DONE]`      |
+/// | `stream-reset=K` | after K token chunks the connection is reset                             |
+/// | `stall-stream=N` | wait N milliseconds after the first token chunk                          |
+/// | `keepalive`      | `: OPENROUTER PROCESSING` once, then `: PING` before every data event    |
+/// | `crlf`           | CRLF line ends in the event stream                                       |
+/// | `multi-data`     | each event's JSON split over two `data:` lines after its first comma     |
+/// | `no-space`       | `data:{...}`, without the space after the colon                          |
+///
+/// Of several `stream-error`/`stream-cut`/`stream-reset` the smallest K acts (on
+/// a tie: reset, then error, then cut). On a stream `reset-mid-body` resets
+/// after half of the token chunks, and `byte-at-a-time` applies to every chunk;
+/// `status`, `stall` and `reset-before-headers` act before the stream begins.
+///
 /// `html`, `empty-body` and `code=number` shape any error, injected or not.
 struct fault_plan {
-    std::optional<unsigned> status;          ///< `status=NNN`
-    bool code_as_number = false;             ///< `code=number`
-    std::optional<error_body> body;          ///< `html` / `empty-body`; unset: the status' default
-    bool reset_before_headers = false;       ///< `reset-before-headers`
-    bool reset_mid_body = false;             ///< `reset-mid-body`
-    std::chrono::milliseconds stall{0};      ///< `stall=N`
-    bool close_after_response = false;       ///< `close-after-response`
-    bool byte_at_a_time = false;             ///< `byte-at-a-time`
-    std::optional<std::uint64_t> fail_times; ///< `fail-times=K`
-    std::string group;                       ///< `id=X`, or the whole header when `fail-times` has no id
+    std::optional<unsigned> status;            ///< `status=NNN`
+    bool code_as_number = false;               ///< `code=number`
+    std::optional<error_body> body;            ///< `html` / `empty-body`; unset: the status' default
+    bool reset_before_headers = false;         ///< `reset-before-headers`
+    bool reset_mid_body = false;               ///< `reset-mid-body`
+    std::chrono::milliseconds stall{0};        ///< `stall=N`
+    bool close_after_response = false;         ///< `close-after-response`
+    bool byte_at_a_time = false;               ///< `byte-at-a-time`
+    std::optional<std::uint64_t> fail_times;   ///< `fail-times=K`
+    std::string group;                         ///< `id=X`, or the whole header when `fail-times` has no id
+    std::optional<std::uint64_t> stream_error; ///< `stream-error=K`
+    std::optional<std::uint64_t> stream_cut;   ///< `stream-cut=K`
+    std::optional<std::uint64_t> stream_reset; ///< `stream-reset=K`
+    std::chrono::milliseconds stall_stream{0}; ///< `stall-stream=N`
+    bool keepalive = false;                    ///< `keepalive`
+    bool crlf = false;                         ///< `crlf`
+    bool multi_data = false;                   ///< `multi-data`
+    bool no_space = false;                     ///< `no-space`
 
     /// How an error response of `error_status` is written under this plan.
     error_body body_for(unsigned error_status) const noexcept;

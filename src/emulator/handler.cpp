@@ -7,6 +7,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <charconv>
 #include <stdexcept>
 
 namespace dgrid::emulator {
@@ -27,8 +28,26 @@ http_reply method_not_allowed(std::string_view method, std::string_view path, st
     return reply;
 }
 
-http_reply route(const request_view& request, std::string_view api_key, std::uint64_t request_number,
-                 const fault_plan& faults) {
+std::chrono::milliseconds parse_token_delay(std::string_view header, std::chrono::milliseconds fallback) {
+    if (header.empty()) {
+        return fallback;
+    }
+    std::uint64_t ms = 0;
+    const auto* end = header.data() + header.size();
+    const auto [ptr, ec] = std::from_chars(header.data(), end, ms);
+    if (ec != std::errc{} || ptr != end || ms > static_cast<std::uint64_t>(max_token_delay.count())) {
+        throw api_error(400,
+                        std::string(token_delay_header) + " must be a whole number of milliseconds, 0-" +
+                            std::to_string(max_token_delay.count()) + ", got '" + std::string(header) + "'",
+                        "invalid_request_error", "invalid_header", std::string(token_delay_header));
+    }
+    return std::chrono::milliseconds(ms);
+}
+
+// Fills `out.reply` (and `out.stream` for a streamed completion).
+void route(const request_view& request, std::string_view api_key, std::uint64_t request_number,
+           std::chrono::milliseconds token_delay, exchange& out) {
+    const fault_plan& faults = out.faults;
     const std::string_view path = request.target.substr(0, request.target.find('?'));
     if (path != "/v1" && path.substr(0, 4) != "/v1/") {
         throw unknown_url(request.method, path);
@@ -39,20 +58,27 @@ http_reply route(const request_view& request, std::string_view api_key, std::uin
 
     if (path == "/v1/models") {
         if (request.method != "GET") {
-            return method_not_allowed(request.method, path, "GET", faults);
+            out.reply = method_not_allowed(request.method, path, "GET", faults);
+            return;
         }
-        return {200, "application/json", models_list_json(), {}};
+        out.reply = {200, "application/json", models_list_json(), {}};
+        return;
     }
     if (path == "/v1/chat/completions") {
         if (request.method != "POST") {
-            return method_not_allowed(request.method, path, "POST", faults);
+            out.reply = method_not_allowed(request.method, path, "POST", faults);
+            return;
         }
         const chat_request chat = parse_chat_request(request.body);
+        const std::chrono::milliseconds delay = parse_token_delay(request.token_delay, token_delay);
+        const chat_reply reply = generate_reply(chat, request_number);
         if (chat.stream) {
-            throw api_error(400, "The emulator does not stream yet; send \"stream\": false.", "invalid_request_error",
-                            "unsupported_parameter", "stream");
+            out.reply = {200, "text/event-stream", {}, {{"Cache-Control", "no-cache"}}};
+            out.stream = make_stream_script(reply, chat.include_usage, delay, faults);
+        } else {
+            out.reply = {200, "application/json", to_completion_json(reply), {}};
         }
-        return {200, "application/json", to_completion_json(generate_reply(chat, request_number)), {}};
+        return;
     }
     throw unknown_url(request.method, path);
 }
@@ -88,20 +114,21 @@ http_reply error_reply(const api_error& error, const fault_plan& faults) {
 }
 
 exchange handle_request(const request_view& request, std::string_view api_key, std::uint64_t request_number,
-                        fault_budget& budget) {
+                        fault_budget& budget, std::chrono::milliseconds token_delay) {
     fault_plan faults;
     try {
         faults = parse_faults(request.faults);
     } catch (const std::invalid_argument& e) {
         return {error_reply(
                     api_error(400, e.what(), "invalid_request_error", "invalid_fault", std::string(fault_header)), {}),
-                {}};
+                {},
+                std::nullopt};
     }
     if (!budget.admit(faults)) {
         faults = {};
     }
 
-    exchange result{{}, faults};
+    exchange result{{}, faults, std::nullopt};
     if (faults.status) {
         // An injected status stands in for whatever the gateway would have
         // answered, even to a request it would have refused.
@@ -109,9 +136,10 @@ exchange handle_request(const request_view& request, std::string_view api_key, s
         return result;
     }
     try {
-        result.reply = route(request, api_key, request_number, faults);
+        route(request, api_key, request_number, token_delay, result);
     } catch (const api_error& e) {
         result.reply = error_reply(e, faults);
+        result.stream.reset();
     }
     return result;
 }

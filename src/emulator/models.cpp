@@ -58,11 +58,19 @@ reply_choice reason(const chat_request& request) {
     return {"Answer: " + text, "Let me think step by step. The user asked: " + text, {}, "stop"};
 }
 
-reply_choice draw(const chat_request&) {
-    // The same picture every time: an 8x8 gradient is enough to prove the data
-    // URI decodes to a real PNG.
-    static const std::string uri = "data:image/png;base64," + base64_encode(make_gradient_png(8, 8));
-    return {"![generated image](" + uri + ")", std::nullopt, {}, "stop"};
+std::string image_markdown(std::uint32_t side) {
+    return "![generated image](data:image/png;base64," + base64_encode(make_gradient_png(side, side)) + ")";
+}
+
+reply_choice draw(const chat_request& request) {
+    // The default 8x8 gradient, enough to prove the data URI decodes to a real
+    // PNG, is made once; larger sides (tests of multi-megabyte events) per request.
+    static const std::string small = image_markdown(chat_request{}.image_side);
+    return {request.image_side == chat_request{}.image_side ? small : image_markdown(request.image_side),
+            std::nullopt,
+            {},
+            "stop",
+            true};
 }
 
 } // namespace

@@ -18,7 +18,8 @@ namespace dgrid::emulator {
 /// - `emulator/tools`: a call of the request's first tool (or `get_weather`)
 ///   with `{"location":"Paris","unit":"celsius"}`, `finish_reason` `tool_calls`.
 /// - `emulator/reasoning`: `reasoning_content` then `Answer: <text>`.
-/// - `emulator/image`: a markdown data URI of a small generated PNG.
+/// - `emulator/image`: a markdown data URI of a generated PNG, 8x8 pixels or
+///   `emulator_image_side` (1-2048) square.
 inline constexpr std::array<std::string_view, 4> model_ids = {
     "emulator/echo",
     "emulator/tools",

@@ -8,6 +8,7 @@
 #include "emulator/certificates.hpp"
 #include "emulator/faults.hpp"
 #include "emulator/handler.hpp"
+#include "emulator/stream_events.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -86,8 +87,10 @@ std::optional<api_error> read_failure_reply(const beast::error_code& ec) {
 }
 
 // The response as bytes: serializing first lets the fault paths cut it at any
-// byte (half the body, one byte per write).
-std::string to_wire(const http_reply& reply, std::uint64_t request_number, unsigned version, bool keep_alive) {
+// byte (half the body, one byte per write). A stream gets only its header, with
+// chunked transfer encoding (or none for HTTP/1.0, whose body ends at the close).
+std::string to_wire(const http_reply& reply, std::uint64_t request_number, unsigned version, bool keep_alive,
+                    bool stream = false) {
     http::response<http::string_body> response;
     response.version(version);
     response.result(reply.status);
@@ -101,28 +104,53 @@ std::string to_wire(const http_reply& reply, std::uint64_t request_number, unsig
         response.insert(name, value);
     }
     response.keep_alive(keep_alive);
-    response.body() = reply.body;
-    response.prepare_payload();
     std::ostringstream out;
-    out << response;
+    if (stream) {
+        response.chunked(version >= 11);
+        out << response.base();
+    } else {
+        response.body() = reply.body;
+        response.prepare_payload();
+        out << response;
+    }
     return out.str();
+}
+
+// The line that opens an HTTP/1.1 chunk of `size` bytes: the size in hex, CRLF.
+std::string chunk_size_line(std::size_t size) {
+    std::ostringstream line;
+    line << std::hex << size << "\r\n";
+    return line.str();
+}
+
+// Writes the parts one after the other; `one_at_a_time`: one byte per write.
+template <class Stream, std::size_t N>
+asio::awaitable<bool> write_parts(Stream& stream, std::array<std::string_view, N> parts, bool one_at_a_time) {
+    if (!one_at_a_time) {
+        std::array<asio::const_buffer, N> buffers;
+        for (std::size_t i = 0; i < N; ++i) {
+            buffers[i] = asio::const_buffer(parts[i].data(), parts[i].size());
+        }
+        auto [ec, written] = co_await asio::async_write(stream, buffers, use_tuple);
+        co_return !ec;
+    }
+    for (const std::string_view bytes : parts) {
+        for (std::size_t i = 0; i < bytes.size(); ++i) {
+            const asio::const_buffer one(bytes.data() + i, 1);
+            auto [ec, written] = co_await asio::async_write(stream, one, use_tuple);
+            if (ec) {
+                co_return false;
+            }
+        }
+    }
+    co_return true;
 }
 
 template <class Stream>
 asio::awaitable<bool> write_bytes(Stream& stream, std::string_view bytes, bool one_at_a_time) {
-    if (!one_at_a_time) {
-        const asio::const_buffer whole(bytes.data(), bytes.size());
-        auto [ec, written] = co_await asio::async_write(stream, whole, use_tuple);
-        co_return !ec;
-    }
-    for (std::size_t i = 0; i < bytes.size(); ++i) {
-        const asio::const_buffer one(bytes.data() + i, 1);
-        auto [ec, written] = co_await asio::async_write(stream, one, use_tuple);
-        if (ec) {
-            co_return false;
-        }
-    }
-    co_return true;
+    const std::array<std::string_view, 1> parts{bytes};
+    const bool written = co_await write_parts(stream, parts, one_at_a_time);
+    co_return written;
 }
 
 } // namespace
@@ -163,7 +191,7 @@ struct server::impl {
 
         impl& owner;
         Stream stream;
-        asio::steady_timer timer; // stall and reset-grace waits
+        asio::steady_timer timer; // stall, token delay and reset-grace waits
         std::uint64_t id = 0;     // the key of its closer; 0 until enrolled
     };
 
@@ -212,8 +240,8 @@ struct server::impl {
                 co_return;
             }
             if (ec) {
-                asio::steady_timer pause(acceptor->get_executor(), accept_retry_delay);
-                co_await pause.async_wait(use_tuple);
+                asio::steady_timer retry(acceptor->get_executor(), accept_retry_delay);
+                co_await retry.async_wait(use_tuple);
                 continue;
             }
             ++accepted;
@@ -278,39 +306,53 @@ struct server::impl {
 
             const auto& request = parser.get();
             const std::uint64_t number = ++requests;
-            const request_view view{request.method_string(), request.target(), request[http::field::authorization],
+            const request_view view{request.method_string(),
+                                    request.target(),
+                                    request[http::field::authorization],
                                     request[beast::string_view(fault_header.data(), fault_header.size())],
-                                    request.body()};
-            const exchange ex = handle_request(view, options.api_key, number, budget);
+                                    request.body(),
+                                    request[beast::string_view(token_delay_header.data(), token_delay_header.size())]};
+            const exchange ex = handle_request(view, options.api_key, number, budget, options.token_delay);
 
             ++answered;
             const bool client_closes = !request.keep_alive();
+            // An HTTP/1.0 stream has no chunked encoding: its body ends at the close.
+            const bool unframed_stream = ex.stream && request.version() < 11;
             const bool closing =
-                client_closes || ex.faults.close_after_response ||
+                client_closes || ex.faults.close_after_response || unframed_stream ||
                 (options.max_requests_per_connection != 0 && answered >= options.max_requests_per_connection);
             // A client that asked to close always hears it; a close the server
             // decides on is silent unless announce_close, like an idle timeout.
-            const bool keep_alive = !closing || (!client_closes && !options.announce_close);
-            const std::string wire = to_wire(ex.reply, number, request.version(), keep_alive);
+            const bool keep_alive = !closing || (!client_closes && !unframed_stream && !options.announce_close);
+            const std::string wire = to_wire(ex.reply, number, request.version(), keep_alive, ex.stream.has_value());
 
-            if (ex.faults.stall.count() > 0) {
-                conn->timer.expires_after(ex.faults.stall);
-                co_await conn->timer.async_wait(use_tuple);
-                if (stopping) {
-                    co_return;
-                }
+            const bool stalled = co_await pause(*conn, ex.faults.stall);
+            if (!stalled) {
+                co_return;
             }
             if (ex.faults.reset_before_headers) {
                 conn->reset();
                 co_return;
+            }
+            if (ex.stream) {
+                const bool ended =
+                    co_await write_stream(*conn, wire, *ex.stream, ex.faults.byte_at_a_time, !unframed_stream);
+                if (!ended) {
+                    co_return;
+                }
+                ++served;
+                if (closing) {
+                    co_await close_gracefully(*conn);
+                    co_return;
+                }
+                continue;
             }
             if (ex.faults.reset_mid_body) {
                 const std::size_t cut = wire.size() - ex.reply.body.size() + ex.reply.body.size() / 2;
                 const std::string_view partial = std::string_view(wire).substr(0, cut);
                 const bool written = co_await write_bytes(stream, partial, ex.faults.byte_at_a_time);
                 if (written) {
-                    conn->timer.expires_after(reset_grace);
-                    co_await conn->timer.async_wait(use_tuple);
+                    co_await pause(*conn, reset_grace);
                 }
                 conn->reset();
                 co_return;
@@ -325,6 +367,64 @@ struct server::impl {
                 co_return;
             }
         }
+    }
+
+    // Waits `duration` on the connection's timer, which stop() cancels; false
+    // once the server stops. Checking before the wait too matters: stop() may
+    // have run while the coroutine was between two operations.
+    template <class Stream>
+    asio::awaitable<bool> pause(connection<Stream>& conn, std::chrono::milliseconds duration) {
+        if (stopping) {
+            co_return false;
+        }
+        if (duration.count() > 0) {
+            conn.timer.expires_after(duration);
+            co_await conn.timer.async_wait(use_tuple);
+        }
+        co_return !stopping;
+    }
+
+    // Writes the header of a streamed response and then its script, one HTTP
+    // chunk per step. True when the body ended properly (terminating chunk
+    // written), so that the connection may serve further requests; false after
+    // a reset, a write error or stop().
+    template <class Stream>
+    asio::awaitable<bool> write_stream(connection<Stream>& conn, const std::string& head, const stream_script& script,
+                                       bool one_at_a_time, bool chunked) {
+        const bool head_written = co_await write_bytes(conn.stream, head, one_at_a_time);
+        if (!head_written) {
+            co_return false;
+        }
+        for (const stream_step& step : script.steps) {
+            const bool waited = co_await pause(conn, step.delay);
+            if (!waited) {
+                co_return false;
+            }
+            if (step.bytes.empty()) {
+                continue; // an empty chunk would end the body
+            }
+            const std::string size_line = chunked ? chunk_size_line(step.bytes.size()) : std::string();
+            const std::string_view trailer = chunked ? "\r\n" : "";
+            const std::array<std::string_view, 3> parts{size_line, step.bytes, trailer};
+            const bool written = co_await write_parts(conn.stream, parts, one_at_a_time);
+            if (!written) {
+                co_return false;
+            }
+        }
+        if (script.end == stream_end::reset) {
+            // Let the chunks written so far reach the client before the RST.
+            const bool waited = co_await pause(conn, reset_grace);
+            if (waited) {
+                conn.reset();
+            }
+            co_return false;
+        }
+        if (chunked) {
+            static constexpr std::string_view last_chunk = "0\r\n\r\n";
+            const bool written = co_await write_bytes(conn.stream, last_chunk, one_at_a_time);
+            co_return written;
+        }
+        co_return true;
     }
 
     // Closes without destroying a response still in flight: sends TLS

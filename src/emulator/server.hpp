@@ -12,10 +12,10 @@ namespace dgrid::emulator {
 
 /// An in-process DGrid gateway for tests: a real HTTP/1.1 server (TLS by
 /// default) on its own threads that serves `GET /v1/models` and
-/// `POST /v1/chat/completions` with deterministic models (see `models.hpp`) and
-/// misbehaves on request through the `X-Emulator-Fault` header (see
-/// `faults.hpp`). The network stack stays behind this header, so including it
-/// costs little.
+/// `POST /v1/chat/completions` (plain or `"stream": true` server-sent events)
+/// with deterministic models (see `models.hpp`) and misbehaves on request
+/// through the `X-Emulator-Fault` header (see `faults.hpp`). The network
+/// stack stays behind this header, so including it costs little.
 ///
 /// Thread-safety: the accessors may be called from any thread at any time;
 /// `start` and `stop` must not be called from the server's own threads.
@@ -59,8 +59,9 @@ class server {
     /// TCP connections currently open.
     std::uint64_t open_connections() const;
 
-    /// HTTP responses written to the end, error responses included; a response
-    /// cut by a reset fault does not count.
+    /// HTTP responses written to the end, error responses included; a stream
+    /// counts once its terminating chunk is written (also after `stream-error`
+    /// or `stream-cut`); a response cut by a reset fault does not count.
     std::uint64_t requests_served() const;
 
     /// TLS handshakes completed.

@@ -41,7 +41,8 @@ struct server_options {
     /// temporary directory, removed when the server is destroyed.
     std::filesystem::path ca_file;
 
-    /// Delay before each streamed token; reserved for streaming responses.
+    /// Delay before each token chunk (content, reasoning, tool-call fragment) of a
+    /// streamed response; a request's `X-Emulator-Token-Delay-Ms` overrides it.
     std::chrono::milliseconds token_delay{0};
 
     /// Threads running the server's `io_context`; each connection has its own strand.

@@ -6,6 +6,7 @@
 
 #include <dgrid/chat_completion.hpp>
 #include <dgrid/chat_request.hpp>
+#include <dgrid/chat_stream.hpp>
 #include <dgrid/detail/config.hpp>
 #include <dgrid/diagnostics.hpp>
 #include <dgrid/error.hpp>
@@ -21,11 +22,14 @@ class client_impl;
 
 using chat_handler = boost::asio::any_completion_handler<void(error_code, chat_completion)>;
 using models_handler = boost::asio::any_completion_handler<void(error_code, model_list)>;
+using stream_handler = boost::asio::any_completion_handler<void(error_code, chat_stream)>;
 
 // `diag` is null when the caller does not want diagnostics; otherwise it
 // must stay valid until the handler runs.
 DGRID_DECL void async_chat_erased(const std::shared_ptr<client_impl>& impl, diagnostics* diag, chat_request request,
                                   chat_handler handler);
+DGRID_DECL void async_chat_stream_erased(const std::shared_ptr<client_impl>& impl, diagnostics* diag,
+                                         chat_request request, stream_handler handler);
 DGRID_DECL void async_list_models_erased(const std::shared_ptr<client_impl>& impl, diagnostics* diag,
                                          models_handler handler);
 

@@ -28,11 +28,14 @@ public:
     string_request make_request(http::verb method, std::string_view target, std::string body,
                                 const std::vector<http_header>& extra_headers) const;
 
-    // Sends `request` over a pooled connection and reads the whole response.
-    // A request lost by a reused connection before any response byte is sent
-    // once more on a fresh connection.
-    asio::awaitable<error_code> perform(const string_request& request, std::optional<string_response_parser>& parser,
-                                        diagnostics& diag);
+    // Sends `request` over a pooled connection and reads the response, or
+    // only its header (`read_mode::header`: the connection is then handed to
+    // the caller in `held` instead of going back to the pool). A request lost
+    // by a reused connection before any response byte is sent once more on a
+    // fresh connection.
+    template <class Parser>
+    asio::awaitable<error_code> perform(const string_request& request, std::optional<Parser>& parser, read_mode mode,
+                                        std::unique_ptr<connection>& held, diagnostics& diag);
 
 private:
     asio::any_io_executor ex_;

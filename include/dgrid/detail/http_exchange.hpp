@@ -7,6 +7,7 @@
 #include <dgrid/detail/connection.hpp>
 
 #include <boost/asio/ssl/error.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
@@ -19,28 +20,79 @@ namespace http = boost::beast::http;
 
 using string_request = http::request<http::string_body>;
 using string_response_parser = http::response_parser<http::string_body>;
+using stream_response_parser = http::response_parser<http::buffer_body>;
 
-template <class Stream>
+// How much of the response an exchange reads: all of it, or the header only
+// (a stream's body is read later, event by event).
+enum class read_mode { whole, header };
+
+template <class Stream, class Parser>
 asio::awaitable<error_code> write_then_read(Stream& stream, beast::flat_buffer& buffer, const string_request& request,
-                                            string_response_parser& parser) {
+                                            Parser& parser, read_mode mode) {
     auto token = asio::as_tuple(asio::use_awaitable);
     auto [write_ec, written] = co_await http::async_write(stream, request, token);
     if (write_ec)
         co_return write_ec;
+    if (mode == read_mode::header) {
+        auto [header_ec, header_read] = co_await http::async_read_header(stream, buffer, parser, token);
+        co_return header_ec;
+    }
     auto [read_ec, read] = co_await http::async_read(stream, buffer, parser, token);
     co_return read_ec;
 }
 
-// Sends `request` and reads the whole response into `parser` within
-// `timeout`. Runs on the connection's strand.
-inline asio::awaitable<error_code> exchange(connection& conn, const string_request& request,
-                                            string_response_parser& parser, std::chrono::milliseconds timeout) {
+// Sends `request` and reads the response (or its header) into `parser`
+// within `timeout`. Runs on the connection's strand.
+template <class Parser>
+asio::awaitable<error_code> exchange(connection& conn, const string_request& request, Parser& parser,
+                                     read_mode mode, std::chrono::milliseconds timeout) {
     conn.tcp().expires_after(timeout);
     error_code ec;
     if (auto* stream = conn.tls())
-        ec = co_await write_then_read(*stream, conn.buffer(), request, parser);
+        ec = co_await write_then_read(*stream, conn.buffer(), request, parser, mode);
     else
-        ec = co_await write_then_read(*conn.plain(), conn.buffer(), request, parser);
+        ec = co_await write_then_read(*conn.plain(), conn.buffer(), request, parser, mode);
+    conn.tcp().expires_never();
+    if (ec == beast::error::timeout)
+        ec = error::request_timeout_expired;
+    else if (ec == http::error::body_limit)
+        ec = error::response_too_large;
+    co_return ec;
+}
+
+// Reads more of a message whose header is in: as much as `parser` takes
+// (for a buffer_body parser, until its buffer is full). Runs on the
+// connection's strand.
+template <class Parser>
+asio::awaitable<error_code> read_some_body(connection& conn, Parser& parser) {
+    auto token = asio::as_tuple(asio::use_awaitable);
+    error_code ec;
+    if (auto* stream = conn.tls()) {
+        auto [read_ec, n] = co_await http::async_read_some(*stream, conn.buffer(), parser, token);
+        ec = read_ec;
+    } else {
+        auto [read_ec, n] = co_await http::async_read_some(*conn.plain(), conn.buffer(), parser, token);
+        ec = read_ec;
+    }
+    if (ec == http::error::need_buffer)
+        ec = {};
+    co_return ec;
+}
+
+// Reads the rest of a message whose header is in, within `timeout`. Runs on
+// the connection's strand.
+template <class Parser>
+asio::awaitable<error_code> read_rest(connection& conn, Parser& parser, std::chrono::milliseconds timeout) {
+    conn.tcp().expires_after(timeout);
+    auto token = asio::as_tuple(asio::use_awaitable);
+    error_code ec;
+    if (auto* stream = conn.tls()) {
+        auto [read_ec, n] = co_await http::async_read(*stream, conn.buffer(), parser, token);
+        ec = read_ec;
+    } else {
+        auto [read_ec, n] = co_await http::async_read(*conn.plain(), conn.buffer(), parser, token);
+        ec = read_ec;
+    }
     conn.tcp().expires_never();
     if (ec == beast::error::timeout)
         ec = error::request_timeout_expired;

@@ -3,6 +3,8 @@
 
 #include <dgrid/client.hpp>
 #include <dgrid/detail/client_impl.hpp>
+#include <dgrid/detail/deliver_outcome.hpp>
+#include <dgrid/detail/stream_state.hpp>
 #include <dgrid/error_with_diagnostics.hpp>
 #include <dgrid/json.hpp>
 
@@ -123,9 +125,10 @@ inline string_request client_impl::make_request(http::verb method, std::string_v
     return request;
 }
 
-inline asio::awaitable<error_code> client_impl::perform(const string_request& request,
-                                                        std::optional<string_response_parser>& parser,
-                                                        diagnostics& diag) {
+template <class Parser>
+asio::awaitable<error_code> client_impl::perform(const string_request& request, std::optional<Parser>& parser,
+                                                 read_mode mode, std::unique_ptr<connection>& held,
+                                                 diagnostics& diag) {
     for (bool fresh = false;; fresh = true) {
         std::unique_ptr<connection> conn;
         error_code ec = co_await pool_.async_acquire(conn, fresh, diag);
@@ -138,19 +141,23 @@ inline asio::awaitable<error_code> client_impl::perform(const string_request& re
         parser.emplace();
         parser->body_limit(options_.max_response_size);
         parser->header_limit(64 * 1024);
-        auto exchanging = exchange(*conn, request, *parser, options_.request_timeout);
+        auto exchanging = exchange(*conn, request, *parser, mode, options_.request_timeout);
         ec = co_await asio::co_spawn(conn->get_executor(), std::move(exchanging), asio::use_awaitable);
 
         if (ec && reused && !fresh && !parser->got_some() && is_lost_idle_connection(ec)) {
             pool_.release(std::move(conn), false);
             continue;
         }
-        bool reusable = !ec && parser->is_done() && parser->get().keep_alive();
-        pool_.release(std::move(conn), reusable);
         if (ec && diag.message.empty())
             diag.message = ec == error::response_too_large
                                ? "the response is larger than client_options::max_response_size"
                                : "HTTP exchange failed: " + ec.message();
+        if (!ec && mode == read_mode::header) {
+            held = std::move(conn);
+            co_return ec;
+        }
+        bool reusable = !ec && parser->is_done() && parser->get().keep_alive();
+        pool_.release(std::move(conn), reusable);
         co_return ec;
     }
 }
@@ -172,17 +179,76 @@ inline std::optional<std::chrono::milliseconds> read_retry_after(const http::fie
     return std::nullopt;
 }
 
+// Notes the status and request id; for an error status, reads what the
+// body says and returns the status' error.
+template <class Header>
+error_code read_status(const Header& header, std::string_view body, diagnostics& diag) {
+    diag.http_status = header.result_int();
+    diag.request_id = std::string(header["x-request-id"]);
+    if (header.result_int() / 100 == 2)
+        return {};
+    read_error_body(body, diag);
+    diag.retry_after = read_retry_after(header);
+    return error_from_http_status(header.result_int());
+}
+
 // Turns a complete response into `out` or into an error with diagnostics.
 template <class T>
 error_code read_response(const http::response<http::string_body>& response, T& out, diagnostics& diag) {
-    diag.http_status = response.result_int();
-    diag.request_id = std::string(response["x-request-id"]);
-    if (response.result_int() / 100 != 2) {
-        read_error_body(response.body(), diag);
-        diag.retry_after = read_retry_after(response);
-        return error_from_http_status(response.result_int());
-    }
+    if (error_code ec = read_status(response, response.body(), diag))
+        return ec;
     return parse_json(response.body(), out, diag);
+}
+
+inline bool is_event_stream(const http::fields& header) {
+    auto type = header[http::field::content_type];
+    constexpr std::string_view expected = "text/event-stream";
+    return type.size() >= expected.size() &&
+           std::equal(expected.begin(), expected.end(), type.begin(),
+                      [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); });
+}
+
+// Error bodies are read whole for their diagnostics, up to this size.
+constexpr std::size_t max_error_body = 1u << 20;
+
+inline asio::awaitable<outcome<chat_stream>> run_stream(std::shared_ptr<client_impl> impl, diagnostics* user_diag,
+                                                 string_request request) {
+    diagnostics own_diag;
+    diagnostics& diag = user_diag ? *user_diag : own_diag;
+    diag.clear();
+    outcome<chat_stream> result;
+    auto state = std::make_shared<stream_state>(impl);
+    result.ec = co_await impl->perform(request, state->parser, read_mode::header, state->conn, diag);
+    if (result.ec)
+        co_return result;
+    state->conn_strand = state->conn->get_executor();
+    const auto& header = state->parser->get();
+    if (header.result_int() / 100 == 2 && is_event_stream(header)) {
+        diag.http_status = header.result_int();
+        diag.request_id = std::string(header["x-request-id"]);
+        // A stream may run as long as the answer; each event is bounded instead.
+        state->parser->body_limit(boost::none);
+        result.value = chat_stream(std::move(state));
+        co_return result;
+    }
+
+    // An error status, or not a stream at all: read the body for diagnostics.
+    string_response_parser body_parser(std::move(*state->parser));
+    body_parser.body_limit(max_error_body);
+    auto reading = read_rest(*state->conn, body_parser, impl->options().request_timeout);
+    error_code read_ec = co_await asio::co_spawn(state->conn_strand, std::move(reading), asio::use_awaitable);
+    bool reusable = !read_ec && body_parser.is_done() && body_parser.get().keep_alive();
+    impl->pool().release(std::move(state->conn), reusable);
+    const auto& response = body_parser.get();
+    result.ec = read_status(response, response.body(), diag);
+    if (!result.ec) {
+        read_error_body(response.body(), diag);
+        diag.message = "expected text/event-stream, got " +
+                       std::string(response[http::field::content_type]) +
+                       (diag.message.empty() ? std::string() : ": " + diag.message);
+        result.ec = error::not_an_event_stream;
+    }
+    co_return result;
 }
 
 inline bool has_non_finite(const chat_request& request) {
@@ -192,57 +258,18 @@ inline bool has_non_finite(const chat_request& request) {
 }
 
 template <class T>
-struct outcome {
-    error_code ec;
-    T value;
-};
-
-template <class T>
 asio::awaitable<outcome<T>> run_call(std::shared_ptr<client_impl> impl, diagnostics* user_diag, string_request request) {
     diagnostics own_diag;
     diagnostics& diag = user_diag ? *user_diag : own_diag;
     diag.clear();
     outcome<T> result;
     std::optional<string_response_parser> parser;
-    result.ec = co_await impl->perform(request, parser, diag);
+    std::unique_ptr<connection> unused;
+    result.ec = co_await impl->perform(request, parser, read_mode::whole, unused, diag);
     if (!result.ec)
         result.ec = read_response(parser->get(), result.value, diag);
     co_return result;
 }
-
-inline error_code error_from_exception(std::exception_ptr ex) {
-    try {
-        std::rethrow_exception(ex);
-    } catch (const boost::system::system_error& e) {
-        return e.code();
-    } catch (const std::bad_alloc&) {
-        return make_error_code(boost::system::errc::not_enough_memory);
-    } catch (...) {
-        return make_error_code(boost::system::errc::state_not_recoverable);
-    }
-}
-
-// Completion of the internal coroutine: hands the outcome to the caller's
-// handler on the handler's own executor, which is kept busy meanwhile.
-template <class T>
-class deliver_outcome {
-public:
-    deliver_outcome(asio::any_completion_handler<void(error_code, T)> handler, const asio::any_io_executor& fallback)
-        : work_(asio::prefer(asio::get_associated_executor(handler, fallback),
-                             asio::execution::outstanding_work.tracked)),
-          handler_(std::move(handler)) {}
-
-    void operator()(std::exception_ptr ex, outcome<T> result) {
-        if (ex)
-            result.ec = error_from_exception(ex);
-        asio::dispatch(asio::append(std::move(handler_), result.ec, std::move(result.value)));
-        work_ = asio::any_completion_executor();
-    }
-
-private:
-    asio::any_completion_executor work_;
-    asio::any_completion_handler<void(error_code, T)> handler_;
-};
 
 template <class T>
 void start_call(const std::shared_ptr<client_impl>& impl, diagnostics* diag, string_request request,
@@ -274,6 +301,25 @@ DGRID_DECL void async_chat_erased(const std::shared_ptr<client_impl>& impl, diag
     start_call(impl, diag,
                impl->make_request(http::verb::post, "/chat/completions", std::move(body), request.extra_headers),
                std::move(handler));
+}
+
+DGRID_DECL void async_chat_stream_erased(const std::shared_ptr<client_impl>& impl, diagnostics* diag,
+                                         chat_request request, stream_handler handler) {
+    if (has_non_finite(request))
+        return fail_early(impl, diag, error::invalid_request, "a number in the request is NaN or infinite",
+                          std::move(handler));
+    if (std::string why = check_headers(request.extra_headers); !why.empty())
+        return fail_early(impl, diag, error::invalid_header_value, "extra_headers: " + why, std::move(handler));
+    request.stream = true;
+    if (!request.extra.contains("stream_options"))
+        request.extra["stream_options"] = {{"include_usage", true}};
+    std::string body = boost::json::serialize(to_json(request));
+    auto http_request =
+        impl->make_request(http::verb::post, "/chat/completions", std::move(body), request.extra_headers);
+    http_request.set(http::field::accept, "text/event-stream");
+    const auto& ex = impl->get_executor();
+    asio::co_spawn(ex, run_stream(impl, diag, std::move(http_request)),
+                   deliver_outcome<chat_stream>(std::move(handler), ex));
 }
 
 DGRID_DECL void async_list_models_erased(const std::shared_ptr<client_impl>& impl, diagnostics* diag,

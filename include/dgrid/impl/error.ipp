@@ -39,6 +39,10 @@ private:
         case error::connect_timeout: return "connect or TLS handshake timed out";
         case error::request_timeout_expired: return "the request timed out";
         case error::pool_closed: return "the client was shut down";
+        case error::stream_truncated: return "the stream ended before [DONE]: the answer is incomplete";
+        case error::stream_error: return "the gateway reported an error in the stream";
+        case error::event_too_large: return "a server-sent event exceeds the configured size limit";
+        case error::not_an_event_stream: return "the response to a streaming request is not an event stream";
         }
         return "unknown dgrid error";
     }

@@ -1,6 +1,7 @@
 #ifndef DGRID_IMPL_JSON_IPP
 #define DGRID_IMPL_JSON_IPP
 
+#include <dgrid/detail/chunk_decoder.hpp>
 #include <dgrid/json.hpp>
 
 #include <boost/json/array.hpp>
@@ -8,6 +9,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/parse_options.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 #include <boost/json/value.hpp>
 
@@ -200,6 +202,38 @@ inline json::object write(const model_info& m) {
             a.emplace_back(sv(s));
     }
     merge(o, m.extra);
+    return o;
+}
+
+inline json::object write(const tool_call_delta& d) {
+    json::object o;
+    o.emplace("index", d.index);
+    put(o, "id", d.id);
+    put(o, "type", d.type);
+    if (d.name || d.arguments) {
+        json::object& f = o.emplace("function", json::object()).first->value().get_object();
+        put(f, "name", d.name);
+        put(f, "arguments", d.arguments);
+    }
+    return o;
+}
+
+inline json::object write(const chunk_choice& c) {
+    json::object o;
+    o.emplace("index", c.index);
+    json::object& d = o.emplace("delta", json::object()).first->value().get_object();
+    put(d, "role", c.delta.role);
+    put(d, "content", c.delta.content);
+    put(d, "reasoning_content", c.delta.reasoning_content);
+    if (!c.delta.tool_calls.empty()) {
+        json::array& calls = d.emplace("tool_calls", json::array()).first->value().get_array();
+        calls.reserve(c.delta.tool_calls.size());
+        for (const tool_call_delta& call : c.delta.tool_calls)
+            calls.emplace_back(write(call));
+    }
+    put(o, "finish_reason", c.finish_reason);
+    if (!c.logprobs.is_null())
+        o.emplace("logprobs", c.logprobs);
     return o;
 }
 
@@ -803,7 +837,272 @@ inline bool read_error_object(const json::object& o, diagnostics& diag) {
     return !diag.message.empty();
 }
 
+//------------------------------------------------------------------------------
+// Stream chunks
+//------------------------------------------------------------------------------
+
+// A chunk is read into the chunk of the previous event: `recycle` first
+// empties every member while keeping its buffers (absent optional strings
+// go to the pool, vectors keep their elements or capacity), then the readers
+// below fill in only what is present, assigning into existing strings.
+
+inline void recycle(string_pool& pool, tool_call_delta& d) {
+    d.index = 0;
+    pool.put(d.id);
+    pool.put(d.type);
+    pool.put(d.name);
+    pool.put(d.arguments);
+}
+
+inline void recycle(string_pool& pool, chunk_choice& c) {
+    c.index = 0;
+    pool.put(c.delta.role);
+    pool.put(c.delta.content);
+    pool.put(c.delta.reasoning_content);
+    for (tool_call_delta& d : c.delta.tool_calls)
+        recycle(pool, d);
+    c.delta.tool_calls.clear(); // emptied elements: nothing freed but the vector keeps its capacity
+    pool.put(c.finish_reason);
+    c.logprobs = nullptr;
+}
+
+// Elements stay: a choice keeps its tool_calls vector's capacity. `extra` is
+// updated in place by the chunk reader.
+inline void recycle(string_pool& pool, chat_chunk& c) {
+    c.id.clear();
+    c.object.clear();
+    c.created.reset();
+    c.model.clear();
+    for (chunk_choice& choice : c.choices)
+        recycle(pool, choice);
+    c.usage.reset();
+    pool.put(c.system_fingerprint);
+}
+
+// A string member of a chunk; null leaves it absent.
+inline void read(reader& r, string_pool& pool, const json::value& v, std::optional<std::string>& out) {
+    if (const json::string* s = v.if_string())
+        pool.assign(out, *s);
+    else if (!v.is_null())
+        r.fail("string");
+}
+
+// `content`: a string, or (some upstreams) an array of text parts, joined.
+inline void read_delta_content(reader& r, string_pool& pool, const json::value& v, std::optional<std::string>& out) {
+    const json::array* a = v.if_array();
+    if (!a)
+        return v.is_string() || v.is_null() ? read(r, pool, v, out) : r.fail("string or array");
+    std::string& text = pool.engage(out, 0);
+    for (std::size_t i = 0; i < a->size() && !r.failed(); ++i) {
+        reader::scope s = r.at(i);
+        const json::object* part = (*a)[i].if_object();
+        if (!part) {
+            r.fail("object");
+            break;
+        }
+        const json::string* type = string_member(*part, "type");
+        if (!type || *type != "text") {
+            reader::scope t = r.at(std::string_view("type"));
+            r.fail("\"text\"");
+            break;
+        }
+        r.members((*a)[i], nullptr, [&](std::string_view key, const json::value& val) {
+            if (key == "text") {
+                if (const json::string* piece = val.if_string())
+                    text.append(piece->data(), piece->size());
+                else if (!val.is_null())
+                    r.fail("string");
+            }
+            return true;
+        });
+    }
+}
+
+inline void read(reader& r, string_pool& pool, const json::value& v, tool_call_delta& out) {
+    r.members(v, nullptr, [&](std::string_view key, const json::value& val) {
+        if (key == "index") {
+            if (!val.is_null())
+                r.integer(val, out.index);
+        } else if (key == "id") {
+            read(r, pool, val, out.id);
+        } else if (key == "type") {
+            read(r, pool, val, out.type);
+        } else if (key == "function") {
+            r.members(val, nullptr, [&](std::string_view k, const json::value& x) {
+                if (k == "name")
+                    read(r, pool, x, out.name);
+                else if (k == "arguments")
+                    read(r, pool, x, out.arguments);
+                return true;
+            });
+        }
+        return true; // tool_call_delta has no extra
+    });
+}
+
+inline void read(reader& r, string_pool& pool, const json::value& v, chunk_delta& out) {
+    const json::string* reasoning = nullptr;
+    r.members(v, nullptr, [&](std::string_view key, const json::value& val) {
+        if (key == "role") {
+            read(r, pool, val, out.role);
+        } else if (key == "content") {
+            read_delta_content(r, pool, val, out.content);
+        } else if (key == "reasoning_content") {
+            read(r, pool, val, out.reasoning_content);
+        } else if (key == "reasoning") {
+            // Decided below: the members come in any order.
+            if (!val.is_string() && !val.is_null())
+                r.fail("string");
+            reasoning = val.if_string();
+        } else if (key == "tool_calls") {
+            const json::array* a = val.if_array();
+            if (!a) {
+                if (!val.is_null())
+                    r.fail("array");
+                return true;
+            }
+            out.tool_calls.resize(a->size()); // recycled: the elements are new or emptied
+            for (std::size_t i = 0; i < a->size() && !r.failed(); ++i) {
+                reader::scope s = r.at(i);
+                out.tool_calls[i].index = static_cast<std::int64_t>(i); // when `index` is missing
+                read(r, pool, (*a)[i], out.tool_calls[i]);
+            }
+        }
+        return true; // chunk_delta has no extra
+    });
+    // WIRE.md quirk 8: `reasoning` stands for an absent or empty `reasoning_content`.
+    if (reasoning && !r.failed() && (!out.reasoning_content || out.reasoning_content->empty()))
+        pool.assign(out.reasoning_content, *reasoning);
+}
+
+inline void read(reader& r, string_pool& pool, const json::value& v, chunk_choice& out) {
+    r.members(v, nullptr, [&](std::string_view key, const json::value& val) {
+        if (key == "index") {
+            if (!val.is_null())
+                r.integer(val, out.index);
+        } else if (key == "delta") {
+            read(r, pool, val, out.delta);
+        } else if (key == "finish_reason") {
+            read(r, pool, val, out.finish_reason);
+        } else if (key == "logprobs") {
+            out.logprobs = val; // copied into the default resource
+        }
+        return true; // chunk_choice has no extra
+    });
+}
+
+inline void read_choices(reader& r, string_pool& pool, const json::value& v, std::vector<chunk_choice>& out) {
+    const json::array* a = v.if_array();
+    if (!a) {
+        out.clear(); // null (WIRE.md quirk 6) is no choices
+        if (!v.is_null())
+            r.fail("array");
+        return;
+    }
+    out.resize(a->size());
+    for (std::size_t i = 0; i < a->size() && !r.failed(); ++i) {
+        reader::scope s = r.at(i);
+        out[i].index = static_cast<std::int64_t>(i); // when `index` is missing
+        read(r, pool, (*a)[i], out[i]);
+    }
+}
+
+inline bool is_chunk_member(std::string_view key) noexcept {
+    return key == "id" || key == "object" || key == "created" || key == "model" || key == "choices" ||
+           key == "usage" || key == "system_fingerprint" || key == "error";
+}
+
+// Assigns `src` to `dst` without allocating when both are strings or `src` is
+// a scalar: members such as `obfuscation` come in every chunk.
+inline void assign_keeping(json::value& dst, const json::value& src) {
+    switch (src.kind()) {
+    case json::kind::null: dst = nullptr; break;
+    case json::kind::bool_: dst = src.get_bool(); break;
+    case json::kind::int64: dst = src.get_int64(); break;
+    case json::kind::uint64: dst = src.get_uint64(); break;
+    case json::kind::double_: dst = src.get_double(); break;
+    case json::kind::string:
+        if (json::string* s = dst.if_string()) {
+            string_pool::grow(*s, src.get_string().size());
+            s->assign(src.get_string());
+        }
+        else
+            dst = src;
+        break;
+    default: dst = src; // copied into dst's (the default) resource
+    }
+}
+
+inline void read(reader& r, string_pool& pool, const json::value& v, chat_chunk& out) {
+    const json::object& o = v.get_object();
+    std::size_t unknown = 0;
+    r.members(v, nullptr, [&](std::string_view key, const json::value& val) {
+        if (key == "id") {
+            read(r, val, out.id);
+        } else if (key == "object") {
+            read(r, val, out.object); // kept, not relied on (WIRE.md quirk 11)
+        } else if (key == "created") {
+            read(r, val, out.created);
+        } else if (key == "model") {
+            read(r, val, out.model);
+        } else if (key == "choices") {
+            read_choices(r, pool, val, out.choices);
+        } else if (key == "usage") {
+            read(r, val, out.usage);
+        } else if (key == "system_fingerprint") {
+            read(r, pool, val, out.system_fingerprint);
+        } else if (key == "error") {
+            // read_chunk looks at it, even when another member is malformed.
+        } else {
+            // Unknown members (WIRE.md quirk 9) overwrite those of the previous
+            // chunk in place when the keys repeat.
+            ++unknown;
+            if (json::value* old = out.extra.if_contains(key))
+                assign_keeping(*old, val);
+            else
+                out.extra.emplace(key, val);
+        }
+        return true;
+    });
+    if (!o.contains("choices"))
+        out.choices.clear(); // missing is no choices (WIRE.md quirk 6)
+    if (out.extra.size() != unknown) {
+        // Members of the previous chunk that this one does not have: rare, so
+        // rebuilt rather than erased one by one.
+        out.extra.clear();
+        for (const json::key_value_pair& kv : o)
+            if (!is_chunk_member(kv.key()))
+                out.extra.emplace(kv.key(), kv.value());
+    }
+}
+
 } // namespace json_io
+
+DGRID_DECL error_code read_chunk(const boost::json::value& v, chat_chunk& out, string_pool& pool,
+                                 diagnostics& diag) {
+    namespace json = boost::json;
+    json_io::recycle(pool, out);
+    json_io::reader r(diag);
+    const json::object* o = v.if_object();
+    if (!o) {
+        out.choices.clear();
+        out.extra.clear();
+        r.fail("object");
+        return r.result();
+    }
+    json_io::read(r, pool, v, out);
+    const json::value* error = o->if_contains("error");
+    if (!error || error->is_null())
+        return r.result();
+    // WIRE.md quirk 4: an error after the first token comes as a chunk.
+    diag.message.clear();
+    if (!json_io::read_error_object(*o, diag)) {
+        diag.message = "the gateway reported an error in the stream";
+        diag.body_excerpt = json_io::body_excerpt(json::serialize(*error));
+    }
+    return dgrid::error::stream_error;
+}
+
 } // namespace detail
 
 DGRID_DECL boost::json::value to_json(const message& m) {
@@ -863,6 +1162,21 @@ DGRID_DECL boost::json::value to_json(const chat_completion& c) {
     return o;
 }
 
+DGRID_DECL boost::json::value to_json(const chat_chunk& c) {
+    using namespace detail::json_io;
+    json::object o;
+    o.emplace("id", sv(c.id));
+    o.emplace("object", c.object.empty() ? json::string_view("chat.completion.chunk") : sv(c.object));
+    put(o, "created", c.created);
+    o.emplace("model", sv(c.model));
+    o.emplace("choices", write_all(c.choices)); // [] in the usage chunk
+    if (c.usage)
+        o.emplace("usage", write(*c.usage));
+    put(o, "system_fingerprint", c.system_fingerprint);
+    merge(o, c.extra);
+    return o;
+}
+
 DGRID_DECL boost::json::value to_json(const model_list& l) {
     using namespace detail::json_io;
     json::object o;
@@ -885,6 +1199,12 @@ DGRID_DECL error_code from_json(const boost::json::value& v, chat_completion& ou
 
 DGRID_DECL error_code from_json(const boost::json::value& v, model_list& out, diagnostics& diag) {
     return detail::json_io::read_top_level(v, out, diag);
+}
+
+DGRID_DECL error_code from_json(const boost::json::value& v, chat_chunk& out, diagnostics& diag) {
+    out = chat_chunk{};
+    detail::string_pool pool;
+    return detail::read_chunk(v, out, pool, diag);
 }
 
 DGRID_DECL void read_error_body(std::string_view body, diagnostics& diag) {

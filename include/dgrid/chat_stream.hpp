@@ -1,0 +1,120 @@
+#ifndef DGRID_CHAT_STREAM_HPP
+#define DGRID_CHAT_STREAM_HPP
+
+#include <dgrid/chat_chunk.hpp>
+#include <dgrid/chat_completion.hpp>
+#include <dgrid/detail/config.hpp>
+#include <dgrid/diagnostics.hpp>
+#include <dgrid/error.hpp>
+#include <dgrid/with_diagnostics.hpp>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <memory>
+
+namespace dgrid {
+namespace detail {
+
+class stream_state;
+
+using next_handler = boost::asio::any_completion_handler<void(error_code, bool)>;
+
+DGRID_DECL void async_next_erased(const std::shared_ptr<stream_state>& state, diagnostics* diag, next_handler handler);
+
+} // namespace detail
+
+/// A streamed chat completion, pulled one chunk at a time:
+///
+///     auto stream = co_await client.async_chat_stream(request);
+///     while (co_await stream.async_next())
+///         std::cout << stream.chunk().text();
+///     chat_completion answer = stream.completion();
+///
+/// Nothing is read ahead of the consumer: the connection is read only inside
+/// `async_next`, so a slow consumer slows the server down (TCP flow control)
+/// instead of piling up memory.
+///
+/// Destroying a stream before its end closes its connection (it is never
+/// returned to the pool half read); after `[DONE]` the connection goes back
+/// to the pool by itself.
+///
+/// Thread safety: one `async_next` at a time; distinct streams are independent.
+class chat_stream {
+public:
+    using executor_type = boost::asio::any_io_executor;
+    using default_token = with_diagnostics_t<boost::asio::use_awaitable_t<executor_type>>;
+
+    /// An empty stream; `valid()` is false.
+    chat_stream() = default;
+
+    /// Used by the client; the state is the library's.
+    explicit chat_stream(std::shared_ptr<detail::stream_state> state) noexcept : state_(std::move(state)) {}
+
+    chat_stream(chat_stream&&) noexcept = default;
+    DGRID_DECL chat_stream& operator=(chat_stream&& other) noexcept;
+    chat_stream(const chat_stream&) = delete;
+    chat_stream& operator=(const chat_stream&) = delete;
+
+    DGRID_DECL ~chat_stream();
+
+    /// Reads the next chunk: completes with true and the chunk in `chunk()`,
+    /// or with false at the end of the stream (`data: [DONE]`). A stream that
+    /// ends without `[DONE]` fails with `error::stream_truncated`; an error
+    /// object sent mid-stream fails with `error::stream_error` and what it
+    /// said in the diagnostics. After a failure every call fails the same way.
+    ///
+    /// Handler signature: `void(error_code, bool)`.
+    /// Cancellation: terminal; the connection is closed and the stream fails
+    /// with `asio::error::operation_aborted`.
+    template <class CompletionToken = default_token>
+    auto async_next(diagnostics& diag, CompletionToken&& token = {}) {
+        return initiate_next(&diag, std::forward<CompletionToken>(token));
+    }
+
+    template <class CompletionToken = default_token>
+    auto async_next(CompletionToken&& token = {}) {
+        return initiate_next(nullptr, std::forward<CompletionToken>(token));
+    }
+
+    /// The chunk the last successful `async_next` read; it is overwritten by
+    /// the next one (its memory is reused).
+    DGRID_DECL const chat_chunk& chunk() const noexcept;
+
+    /// The chunks read so far merged into one completion: the whole answer
+    /// after the end, the partial one after a failure.
+    DGRID_DECL const chat_completion& completion() const noexcept;
+
+    /// True once `[DONE]` was read.
+    DGRID_DECL bool done() const noexcept;
+
+    bool valid() const noexcept { return state_ != nullptr; }
+
+private:
+    struct next_initiation {
+        std::shared_ptr<detail::stream_state> state;
+
+        template <class Handler>
+        void operator()(Handler&& handler, diagnostics* diag) {
+            detail::async_next_erased(state, diag, std::forward<Handler>(handler));
+        }
+    };
+
+    template <class CompletionToken>
+    auto initiate_next(diagnostics* diag, CompletionToken&& token) {
+        return boost::asio::async_initiate<CompletionToken, void(error_code, bool)>(next_initiation{state_}, token,
+                                                                                    diag);
+    }
+
+    std::shared_ptr<detail::stream_state> state_;
+};
+
+} // namespace dgrid
+
+#ifndef DGRID_SEPARATE_COMPILATION
+#include <dgrid/impl/chat_stream.ipp>
+#endif
+
+#endif

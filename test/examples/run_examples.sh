@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs every example against a dgrid-emulator started here on 127.0.0.1 over
+# TLS, and checks what each prints or writes.
+#   run_examples.sh EMULATOR EXAMPLES_DIR
+set -euo pipefail
+emulator_bin=$1
+examples=$2
+work=$(mktemp -d)
+key="examples-key"
+
+"$emulator_bin" --api-key "$key" --token-delay-ms 2 >"$work/emulator.log" &
+emulator=$!
+trap 'kill $emulator 2>/dev/null || true; wait $emulator 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 100); do
+  grep -q '^listening' "$work/emulator.log" && break
+  sleep 0.1
+done
+read -r _ url ca < <(grep '^listening' "$work/emulator.log")
+export DGRID_API_KEY="$key" DGRID_BASE_URL="$url" DGRID_CA_FILE="${ca#ca=}"
+
+fail() { echo "FAILED: $*" >&2; exit 1; }
+
+out=$("$examples/example_stream_chat" emulator/echo "streamed word by word")
+echo "$out"
+grep -qx "streamed word by word" <<<"$out" || fail "stream_chat printed the wrong answer"
+grep -q "tokens, finish reason stop" <<<"$out" || fail "stream_chat printed no usage"
+
+out=$("$examples/example_chat" emulator/reasoning "why")
+echo "$out"
+grep -qx "Answer: why" <<<"$out" || fail "chat printed the wrong answer"
+
+"$examples/example_generate_image" emulator/image "a city" "$work/city.png"
+[[ "$(head -c 8 "$work/city.png" | od -An -tx1 | tr -d ' \n')" == "89504e470d0a1a0a" ]] || fail "not a PNG"
+
+out=$("$examples/example_list_models")
+echo "$out"
+grep -qx "emulator/image" <<<"$out" || fail "list_models misses emulator/image"
+
+DGRID_API_KEY=wrong "$examples/example_chat" emulator/echo hi 2>"$work/err" && fail "a wrong key succeeded"
+grep -q "HTTP 401" "$work/err" || fail "no 401 diagnostics: $(cat "$work/err")"
+grep -q "wrong" "$work/err" && fail "the key leaked into the error text"
+echo "examples: 5 passed, 0 failed"

@@ -1,0 +1,314 @@
+// Streamed completions against the TLS emulator: accumulation equals the
+// non-streamed answer for every model, every stream fault gives the right
+// chunks or error, and many concurrent or abandoned streams leave the pool sound.
+
+#include "fixture.hpp"
+
+#include <dgrid/image.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <thread>
+
+using namespace dgrid;
+using namespace dgrid::test;
+
+namespace {
+
+struct streamed {
+    error_code ec;
+    diagnostics diag;
+    std::string text; // content deltas of choice 0, joined
+    std::size_t chunks = 0;
+    chat_completion completion;
+};
+
+// Streams `request` to its end (or first error), at most `max_chunks` chunks.
+asio::awaitable<streamed> stream_all(client& c, chat_request request,
+                                     std::size_t max_chunks = std::numeric_limits<std::size_t>::max()) {
+    streamed result;
+    auto token = asio::as_tuple(asio::use_awaitable);
+    auto [ec, stream] = co_await c.async_chat_stream(std::move(request), result.diag, token);
+    result.ec = ec;
+    if (ec)
+        co_return result;
+    while (result.chunks < max_chunks) {
+        auto [next_ec, more] = co_await stream.async_next(result.diag, token);
+        result.ec = next_ec;
+        if (next_ec || !more)
+            break;
+        ++result.chunks;
+        result.text += stream.chunk().text();
+    }
+    result.completion = stream.completion();
+    co_return result;
+}
+
+void check_same_answer(const chat_completion& streamed, const chat_completion& plain) {
+    BOOST_TEST(streamed.object == "chat.completion");
+    BOOST_TEST(streamed.model == plain.model);
+    BOOST_TEST((streamed.created == plain.created));
+    BOOST_TEST((streamed.system_fingerprint == plain.system_fingerprint));
+    BOOST_REQUIRE_EQUAL(streamed.choices.size(), plain.choices.size());
+    for (std::size_t i = 0; i < plain.choices.size(); ++i) {
+        const auto& s = streamed.choices[i];
+        const auto& p = plain.choices[i];
+        BOOST_TEST_CONTEXT("choice " << i) {
+            BOOST_TEST(s.index == p.index);
+            BOOST_TEST((s.finish_reason == p.finish_reason));
+            BOOST_TEST(s.message.role == p.message.role);
+            BOOST_TEST(s.message.content.has_value() == p.message.content.has_value());
+            BOOST_TEST(s.message.text() == p.message.text());
+            BOOST_TEST((s.message.reasoning_content == p.message.reasoning_content));
+            BOOST_REQUIRE_EQUAL(s.message.tool_calls.size(), p.message.tool_calls.size());
+            for (std::size_t t = 0; t < p.message.tool_calls.size(); ++t) {
+                BOOST_TEST(s.message.tool_calls[t].id == p.message.tool_calls[t].id);
+                BOOST_TEST(s.message.tool_calls[t].type == p.message.tool_calls[t].type);
+                BOOST_TEST(s.message.tool_calls[t].function.name == p.message.tool_calls[t].function.name);
+                BOOST_TEST(s.message.tool_calls[t].function.arguments == p.message.tool_calls[t].function.arguments);
+            }
+        }
+    }
+    BOOST_REQUIRE(streamed.usage.has_value());
+    BOOST_REQUIRE(plain.usage.has_value());
+    BOOST_TEST((streamed.usage->prompt_tokens == plain.usage->prompt_tokens));
+    BOOST_TEST((streamed.usage->completion_tokens == plain.usage->completion_tokens));
+    BOOST_TEST((streamed.usage->total_tokens == plain.usage->total_tokens));
+    BOOST_TEST(streamed.usage->completion_tokens_details.has_value() ==
+               plain.usage->completion_tokens_details.has_value());
+    if (plain.usage->completion_tokens_details)
+        BOOST_TEST((streamed.usage->completion_tokens_details->reasoning_tokens ==
+                    plain.usage->completion_tokens_details->reasoning_tokens));
+    BOOST_TEST(streamed.extra.contains("provider"));
+}
+
+chat_request model_request(const char* model) {
+    chat_request request = echo_request("The quick brown fox jumps over the lazy dog.");
+    request.model = model;
+    if (std::string_view(model) == "emulator/tools") {
+        tool weather;
+        weather.name = "get_weather";
+        request.tools.push_back(weather);
+    }
+    return request;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(streaming)
+
+BOOST_FIXTURE_TEST_CASE(accumulated_stream_equals_the_plain_answer_for_every_model, emulator_fixture) {
+    auto c = make_client();
+    for (const char* model : {"emulator/echo", "emulator/tools", "emulator/reasoning", "emulator/image"}) {
+        BOOST_TEST_CONTEXT(model) {
+            auto result = run(stream_all(c, model_request(model)));
+            BOOST_TEST(!result.ec, result.ec.message() << " " << result.diag.message);
+            auto plain = run([&]() -> asio::awaitable<chat_completion> {
+                co_return co_await c.async_chat(model_request(model));
+            }());
+            check_same_answer(result.completion, plain);
+            BOOST_TEST(result.chunks >= 2u);
+        }
+    }
+    // Everything ran over one kept-alive connection.
+    BOOST_TEST(server.connections_accepted() == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(several_choices_interleaved, emulator_fixture) {
+    auto c = make_client();
+    auto request = model_request("emulator/echo");
+    request.n = 3;
+    auto result = run(stream_all(c, request));
+    BOOST_TEST(!result.ec);
+    auto plain = run([&]() -> asio::awaitable<chat_completion> { co_return co_await c.async_chat(request); }());
+    check_same_answer(result.completion, plain);
+}
+
+BOOST_FIXTURE_TEST_CASE(deltas_arrive_one_token_at_a_time, emulator_fixture) {
+    auto c = make_client();
+    auto result = run(stream_all(c, echo_request("one two three four")));
+    BOOST_TEST(!result.ec);
+    BOOST_TEST(result.text == "one two three four");
+    // role chunk, 4 tokens, finish chunk, usage chunk
+    BOOST_TEST(result.chunks == 7u);
+    BOOST_TEST(result.completion.usage->total_tokens.has_value());
+}
+
+BOOST_FIXTURE_TEST_CASE(usage_is_not_requested_when_the_caller_says_so, emulator_fixture) {
+    auto c = make_client();
+    auto request = echo_request("no usage please");
+    request.extra["stream_options"] = boost::json::object{{"include_usage", false}};
+    auto result = run(stream_all(c, request));
+    BOOST_TEST(!result.ec);
+    BOOST_TEST(!result.completion.usage.has_value());
+    BOOST_TEST(result.text == "no usage please");
+}
+
+BOOST_FIXTURE_TEST_CASE(a_multi_megabyte_image_in_one_event, emulator_fixture) {
+    auto c = make_client();
+    auto request = model_request("emulator/image");
+    request.extra["emulator_image_side"] = 1024;
+    auto result = run(stream_all(c, request));
+    BOOST_TEST(!result.ec, result.diag.message);
+    BOOST_TEST(result.text.size() > 3'000'000u);
+    error_code ec;
+    auto images = extract_images(result.completion, ec);
+    BOOST_TEST(!ec);
+    BOOST_REQUIRE_EQUAL(images.size(), 1u);
+    BOOST_TEST(images[0].mime_type == "image/png");
+    BOOST_TEST(images[0].bytes.substr(0, 8) == std::string("\x89PNG\r\n\x1a\n", 8));
+}
+
+BOOST_AUTO_TEST_SUITE(faults)
+
+struct fault_case {
+    const char* fault;
+};
+
+BOOST_FIXTURE_TEST_CASE(wire_variations_give_the_same_text, emulator_fixture) {
+    auto c = make_client();
+    const std::string text = "Stream me through every quirk, please.";
+    for (const char* fault : {"keepalive", "crlf", "byte-at-a-time", "stall-stream=100", "multi-data", "no-space",
+                              "keepalive,crlf,multi-data,no-space"}) {
+        BOOST_TEST_CONTEXT(fault) {
+            auto result = run(stream_all(c, with_fault(echo_request(text), fault)));
+            BOOST_TEST(!result.ec, result.ec.message() << " " << result.diag.message);
+            BOOST_TEST(result.text == text);
+            BOOST_TEST(result.completion.choices.at(0).finish_reason.value_or("") == "stop");
+        }
+    }
+}
+
+BOOST_FIXTURE_TEST_CASE(an_error_object_mid_stream, emulator_fixture) {
+    auto c = make_client();
+    auto result = run(stream_all(c, with_fault(echo_request("a b c d e f"), "stream-error=3")));
+    BOOST_TEST(result.ec == error::stream_error);
+    BOOST_TEST(result.diag.message == "Upstream provider error");
+    BOOST_TEST(result.diag.code.as_string() == "upstream_error");
+    // The partial answer stays reachable.
+    BOOST_TEST(!result.completion.text().empty());
+    BOOST_TEST(std::string("a b c d e f").starts_with(result.completion.text()));
+    BOOST_TEST(c.stats().open == 0u); // the connection was not kept
+}
+
+BOOST_FIXTURE_TEST_CASE(a_stream_cut_before_done_is_truncated, emulator_fixture) {
+    auto c = make_client();
+    auto result = run(stream_all(c, with_fault(echo_request("a b c d e f"), "stream-cut=3")));
+    BOOST_TEST(result.ec == error::stream_truncated);
+    BOOST_TEST(!result.completion.text().empty());
+    result = run(stream_all(c, with_fault(echo_request("a b c d e f"), "stream-reset=3")));
+    BOOST_TEST(result.ec.failed());
+    BOOST_TEST(!result.completion.text().empty());
+    // The client carries on.
+    result = run(stream_all(c, echo_request("still here")));
+    BOOST_TEST(!result.ec);
+    BOOST_TEST(result.text == "still here");
+}
+
+BOOST_FIXTURE_TEST_CASE(http_errors_come_with_the_stream_request, emulator_fixture) {
+    auto c = make_client();
+    auto result = run(stream_all(c, with_fault(echo_request("x"), "status=429")));
+    BOOST_TEST(result.ec == error::rate_limited);
+    BOOST_TEST(result.diag.http_status == 429u);
+    BOOST_TEST(result.diag.retry_after.has_value());
+    BOOST_TEST(result.chunks == 0u);
+    result = run(stream_all(c, with_fault(echo_request("x"), "status=502")));
+    BOOST_TEST(result.ec == error::bad_gateway);
+    BOOST_TEST(result.diag.body_excerpt.find("502") != std::string::npos);
+    // Error responses read to the end keep their connection.
+    result = run(stream_all(c, echo_request("after errors")));
+    BOOST_TEST(result.text == "after errors");
+    BOOST_TEST(server.connections_accepted() == 1u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_CASE(streams_256_at_once_on_one_client, emulator_fixture) {
+    auto options = client_options_for();
+    options.pool.max_size = 32;
+    auto c = make_client(options);
+    std::atomic<int> correct{0};
+    for (int i = 0; i < 256; ++i) {
+        asio::co_spawn(
+            io,
+            [&, i]() -> asio::awaitable<void> {
+                std::string text = "stream " + std::to_string(i) + " says hello to the gateway";
+                auto result = co_await stream_all(c, echo_request(text));
+                if (!result.ec && result.text == text && result.completion.text() == text)
+                    ++correct;
+            },
+            asio::detached);
+    }
+    io.run();
+    BOOST_TEST(correct.load() == 256);
+    BOOST_TEST(server.connections_accepted() <= 32u);
+    BOOST_TEST(c.stats().open <= 32u);
+}
+
+// 100 slow streams are dropped half-way: their connections are closed, not
+// pooled, and the client goes on serving.
+BOOST_FIXTURE_TEST_CASE(leaving_100_streams_half_way, emulator_fixture) {
+    auto options = client_options_for();
+    options.pool.max_size = 100;
+    auto c = make_client(options);
+    std::atomic<int> half_read{0};
+    for (int i = 0; i < 100; ++i) {
+        asio::co_spawn(
+            io,
+            [&]() -> asio::awaitable<void> {
+                auto request = echo_request("one two three four five six seven eight nine ten");
+                request.extra_headers.push_back({"X-Emulator-Token-Delay-Ms", "20"});
+                auto result = co_await stream_all(c, request, 6);
+                if (!result.ec && result.chunks == 6)
+                    ++half_read;
+            },
+            asio::detached);
+    }
+    io.run();
+    BOOST_TEST(half_read.load() == 100);
+    auto stats = c.stats();
+    BOOST_TEST(stats.open == 0u);
+    BOOST_TEST(stats.idle == 0u);
+    // The server sees every abandoned connection close.
+    for (int i = 0; i < 200 && server.open_connections() != 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    BOOST_TEST(server.open_connections() == 0u);
+    auto result = run(stream_all(c, echo_request("fresh start")));
+    BOOST_TEST(result.text == "fresh start");
+    BOOST_TEST(c.stats().open == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(cancelling_async_next_closes_the_stream, emulator_fixture) {
+    using namespace asio::experimental::awaitable_operators;
+    auto c = make_client();
+    auto outcome = run([&]() -> asio::awaitable<error_code> {
+        auto request = with_fault(echo_request("a b c d"), "stall-stream=5000");
+        auto stream = co_await c.async_chat_stream(request);
+        // role chunk and first token arrive, then the server stalls
+        co_await stream.async_next();
+        co_await stream.async_next();
+        asio::steady_timer timer(io, std::chrono::milliseconds(100));
+        auto token = asio::as_tuple(asio::use_awaitable);
+        auto winner = co_await (stream.async_next(token) || timer.async_wait(token));
+        error_code ec;
+        if (winner.index() == 0)
+            ec = std::get<0>(std::get<0>(winner));
+        else
+            ec = std::get<0>(std::get<1>(winner));
+        auto [after_ec, more] = co_await stream.async_next(token);
+        BOOST_TEST(after_ec == asio::error::operation_aborted);
+        co_return ec;
+    }());
+    BOOST_TEST(outcome == error_code()); // the timer won
+    BOOST_TEST(c.stats().open == 0u);
+    auto result = run(stream_all(c, echo_request("usable")));
+    BOOST_TEST(result.text == "usable");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

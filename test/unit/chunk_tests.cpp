@@ -1,0 +1,538 @@
+// Stream chunks: the JSON mapping of chat_chunk and chunk_decoder, with the
+// odd shapes of WIRE.md (quirks 4-12), errors with their paths, and the reuse
+// of memory from one event to the next.
+#include <dgrid/detail/chunk_decoder.hpp>
+#include <dgrid/json.hpp>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+#include <vector>
+
+namespace json = boost::json;
+using namespace dgrid;
+using dgrid::detail::chunk_decoder;
+
+namespace {
+
+#define CHECK_OPT(opt, expected)                                                                                       \
+    do {                                                                                                               \
+        BOOST_TEST((opt).has_value());                                                                                 \
+        if ((opt).has_value())                                                                                         \
+            BOOST_TEST(*(opt) == (expected));                                                                          \
+    } while (0)
+
+#define CHECK_JSON(actual, expected_text)                                                                              \
+    do {                                                                                                               \
+        const json::value expected_ = json::parse(expected_text);                                                      \
+        const json::value actual_ = (actual);                                                                          \
+        BOOST_TEST((actual_ == expected_), "got " << json::serialize(actual_) << "\nwant "                             \
+                                                  << json::serialize(expected_));                                      \
+    } while (0)
+
+// Decodes with a fresh decoder and checks that from_json agrees.
+chat_chunk decode_ok(std::string_view text) {
+    chunk_decoder decoder;
+    chat_chunk c;
+    diagnostics diag;
+    const error_code ec = decoder.decode(text, c, diag);
+    BOOST_TEST_REQUIRE(!ec, ec.message() << ": " << diag.message);
+    chat_chunk mapped;
+    BOOST_TEST_REQUIRE(!from_json(json::parse(text), mapped, diag), diag.message);
+    BOOST_TEST(json::serialize(to_json(c)) == json::serialize(to_json(mapped)));
+    return c;
+}
+
+// The error of decoding `text`, with what went to `diag`.
+error_code decode_error(std::string_view text, diagnostics& diag) {
+    chunk_decoder decoder;
+    chat_chunk c;
+    return decoder.decode(text, c, diag);
+}
+
+void check_malformed(std::string_view text, const std::string& message) {
+    diagnostics diag;
+    BOOST_TEST((decode_error(text, diag) == error::malformed_response));
+    BOOST_TEST(diag.message == message);
+    // The mapping reports the same.
+    diagnostics mapped;
+    chat_chunk c;
+    BOOST_TEST((from_json(json::parse(text), c, mapped) == error::malformed_response));
+    BOOST_TEST(mapped.message == message);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(chunk_json)
+
+BOOST_AUTO_TEST_CASE(first_chunk_with_role) {
+    const chat_chunk c = decode_ok(
+        R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1735689600,"model":"openai/gpt-4o",)"
+        R"("system_fingerprint":"fp_1","choices":[{"index":0,"delta":{"role":"assistant","content":""},)"
+        R"("logprobs":null,"finish_reason":null}],"usage":null})");
+    BOOST_TEST(c.id == "chatcmpl-1");
+    BOOST_TEST(c.object == "chat.completion.chunk");
+    CHECK_OPT(c.created, 1735689600);
+    BOOST_TEST(c.model == "openai/gpt-4o");
+    CHECK_OPT(c.system_fingerprint, "fp_1");
+    BOOST_TEST(!c.usage.has_value());
+    BOOST_TEST(c.extra.empty());
+    BOOST_TEST_REQUIRE(c.choices.size() == 1u);
+    const chunk_choice& ch = c.choices[0];
+    BOOST_TEST(ch.index == 0);
+    CHECK_OPT(ch.delta.role, "assistant");
+    CHECK_OPT(ch.delta.content, "");
+    BOOST_TEST(!ch.delta.reasoning_content.has_value());
+    BOOST_TEST(ch.delta.tool_calls.empty());
+    BOOST_TEST(!ch.finish_reason.has_value());
+    BOOST_TEST(ch.logprobs.is_null());
+    BOOST_TEST(c.text() == "");
+}
+
+BOOST_AUTO_TEST_CASE(content_and_finish) {
+    const chat_chunk c = decode_ok(R"({"id":"x","choices":[{"index":0,"delta":{"content":"Hel\u006co \"w\"\n"}}]})");
+    BOOST_TEST(c.text() == "Hello \"w\"\n");
+    BOOST_TEST(!c.choices[0].delta.role.has_value());
+
+    const chat_chunk end = decode_ok(R"({"id":"x","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})");
+    BOOST_TEST_REQUIRE(end.choices.size() == 1u);
+    CHECK_OPT(end.choices[0].finish_reason, "stop");
+    BOOST_TEST(!end.choices[0].delta.content.has_value());
+    BOOST_TEST(end.text() == "");
+}
+
+// Quirk 6: usage only in the final chunk with `choices: []`, or with choices
+// null or missing; `usage: null` everywhere else.
+BOOST_AUTO_TEST_CASE(usage_in_odd_places) {
+    for (const char* text : {
+             R"({"id":"x","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":12,"total_tokens":21}})",
+             R"({"id":"x","choices":null,"usage":{"prompt_tokens":9,"completion_tokens":12,"total_tokens":21}})",
+             R"({"id":"x","usage":{"prompt_tokens":9,"completion_tokens":12,"total_tokens":21}})",
+         }) {
+        BOOST_TEST_CONTEXT(text) {
+            const chat_chunk c = decode_ok(text);
+            BOOST_TEST(c.choices.empty());
+            BOOST_TEST_REQUIRE(c.usage.has_value());
+            CHECK_OPT(c.usage->prompt_tokens, 9);
+            CHECK_OPT(c.usage->completion_tokens, 12);
+            CHECK_OPT(c.usage->total_tokens, 21);
+        }
+    }
+    const chat_chunk c = decode_ok(R"({"choices":[{"delta":{"content":"a"}}],"usage":null})");
+    BOOST_TEST(!c.usage.has_value());
+    BOOST_TEST(c.text() == "a");
+}
+
+// Quirk 7: empty, null or missing delta; content null; role only once.
+BOOST_AUTO_TEST_CASE(null_and_empty_fields) {
+    for (const char* text : {
+             R"({"choices":[{"index":0,"delta":{}}]})",
+             R"({"choices":[{"index":0,"delta":null}]})",
+             R"({"choices":[{"index":0}]})",
+             R"({"choices":[{"index":0,"delta":{"role":null,"content":null,"reasoning_content":null,)"
+             R"("tool_calls":null},"finish_reason":null,"logprobs":null}]})",
+             R"({"choices":[{"index":0,"delta":{"tool_calls":[]}}]})",
+         }) {
+        BOOST_TEST_CONTEXT(text) {
+            const chat_chunk c = decode_ok(text);
+            BOOST_TEST_REQUIRE(c.choices.size() == 1u);
+            const chunk_delta& d = c.choices[0].delta;
+            BOOST_TEST(!d.role.has_value());
+            BOOST_TEST(!d.content.has_value());
+            BOOST_TEST(!d.reasoning_content.has_value());
+            BOOST_TEST(d.tool_calls.empty());
+            BOOST_TEST(!c.choices[0].finish_reason.has_value());
+        }
+    }
+}
+
+// Quirk 8.
+BOOST_AUTO_TEST_CASE(reasoning_alias) {
+    chat_chunk c = decode_ok(R"({"choices":[{"delta":{"reasoning":"think"}}]})");
+    CHECK_OPT(c.choices[0].delta.reasoning_content, "think");
+    c = decode_ok(R"({"choices":[{"delta":{"reasoning_content":"a","reasoning":"b"}}]})");
+    CHECK_OPT(c.choices[0].delta.reasoning_content, "a");
+    c = decode_ok(R"({"choices":[{"delta":{"reasoning":"b","reasoning_content":"a"}}]})");
+    CHECK_OPT(c.choices[0].delta.reasoning_content, "a");
+    c = decode_ok(R"({"choices":[{"delta":{"reasoning":"b","reasoning_content":null}}]})");
+    CHECK_OPT(c.choices[0].delta.reasoning_content, "b");
+    c = decode_ok(R"({"choices":[{"delta":{"reasoning_content":"","reasoning":"b"}}]})");
+    CHECK_OPT(c.choices[0].delta.reasoning_content, "b");
+    c = decode_ok(R"({"choices":[{"delta":{"reasoning":null}}]})");
+    BOOST_TEST(!c.choices[0].delta.reasoning_content.has_value());
+}
+
+// Quirks 9 and 11.
+BOOST_AUTO_TEST_CASE(unknown_members_and_wrong_object) {
+    const chat_chunk c = decode_ok(
+        R"({"id":"x","object":"chat.completion","provider":"OpenAI","cost":0.0012,"obfuscation":"aZ3",)"
+        R"("choices":[{"index":0,"delta":{"content":"a","audio":{"id":"q"}},"native_finish_reason":null}]})");
+    BOOST_TEST(c.object == "chat.completion");
+    CHECK_JSON(json::value(c.extra), R"({"provider":"OpenAI","cost":0.0012,"obfuscation":"aZ3"})");
+    BOOST_TEST(c.text() == "a");
+}
+
+BOOST_AUTO_TEST_CASE(tool_call_fragments) {
+    const chat_chunk first = decode_ok(
+        R"({"choices":[{"index":0,"delta":{"role":"assistant","content":null,"tool_calls":[{"index":0,)"
+        R"("id":"call_1","type":"function","function":{"name":"get_weather","arguments":""}}]}}]})");
+    BOOST_TEST_REQUIRE(first.choices[0].delta.tool_calls.size() == 1u);
+    const tool_call_delta& t = first.choices[0].delta.tool_calls[0];
+    BOOST_TEST(t.index == 0);
+    CHECK_OPT(t.id, "call_1");
+    CHECK_OPT(t.type, "function");
+    CHECK_OPT(t.name, "get_weather");
+    CHECK_OPT(t.arguments, "");
+
+    const chat_chunk next =
+        decode_ok(R"({"choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"function":{"arguments":"{\"ci"}}]}}]})");
+    const tool_call_delta& u = next.choices[0].delta.tool_calls[0];
+    BOOST_TEST(u.index == 1);
+    BOOST_TEST(!u.id.has_value());
+    BOOST_TEST(!u.type.has_value());
+    BOOST_TEST(!u.name.has_value());
+    CHECK_OPT(u.arguments, "{\"ci");
+}
+
+// Quirk 12: an index repeated inside one chunk is kept as it came; the
+// accumulator merges. A fragment without index takes its position.
+BOOST_AUTO_TEST_CASE(repeated_and_missing_tool_call_index) {
+    const chat_chunk c = decode_ok(
+        R"({"choices":[{"delta":{"tool_calls":[{"index":0,"id":"a","function":{"name":"f"}},)"
+        R"({"index":0,"function":{"arguments":"{}"}},{"function":{"arguments":"x"}}]}}]})");
+    const auto& calls = c.choices[0].delta.tool_calls;
+    BOOST_TEST_REQUIRE(calls.size() == 3u);
+    BOOST_TEST(calls[0].index == 0);
+    BOOST_TEST(calls[1].index == 0);
+    CHECK_OPT(calls[1].arguments, "{}");
+    BOOST_TEST(calls[2].index == 2);
+    CHECK_OPT(calls[2].arguments, "x");
+}
+
+BOOST_AUTO_TEST_CASE(choices_in_any_order_and_missing_index) {
+    const chat_chunk c = decode_ok(R"({"choices":[{"index":1,"delta":{"content":"b"}},{"delta":{"content":"x"}}]})");
+    BOOST_TEST_REQUIRE(c.choices.size() == 2u);
+    BOOST_TEST(c.choices[0].index == 1);
+    BOOST_TEST(c.choices[1].index == 1); // its position
+    CHECK_OPT(c.choices[1].delta.content, "x");
+}
+
+BOOST_AUTO_TEST_CASE(content_as_text_parts) {
+    const chat_chunk c =
+        decode_ok(R"({"choices":[{"delta":{"content":[{"type":"text","text":"Hel"},{"type":"text","text":"lo"}]}}]})");
+    CHECK_OPT(c.choices[0].delta.content, "Hello");
+    check_malformed(R"({"choices":[{"delta":{"content":[{"type":"image_url","image_url":{"url":"x"}}]}}]})",
+                    "choices[0].delta.content[0].type: expected \"text\"");
+}
+
+BOOST_AUTO_TEST_CASE(logprobs_kept) {
+    const chat_chunk c = decode_ok(
+        R"({"choices":[{"delta":{"content":"a"},"logprobs":{"content":[{"token":"a","logprob":-0.5}]}}]})");
+    CHECK_JSON(c.choices[0].logprobs, R"({"content":[{"token":"a","logprob":-0.5}]})");
+}
+
+BOOST_AUTO_TEST_CASE(integral_doubles_and_usage_details) {
+    const chat_chunk c = decode_ok(
+        R"({"created":1.0E9,"choices":[{"index":1.0,"delta":{}}],"usage":{"prompt_tokens":3,)"
+        R"("completion_tokens_details":{"reasoning_tokens":2},"cost":1}})");
+    CHECK_OPT(c.created, 1000000000);
+    BOOST_TEST(c.choices[0].index == 1);
+    BOOST_TEST_REQUIRE(c.usage.has_value());
+    CHECK_OPT(c.usage->completion_tokens_details->reasoning_tokens, 2);
+    CHECK_JSON(json::value(c.usage->extra), R"({"cost":1})");
+}
+
+// Quirk 4: an error after the first token comes as a chunk with HTTP 200.
+BOOST_AUTO_TEST_CASE(error_chunk) {
+    diagnostics diag;
+    chunk_decoder decoder;
+    chat_chunk c;
+    const char* text = R"({"id":"x","error":{"message":"upstream overloaded","type":"server_error",)"
+                       R"("code":502,"param":"model"},"choices":[{"index":0,"delta":{},"finish_reason":"error"}]})";
+    BOOST_TEST((decoder.decode(text, c, diag) == error::stream_error));
+    BOOST_TEST(diag.message == "upstream overloaded");
+    BOOST_TEST(diag.type == "server_error");
+    BOOST_TEST(diag.code == json::value(502));
+    CHECK_OPT(diag.param, "model");
+    // The rest is read, and the error is not an unknown member.
+    BOOST_TEST_REQUIRE(c.choices.size() == 1u);
+    CHECK_OPT(c.choices[0].finish_reason, "error");
+    BOOST_TEST(c.extra.empty());
+
+    diagnostics mapped;
+    chat_chunk m;
+    BOOST_TEST((from_json(json::parse(text), m, mapped) == error::stream_error));
+    BOOST_TEST(mapped.message == "upstream overloaded");
+
+    diagnostics d2;
+    BOOST_TEST((decode_error(R"({"error":{"message":"quota","code":"insufficient_quota"}})", d2) ==
+                error::stream_error));
+    BOOST_TEST(d2.message == "quota");
+    BOOST_TEST(d2.code == json::value("insufficient_quota"));
+    BOOST_TEST(!d2.param.has_value());
+
+    diagnostics d3;
+    BOOST_TEST((decode_error(R"({"error":"rate limited"})", d3) == error::stream_error));
+    BOOST_TEST(d3.message == "rate limited");
+
+    diagnostics d4; // no message: a generic one, and what the gateway sent
+    BOOST_TEST((decode_error(R"({"error":{"code":500}})", d4) == error::stream_error));
+    BOOST_TEST(d4.message == "the gateway reported an error in the stream");
+    BOOST_TEST(d4.body_excerpt == R"({"code":500})");
+
+    // A malformed member does not hide the error.
+    diagnostics d5;
+    BOOST_TEST((decode_error(R"({"choices":7,"error":{"message":"boom"}})", d5) == error::stream_error));
+    BOOST_TEST(d5.message == "boom");
+
+    // "error": null is no error.
+    const chat_chunk ok = decode_ok(R"({"error":null,"choices":[{"delta":{"content":"a"}}]})");
+    BOOST_TEST(ok.text() == "a");
+    BOOST_TEST(ok.extra.empty());
+}
+
+BOOST_AUTO_TEST_CASE(invalid_json) {
+    for (const std::string& text : {
+             std::string(""),
+             std::string("[DONE]"),
+             std::string(R"({"choices":[)"),
+             std::string(R"({"id":"x"} trailing)"),
+             std::string(R"({"id":"x",})"),
+             std::string("{\"id\":\"\xFF\"}"),
+             std::string(100, '[') + std::string(100, ']'),
+         }) {
+        BOOST_TEST_CONTEXT(text) {
+            diagnostics diag;
+            BOOST_TEST((decode_error(text, diag) == error::invalid_json));
+            BOOST_TEST(diag.message.rfind("invalid JSON: ", 0) == 0u);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(wrong_types_name_their_path) {
+    check_malformed(R"([1,2])", "top level: expected object");
+    check_malformed(R"("chunk")", "top level: expected object");
+    check_malformed(R"({"id":5})", "id: expected string");
+    check_malformed(R"({"created":"now"})", "created: expected integer");
+    check_malformed(R"({"choices":{}})", "choices: expected array");
+    check_malformed(R"({"choices":[5]})", "choices[0]: expected object");
+    check_malformed(R"({"choices":[{"index":"0"}]})", "choices[0].index: expected integer");
+    check_malformed(R"({"choices":[{},{"delta":[]}]})", "choices[1].delta: expected object");
+    check_malformed(R"({"choices":[{"delta":{"content":5}}]})", "choices[0].delta.content: expected string or array");
+    check_malformed(R"({"choices":[{"delta":{"role":true}}]})", "choices[0].delta.role: expected string");
+    check_malformed(R"({"choices":[{"delta":{"reasoning":1}}]})", "choices[0].delta.reasoning: expected string");
+    check_malformed(R"({"choices":[{"delta":{"tool_calls":{}}}]})", "choices[0].delta.tool_calls: expected array");
+    check_malformed(R"({"choices":[{"delta":{"tool_calls":[{"index":0.5}]}}]})",
+                    "choices[0].delta.tool_calls[0].index: expected integer");
+    check_malformed(R"({"choices":[{"delta":{"tool_calls":[{},{"function":{"arguments":{}}}]}}]})",
+                    "choices[0].delta.tool_calls[1].function.arguments: expected string");
+    check_malformed(R"({"choices":[{"delta":{"tool_calls":[{"function":"f"}]}}]})",
+                    "choices[0].delta.tool_calls[0].function: expected object");
+    check_malformed(R"({"choices":[{"finish_reason":1}]})", "choices[0].finish_reason: expected string");
+    check_malformed(R"({"usage":{"prompt_tokens":"9"}})", "usage.prompt_tokens: expected integer");
+    check_malformed(R"({"usage":[]})", "usage: expected object");
+    check_malformed(R"({"system_fingerprint":1})", "system_fingerprint: expected string");
+}
+
+BOOST_AUTO_TEST_CASE(to_json_writes_the_wire_form) {
+    chat_chunk c;
+    c.id = "chatcmpl-1";
+    c.created = 7;
+    c.model = "m";
+    chunk_choice& ch = c.choices.emplace_back();
+    ch.index = 0;
+    ch.delta.role = "assistant";
+    ch.delta.content = "hi";
+    tool_call_delta& t = ch.delta.tool_calls.emplace_back();
+    t.index = 0;
+    t.id = "call_1";
+    t.type = "function";
+    t.name = "f";
+    t.arguments = "{}";
+    ch.finish_reason = "stop";
+    c.system_fingerprint = "fp";
+    c.extra["provider"] = "X";
+    CHECK_JSON(to_json(c), R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":7,"model":"m",)"
+                           R"("choices":[{"index":0,"delta":{"role":"assistant","content":"hi","tool_calls":)"
+                           R"([{"index":0,"id":"call_1","type":"function","function":{"name":"f","arguments":"{}"}}]},)"
+                           R"("finish_reason":"stop"}],"system_fingerprint":"fp","provider":"X"})");
+
+    chat_chunk usage_only;
+    usage_only.object = "custom";
+    usage_only.usage.emplace().total_tokens = 3;
+    CHECK_JSON(to_json(usage_only),
+               R"({"id":"","object":"custom","model":"","choices":[],"usage":{"total_tokens":3}})");
+
+    // And back.
+    chat_chunk back;
+    diagnostics diag;
+    BOOST_TEST_REQUIRE(!from_json(to_json(c), back, diag));
+    BOOST_TEST(json::serialize(to_json(back)) == json::serialize(to_json(c)));
+}
+
+BOOST_AUTO_TEST_CASE(from_json_resets_out) {
+    chat_chunk c = decode_ok(R"({"id":"a","provider":"p","choices":[{"delta":{"content":"x"}}],"usage":{}})");
+    diagnostics diag;
+    BOOST_TEST_REQUIRE(!from_json(json::parse(R"({"model":"m"})"), c, diag));
+    BOOST_TEST(c.id.empty());
+    BOOST_TEST(c.model == "m");
+    BOOST_TEST(c.choices.empty());
+    BOOST_TEST(c.extra.empty());
+    BOOST_TEST(!c.usage.has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(chunk_decoding)
+
+// Decoding into one reused chunk gives what a fresh chunk gets, whatever came
+// before: no member survives from an earlier event.
+BOOST_AUTO_TEST_CASE(reused_chunk_equals_fresh_one) {
+    const std::vector<std::string> events = {
+        R"({"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","system_fingerprint":"fp",)"
+        R"("choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}],"usage":null,)"
+        R"("provider":"A","obfuscation":"xyz"})",
+        R"({"id":"c1","choices":[{"index":0,"delta":{"reasoning":"let me think about it for a while"}}],)"
+        R"("obfuscation":"abcdefghijklmnopqrstuvwxyz","cost":1})",
+        R"({"id":"c1","choices":[{"index":0,"delta":{"content":"The answer is forty-two, of course."},)"
+        R"("logprobs":{"content":[]}}],"obfuscation":"q"})",
+        R"({"id":"c1","choices":[{"index":1,"delta":{"tool_calls":[{"index":0,"id":"call_abcdefghijklmnop",)"
+        R"("type":"function","function":{"name":"lookup","arguments":""}},{"index":1,"function":{"arguments":"{"}}]}},)"
+        R"({"index":0,"delta":{"content":"x"}}]})",
+        R"({"id":"c1","choices":[{"index":1,"delta":{"tool_calls":[{"index":0,)"
+        R"("function":{"arguments":"{\"q\":1}"}}]}}]})",
+        R"({"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"provider":"B"})",
+        R"({"id":"c1","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}})",
+        R"({"error":{"message":"late failure"},"choices":[{"delta":{"content":"partial"},"finish_reason":"error"}]})",
+        R"({"id":"c2","choices":[{"delta":{"content":"again"}}]})",
+        R"({"choices":5})",
+        R"({"id":"c3","choices":[{"delta":{"content":"after an error"}}],"created":9})",
+    };
+    chunk_decoder decoder;
+    chat_chunk reused;
+    for (int round = 0; round < 2; ++round) {
+        for (const std::string& e : events) {
+            BOOST_TEST_CONTEXT("round " << round << ": " << e) {
+                diagnostics d1;
+                diagnostics d2;
+                chat_chunk fresh;
+                const error_code e1 = decoder.decode(e, reused, d1);
+                const error_code e2 = from_json(json::parse(e), fresh, d2);
+                BOOST_TEST(e1 == e2);
+                BOOST_TEST(d1.message == d2.message);
+                if (!e1 || e1 == error::stream_error)
+                    BOOST_TEST(json::serialize(to_json(reused)) == json::serialize(to_json(fresh)));
+            }
+        }
+    }
+}
+
+// The strings of a reused chunk keep their buffers: same data() from event to
+// event, and a buffer comes back to a member that was absent in between.
+BOOST_AUTO_TEST_CASE(memory_is_reused) {
+    const std::string long_text(40, 'a'); // beyond the small-string buffer
+    const auto content = [&](char c) {
+        return R"({"id":"chatcmpl-0123456789abcdefghij","model":"openai/gpt-4o-2024-08-06","choices":[{"index":0,)"
+               R"("delta":{"content":")" +
+               std::string(40, c) + R"("}}]})";
+    };
+    chunk_decoder decoder;
+    chat_chunk c;
+    diagnostics diag;
+    BOOST_TEST_REQUIRE(!decoder.decode(content('a'), c, diag));
+    const char* id = c.id.data();
+    const char* model = c.model.data();
+    const char* text = c.choices[0].delta.content->data();
+    const chunk_choice* choices = c.choices.data();
+
+    BOOST_TEST_REQUIRE(!decoder.decode(content('b'), c, diag));
+    BOOST_TEST(c.text() == std::string(40, 'b'));
+    BOOST_TEST(static_cast<const void*>(c.id.data()) == static_cast<const void*>(id));
+    BOOST_TEST(static_cast<const void*>(c.model.data()) == static_cast<const void*>(model));
+    BOOST_TEST(static_cast<const void*>(c.choices[0].delta.content->data()) == static_cast<const void*>(text));
+    BOOST_TEST(c.choices.data() == choices);
+
+    // A reasoning chunk without content: the content buffer moves to reasoning...
+    BOOST_TEST_REQUIRE(!decoder.decode(R"({"choices":[{"delta":{"reasoning":")" + std::string(30, 'r') + R"("}}]})",
+                                       c, diag));
+    BOOST_TEST(!c.choices[0].delta.content.has_value());
+    BOOST_TEST(static_cast<const void*>(c.choices[0].delta.reasoning_content->data()) ==
+               static_cast<const void*>(text));
+    // ... and back.
+    BOOST_TEST_REQUIRE(!decoder.decode(content('c'), c, diag));
+    BOOST_TEST(!c.choices[0].delta.reasoning_content.has_value());
+    BOOST_TEST(static_cast<const void*>(c.choices[0].delta.content->data()) == static_cast<const void*>(text));
+    BOOST_TEST(c.text() == std::string(40, 'c'));
+
+    // Tool-call argument fragments: same buffer fragment after fragment.
+    const auto fragment = [](char ch) {
+        return R"({"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":")" + std::string(50, ch) +
+               R"("}}]}}]})";
+    };
+    BOOST_TEST_REQUIRE(!decoder.decode(fragment('x'), c, diag));
+    const char* args = c.choices[0].delta.tool_calls[0].arguments->data();
+    const tool_call_delta* calls = c.choices[0].delta.tool_calls.data();
+    BOOST_TEST_REQUIRE(!decoder.decode(fragment('y'), c, diag));
+    BOOST_TEST(static_cast<const void*>(c.choices[0].delta.tool_calls[0].arguments->data()) ==
+               static_cast<const void*>(args));
+    BOOST_TEST(c.choices[0].delta.tool_calls.data() == calls);
+    BOOST_TEST(*c.choices[0].delta.tool_calls[0].arguments == std::string(50, 'y'));
+
+    // Unknown string members are overwritten in place.
+    const auto padded = [](char ch) { return R"({"obfuscation":")" + std::string(30, ch) + R"("})"; };
+    BOOST_TEST_REQUIRE(!decoder.decode(padded('p'), c, diag));
+    const char* pad = c.extra.at("obfuscation").as_string().data();
+    BOOST_TEST_REQUIRE(!decoder.decode(padded('q'), c, diag));
+    BOOST_TEST(static_cast<const void*>(c.extra.at("obfuscation").as_string().data()) == static_cast<const void*>(pad));
+    BOOST_TEST(c.extra.at("obfuscation").as_string() == std::string(30, 'q'));
+}
+
+// Quirk 10: a multi-megabyte event decodes; the arena grows for what is
+// common but does not keep megabytes.
+BOOST_AUTO_TEST_CASE(large_events) {
+    chunk_decoder decoder;
+    chat_chunk c;
+    diagnostics diag;
+    BOOST_TEST(decoder.arena_size() == 16u * 1024);
+
+    // A chunk whose tree needs more than 16 KiB: many small members.
+    std::string wide = R"({"choices":[{"delta":{"content":"w"},"logprobs":{"content":[)";
+    for (int i = 0; i < 600; ++i)
+        wide += std::string(i ? "," : "") + R"({"token":"t","logprob":-1.5,"bytes":[116]})";
+    wide += "]}}]}";
+    BOOST_TEST_REQUIRE(!decoder.decode(wide, c, diag));
+    BOOST_TEST(c.choices[0].logprobs.at("content").as_array().size() == 600u);
+    const std::size_t grown = decoder.arena_size();
+    BOOST_TEST(grown > 16u * 1024);
+    BOOST_TEST(grown <= 1024u * 1024);
+    BOOST_TEST_REQUIRE(!decoder.decode(wide, c, diag));
+    BOOST_TEST(decoder.arena_size() == grown); // it fits now
+
+    const std::string image = "data:image/png;base64," + std::string(3u << 20, 'A');
+    BOOST_TEST_REQUIRE(!decoder.decode(R"({"choices":[{"delta":{"content":")" + image + R"("}}]})", c, diag));
+    BOOST_TEST(c.text() == image);
+    BOOST_TEST(decoder.arena_size() <= 1024u * 1024);
+
+    BOOST_TEST_REQUIRE(!decoder.decode(R"({"choices":[{"delta":{"content":"small"}}]})", c, diag));
+    BOOST_TEST(c.text() == "small");
+}
+
+BOOST_AUTO_TEST_CASE(usable_after_errors_and_moves) {
+    chunk_decoder decoder;
+    chat_chunk c;
+    diagnostics diag;
+    BOOST_TEST((decoder.decode(R"({"choices":[{"delta":{"content":"x")", c, diag) == error::invalid_json));
+    BOOST_TEST((decoder.decode(R"({"choices":[{"delta":{"content":1}}]})", c, diag) == error::malformed_response));
+    BOOST_TEST_REQUIRE(!decoder.decode(R"({"choices":[{"delta":{"content":"ok"}}]})", c, diag));
+    BOOST_TEST(c.text() == "ok");
+
+    chunk_decoder moved = std::move(decoder);
+    BOOST_TEST_REQUIRE(!moved.decode(R"({"choices":[{"delta":{"content":"moved"}}]})", c, diag));
+    BOOST_TEST(c.text() == "moved");
+    BOOST_TEST_REQUIRE(!decoder.decode(R"({"choices":[{"delta":{"content":"from"}}]})", c, diag)); // NOLINT
+    BOOST_TEST(c.text() == "from");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
