@@ -3,6 +3,8 @@
 
 #include "fixture.hpp"
 
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
@@ -163,6 +165,69 @@ BOOST_FIXTURE_TEST_CASE(destroying_the_client_closes_idle_connections, emulator_
     for (int i = 0; i < 100 && server.open_connections() != 0; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     BOOST_TEST(server.open_connections() == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(pool_order_and_timeouts)
+
+// With one connection, requests are served in the order they asked for it.
+BOOST_FIXTURE_TEST_CASE(waiters_are_served_first_come_first_served, emulator_fixture) {
+    auto options = client_options_for();
+    options.pool.max_size = 1;
+    auto c = make_client(options);
+    std::vector<int> order;
+    for (int i = 0; i < 8; ++i)
+        asio::co_spawn(
+            io,
+            [&, i]() -> asio::awaitable<void> {
+                co_await c.async_chat(echo_request(std::to_string(i)));
+                order.push_back(i);
+            },
+            asio::detached);
+    io.run();
+    BOOST_TEST(order == (std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7}), boost::test_tools::per_element());
+    BOOST_TEST(server.connections_accepted() == 1u);
+}
+
+// A server that takes the TCP connection but never answers the TLS handshake.
+BOOST_AUTO_TEST_CASE(a_silent_server_hits_the_connect_timeout) {
+    asio::io_context io;
+    asio::ip::tcp::acceptor silent(io, {asio::ip::make_address("127.0.0.1"), 0});
+    client_options options;
+    options.api_key = "k";
+    options.base_url = "https://127.0.0.1:" + std::to_string(silent.local_endpoint().port()) + "/v1";
+    options.pool.connect_timeout = std::chrono::milliseconds(200);
+    client c(io, options);
+    diagnostics diag;
+    error_code result;
+    c.async_chat(echo_request("x"), diag, [&](error_code ec, chat_completion) { result = ec; });
+    auto started = std::chrono::steady_clock::now();
+    io.run();
+    BOOST_TEST(result == error::connect_timeout);
+    BOOST_TEST(!diag.message.empty());
+    BOOST_TEST(c.stats().open == 0u);
+    // It gave up on its own, long before any default timeout.
+    BOOST_TEST((std::chrono::steady_clock::now() - started < std::chrono::seconds(5)));
+}
+
+BOOST_AUTO_TEST_CASE(nobody_listening) {
+    asio::io_context io;
+    unsigned short port;
+    {
+        asio::ip::tcp::acceptor closed(io, {asio::ip::make_address("127.0.0.1"), 0});
+        port = closed.local_endpoint().port();
+    }
+    client_options options;
+    options.api_key = "k";
+    options.base_url = "https://127.0.0.1:" + std::to_string(port) + "/v1";
+    client c(io, options);
+    diagnostics diag;
+    error_code result;
+    c.async_chat(echo_request("x"), diag, [&](error_code ec, chat_completion) { result = ec; });
+    io.run();
+    BOOST_TEST(result == asio::error::connection_refused);
+    BOOST_TEST(diag.message.find("cannot connect") != std::string::npos, diag.message);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
