@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds dgrid-cpp and runs the whole test suite: first a plain debug build,
-# then the same suite under AddressSanitizer + UndefinedBehaviorSanitizer.
-#   scripts/test.sh            both
+# Builds dgrid-cpp and runs the whole test suite: a plain debug build, the
+# same suite under AddressSanitizer + UndefinedBehaviorSanitizer, and the
+# concurrent integration suite under ThreadSanitizer.
+#   scripts/test.sh                 all three
 #   PRESETS=debug scripts/test.sh   only some
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,7 @@ export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-2G}"
 # Each heavy translation unit takes 1-2 GB: one compile per core.
 jobs="${JOBS:-$(nproc)}"
 
-for preset in ${PRESETS:-debug asan}; do
+for preset in ${PRESETS:-debug asan tsan}; do
   echo "== $preset"
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset" -j "$jobs"
