@@ -11,3 +11,4 @@
 #include <dgrid/impl/image_input.ipp>
 #include <dgrid/impl/json.ipp>
 #include <dgrid/impl/sse_parser.ipp>
+#include <dgrid/impl/retry_rules.ipp>

@@ -10,6 +10,7 @@
 #include <dgrid/diagnostics.hpp>
 #include <dgrid/error.hpp>
 #include <dgrid/model_list.hpp>
+#include <dgrid/pool_stats.hpp>
 #include <dgrid/with_diagnostics.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -23,13 +24,6 @@
 #include <type_traits>
 
 namespace dgrid {
-
-/// Counters of a client's connection pool, for monitoring and tests.
-struct pool_stats {
-    std::size_t open = 0;    ///< Connections open or being opened, busy and idle.
-    std::size_t idle = 0;    ///< Connections waiting in the pool for a request.
-    std::size_t waiting = 0; ///< Requests waiting for a connection.
-};
 
 /// A client of the DGrid gateway (or any OpenAI-compatible one): pooled
 /// keep-alive TLS connections and asynchronous, typed API calls.

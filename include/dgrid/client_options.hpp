@@ -3,6 +3,7 @@
 
 #include <dgrid/http_header.hpp>
 #include <dgrid/pool_params.hpp>
+#include <dgrid/retry_policy.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -16,6 +17,27 @@ class context;
 }
 
 namespace dgrid {
+
+/// Deadlines of a request's phases. Each expiry fails with its own error:
+/// `headers_timeout`, `stream_idle_timeout`, `total_timeout`. Zero means none.
+struct timeout_options {
+    /// From sending a request to its response headers. For a request that is
+    /// not streamed the headers come when the whole answer is ready, so this
+    /// is long by default.
+    std::chrono::milliseconds headers = std::chrono::minutes(10);
+
+    /// Between two data events of a stream. Keep-alive comments (`: PING`)
+    /// do not count: a gateway that only says it is alive still times out.
+    std::chrono::milliseconds stream_idle = std::chrono::minutes(5);
+
+    /// A whole `async_chat` or `async_list_models`: every attempt and the
+    /// waits between them.
+    std::chrono::milliseconds total = std::chrono::minutes(10);
+
+    /// A whole stream, from the request to its last event. None by default: a
+    /// stream lasts as long as its answer, and `stream_idle` catches a stall.
+    std::chrono::milliseconds stream_total = std::chrono::milliseconds(0);
+};
 
 /// How a `dgrid::client` reaches its gateway. Every member has a usable default.
 struct client_options {
@@ -40,8 +62,11 @@ struct client_options {
     /// The connection pool.
     pool_params pool;
 
-    /// Budget for sending a request and reading the whole response.
-    std::chrono::milliseconds request_timeout = std::chrono::minutes(10);
+    /// Deadlines of each phase (the connect deadline is `pool.connect_timeout`).
+    timeout_options timeouts;
+
+    /// Which failures are retried, how often, and how long to wait between.
+    retry_policy retry;
 
     /// Largest response body accepted (images come back base64 encoded).
     std::size_t max_response_size = 64u << 20;

@@ -21,6 +21,7 @@
 #include <dgrid/message.hpp>
 #include <dgrid/model_list.hpp>
 #include <dgrid/pool_params.hpp>
+#include <dgrid/pool_stats.hpp>
 #include <dgrid/with_diagnostics.hpp>
 
 #endif

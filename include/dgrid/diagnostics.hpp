@@ -38,6 +38,9 @@ struct diagnostics {
     /// How long the server asked to wait (`retry-after-ms`, `Retry-After`).
     std::optional<std::chrono::milliseconds> retry_after;
 
+    /// The server's `x-should-retry` header, when it sent one.
+    std::optional<bool> should_retry;
+
     /// Attempts made, the last one included; 0 when it failed before any I/O.
     unsigned attempts = 0;
 

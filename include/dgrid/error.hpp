@@ -41,8 +41,10 @@ enum class error {
     invalid_json,          ///< A response body is not valid JSON.
     malformed_response,    ///< Valid JSON, but a field has the wrong type or is missing.
     response_too_large,    ///< The response body exceeds `client_options::max_response_size`.
-    connect_timeout,       ///< TCP connect or TLS handshake took longer than allowed.
-    request_timeout_expired, ///< The whole request took longer than allowed.
+    connect_timeout,       ///< TCP connect or TLS handshake took longer than `timeouts.connect`.
+    headers_timeout,       ///< The response headers took longer than `timeouts.headers`.
+    stream_idle_timeout,   ///< No data event for `timeouts.stream_idle` (keep-alive comments do not count).
+    total_timeout,         ///< The whole operation, retries included, took longer than its total deadline.
     pool_closed,           ///< The client was shut down while the operation waited.
 
     // Streaming.

@@ -142,12 +142,13 @@ BOOST_FIXTURE_TEST_CASE(response_larger_than_the_limit, emulator_fixture) {
     BOOST_TEST(ok == "small");
 }
 
-BOOST_FIXTURE_TEST_CASE(request_timeout, emulator_fixture) {
+BOOST_FIXTURE_TEST_CASE(headers_timeout, emulator_fixture) {
     auto options = client_options_for();
-    options.request_timeout = std::chrono::milliseconds(200);
+    options.timeouts.headers = std::chrono::milliseconds(200);
+    options.retry.max_retries = 0;
     auto c = make_client(options);
     auto result = chat_failure(*this, c, with_fault(echo_request("x"), "stall=3000"));
-    BOOST_TEST(result.ec == error::request_timeout_expired);
+    BOOST_TEST(result.ec == error::headers_timeout);
     BOOST_TEST(c.stats().open == 0u); // the timed-out connection is not kept
 }
 

@@ -43,6 +43,9 @@ struct emulator_fixture {
         options.base_url = server.base_url();
         options.api_key = "test-key";
         options.ca_file = server.ca_file().string();
+        // Faults here are injected on every attempt: tests that are about
+        // retrying turn them back on.
+        options.retry.max_retries = 0;
         return options;
     }
 

@@ -198,6 +198,7 @@ BOOST_AUTO_TEST_CASE(a_silent_server_hits_the_connect_timeout) {
     options.api_key = "k";
     options.base_url = "https://127.0.0.1:" + std::to_string(silent.local_endpoint().port()) + "/v1";
     options.pool.connect_timeout = std::chrono::milliseconds(200);
+    options.retry.max_retries = 0;
     client c(io, options);
     diagnostics diag;
     error_code result;
@@ -221,6 +222,7 @@ BOOST_AUTO_TEST_CASE(nobody_listening) {
     client_options options;
     options.api_key = "k";
     options.base_url = "https://127.0.0.1:" + std::to_string(port) + "/v1";
+    options.retry.max_retries = 0;
     client c(io, options);
     diagnostics diag;
     error_code result;

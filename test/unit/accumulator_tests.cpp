@@ -4,6 +4,8 @@
 #include <dgrid/detail/chunk_decoder.hpp>
 #include <dgrid/json.hpp>
 
+#include "test_support.hpp"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
@@ -14,15 +16,10 @@
 
 namespace json = boost::json;
 using namespace dgrid;
+using dgrid::test::check_equal;
 
 namespace {
 
-#define CHECK_OPT(opt, expected)                                                                                       \
-    do {                                                                                                               \
-        BOOST_TEST((opt).has_value());                                                                                 \
-        if ((opt).has_value())                                                                                         \
-            BOOST_TEST(*(opt) == (expected));                                                                          \
-    } while (0)
 
 chat_chunk chunk(std::string_view text) {
     chat_chunk c;

@@ -4,6 +4,8 @@
 #include <dgrid/detail/chunk_decoder.hpp>
 #include <dgrid/json.hpp>
 
+#include "test_support.hpp"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
@@ -17,20 +19,7 @@ using dgrid::detail::chunk_decoder;
 
 namespace {
 
-#define CHECK_OPT(opt, expected)                                                                                       \
-    do {                                                                                                               \
-        BOOST_TEST((opt).has_value());                                                                                 \
-        if ((opt).has_value())                                                                                         \
-            BOOST_TEST(*(opt) == (expected));                                                                          \
-    } while (0)
 
-#define CHECK_JSON(actual, expected_text)                                                                              \
-    do {                                                                                                               \
-        const json::value expected_ = json::parse(expected_text);                                                      \
-        const json::value actual_ = (actual);                                                                          \
-        BOOST_TEST((actual_ == expected_), "got " << json::serialize(actual_) << "\nwant "                             \
-                                                  << json::serialize(expected_));                                      \
-    } while (0)
 
 // Decodes with a fresh decoder and checks that from_json agrees.
 chat_chunk decode_ok(std::string_view text) {

@@ -8,6 +8,7 @@
 #include <dgrid/detail/base_url.hpp>
 #include <dgrid/detail/connection_pool.hpp>
 #include <dgrid/detail/http_exchange.hpp>
+#include <dgrid/detail/retry_rules.hpp>
 
 #include <memory>
 #include <optional>
@@ -33,9 +34,21 @@ public:
     // the caller in `held` instead of going back to the pool). A request lost
     // by a reused connection before any response byte is sent once more on a
     // fresh connection.
+    // Each attempt must get its headers within `timeouts.headers` and be
+    // done by `total_deadline`.
     template <class Parser>
     asio::awaitable<error_code> perform(const string_request& request, std::optional<Parser>& parser, read_mode mode,
-                                        std::unique_ptr<connection>& held, diagnostics& diag);
+                                        std::unique_ptr<connection>& held, diagnostics& diag,
+                                        clock::time_point total_deadline);
+
+    // A first attempt is being sent (it feeds the retry budget).
+    void note_request();
+
+    // Whether attempt number `retry` (0-based) that failed with `ec` is to be
+    // sent again, and after which `delay`: the policy, the budget and
+    // `deadline` have their say.
+    bool should_retry(error_code ec, const diagnostics& diag, unsigned retry, clock::time_point deadline,
+                      std::chrono::milliseconds& delay);
 
 private:
     asio::any_io_executor ex_;
@@ -43,7 +56,11 @@ private:
     base_url url_;
     std::string authorization_;
     connection_pool pool_;
+    retry_budget budget_;
 };
+
+// Waits `delay` before a retry; fails when the wait is cancelled.
+inline asio::awaitable<error_code> wait_before_retry(std::chrono::milliseconds delay);
 
 } // namespace dgrid::detail
 

@@ -58,7 +58,24 @@ public:
     }
 
     tls_stream* tls() { return std::get_if<tls_stream>(&stream_); }
-    beast::tcp_stream* plain() { return std::get_if<beast::tcp_stream>(&stream_); }
+
+    // Starts `op` on the stream this connection speaks over, TLS or plain.
+    // Both give the same awaitable type: they complete with one signature.
+    template <class Op>
+    auto on_stream(Op& op) {
+        if (auto* stream = tls())
+            return op(*stream);
+        return op(std::get<beast::tcp_stream>(stream_));
+    }
+
+    // Arms Beast's timer for the operations that follow; `time_point::max()`
+    // means none.
+    void expire_at(std::chrono::steady_clock::time_point deadline) {
+        if (deadline == std::chrono::steady_clock::time_point::max())
+            tcp().expires_never();
+        else
+            tcp().expires_at(deadline);
+    }
 
     // Bytes read past the end of the previous response stay here.
     beast::flat_buffer& buffer() { return buffer_; }

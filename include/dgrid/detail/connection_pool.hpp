@@ -3,9 +3,9 @@
 
 // Internal, compiled into the library only.
 
-#include <dgrid/client.hpp>
 #include <dgrid/detail/connection.hpp>
 #include <dgrid/pool_params.hpp>
+#include <dgrid/pool_stats.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/append.hpp>

@@ -12,7 +12,9 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <tuple>
 
 namespace dgrid::detail {
 
@@ -26,38 +28,61 @@ using stream_response_parser = http::response_parser<http::buffer_body>;
 // (a stream's body is read later, event by event).
 enum class read_mode { whole, header };
 
-template <class Stream, class Parser>
-asio::awaitable<error_code> write_then_read(Stream& stream, beast::flat_buffer& buffer, const string_request& request,
-                                            Parser& parser, read_mode mode) {
-    auto token = asio::as_tuple(asio::use_awaitable);
-    auto [write_ec, written] = co_await http::async_write(stream, request, token);
-    if (write_ec)
-        co_return write_ec;
-    if (mode == read_mode::header) {
-        auto [header_ec, header_read] = co_await http::async_read_header(stream, buffer, parser, token);
-        co_return header_ec;
-    }
-    auto [read_ec, read] = co_await http::async_read(stream, buffer, parser, token);
-    co_return read_ec;
+using clock = std::chrono::steady_clock;
+
+// The deadline `budget` from now, or none (`time_point::max()`) for zero.
+inline clock::time_point deadline_after(std::chrono::milliseconds budget) {
+    return budget.count() > 0 ? clock::now() + budget : clock::time_point::max();
 }
 
-// Sends `request` and reads the response (or its header) into `parser`
-// within `timeout`. Runs on the connection's strand.
+// The deadlines one exchange runs under: the response headers must arrive by
+// `headers`, and everything must be done by `total`.
+struct exchange_deadlines {
+    clock::time_point headers = clock::time_point::max();
+    clock::time_point total = clock::time_point::max();
+};
+
+// The library's own error for a transport error, where it has one. A Beast
+// timeout names the phase whose deadline passed.
+inline error_code library_error(error_code ec, clock::time_point total_deadline, error phase_timeout) {
+    if (ec == beast::error::timeout)
+        return clock::now() >= total_deadline ? error::total_timeout : phase_timeout;
+    if (ec == http::error::body_limit)
+        return error::response_too_large;
+    return ec;
+}
+
+// Sends `request` and reads the response (or its header) into `parser`.
+// Runs on the connection's strand.
 template <class Parser>
 asio::awaitable<error_code> exchange(connection& conn, const string_request& request, Parser& parser,
-                                     read_mode mode, std::chrono::milliseconds timeout) {
-    conn.tcp().expires_after(timeout);
-    error_code ec;
-    if (auto* stream = conn.tls())
-        ec = co_await write_then_read(*stream, conn.buffer(), request, parser, mode);
-    else
-        ec = co_await write_then_read(*conn.plain(), conn.buffer(), request, parser, mode);
+                                     read_mode mode, exchange_deadlines limits) {
+    auto token = asio::as_tuple(asio::use_awaitable);
+    auto write = [&](auto& stream) { return http::async_write(stream, request, token); };
+    auto read_header = [&](auto& stream) { return http::async_read_header(stream, conn.buffer(), parser, token); };
+    auto read = [&](auto& stream) { return http::async_read(stream, conn.buffer(), parser, token); };
+    conn.expire_at(std::min(limits.headers, limits.total));
+    auto [ec, bytes] = co_await conn.on_stream(write);
+    if (!ec)
+        std::tie(ec, bytes) = co_await conn.on_stream(read_header);
+    if (!ec && mode == read_mode::whole) {
+        conn.expire_at(limits.total);
+        std::tie(ec, bytes) = co_await conn.on_stream(read);
+    }
     conn.tcp().expires_never();
-    if (ec == beast::error::timeout)
-        ec = error::request_timeout_expired;
-    else if (ec == http::error::body_limit)
-        ec = error::response_too_large;
-    co_return ec;
+    co_return library_error(ec, limits.total, error::headers_timeout);
+}
+
+// Reads the rest of a message whose header is in, by `deadline`. Runs on the
+// connection's strand.
+template <class Parser>
+asio::awaitable<error_code> read_rest(connection& conn, Parser& parser, clock::time_point deadline) {
+    auto token = asio::as_tuple(asio::use_awaitable);
+    auto read = [&](auto& stream) { return http::async_read(stream, conn.buffer(), parser, token); };
+    conn.expire_at(deadline);
+    auto [ec, bytes] = co_await conn.on_stream(read);
+    conn.tcp().expires_never();
+    co_return library_error(ec, deadline, error::total_timeout);
 }
 
 // Reads more of a message whose header is in: as much as `parser` takes
@@ -66,39 +91,9 @@ asio::awaitable<error_code> exchange(connection& conn, const string_request& req
 template <class Parser>
 asio::awaitable<error_code> read_some_body(connection& conn, Parser& parser) {
     auto token = asio::as_tuple(asio::use_awaitable);
-    error_code ec;
-    if (auto* stream = conn.tls()) {
-        auto [read_ec, n] = co_await http::async_read_some(*stream, conn.buffer(), parser, token);
-        ec = read_ec;
-    } else {
-        auto [read_ec, n] = co_await http::async_read_some(*conn.plain(), conn.buffer(), parser, token);
-        ec = read_ec;
-    }
-    if (ec == http::error::need_buffer)
-        ec = {};
-    co_return ec;
-}
-
-// Reads the rest of a message whose header is in, within `timeout`. Runs on
-// the connection's strand.
-template <class Parser>
-asio::awaitable<error_code> read_rest(connection& conn, Parser& parser, std::chrono::milliseconds timeout) {
-    conn.tcp().expires_after(timeout);
-    auto token = asio::as_tuple(asio::use_awaitable);
-    error_code ec;
-    if (auto* stream = conn.tls()) {
-        auto [read_ec, n] = co_await http::async_read(*stream, conn.buffer(), parser, token);
-        ec = read_ec;
-    } else {
-        auto [read_ec, n] = co_await http::async_read(*conn.plain(), conn.buffer(), parser, token);
-        ec = read_ec;
-    }
-    conn.tcp().expires_never();
-    if (ec == beast::error::timeout)
-        ec = error::request_timeout_expired;
-    else if (ec == http::error::body_limit)
-        ec = error::response_too_large;
-    co_return ec;
+    auto read_some = [&](auto& stream) { return http::async_read_some(stream, conn.buffer(), parser, token); };
+    auto [ec, bytes] = co_await conn.on_stream(read_some);
+    co_return ec == http::error::need_buffer ? error_code() : ec;
 }
 
 // Errors with which a reused keep-alive connection shows that the server had

@@ -7,6 +7,7 @@
 #include <dgrid/chat_chunk.hpp>
 #include <dgrid/detail/chunk_decoder.hpp>
 #include <dgrid/detail/client_impl.hpp>
+#include <dgrid/detail/response_status.hpp>
 #include <dgrid/detail/sse_parser.hpp>
 
 #include <atomic>
@@ -16,20 +17,37 @@
 
 namespace dgrid::detail {
 
-// A streamed response after its header: the connection it arrives on, the
-// HTTP parser positioned at the body, and the SSE and chunk decoders. Bytes
-// are read only when the consumer asks for the next chunk and none is buffered.
+// A streamed response: the request (kept to send it again while no chunk
+// reached the caller), the connection it arrives on, the HTTP parser
+// positioned at the body, and the SSE and chunk decoders. Bytes are read only
+// when the consumer asks for the next chunk and none is buffered.
 class stream_state : public std::enable_shared_from_this<stream_state> {
 public:
-    explicit stream_state(std::shared_ptr<client_impl> client);
+    stream_state(std::shared_ptr<client_impl> client, string_request request);
     ~stream_state();
 
     stream_state(const stream_state&) = delete;
     stream_state& operator=(const stream_state&) = delete;
 
-    // Filled by the request before the stream starts.
+    // Sends the request (again) and reads the response headers: an error
+    // status or another content type fails, with the body read for the
+    // diagnostics. Runs on the operation's executor.
+    asio::awaitable<error_code> open(diagnostics& diag);
+
     std::optional<stream_response_parser> parser;
     std::unique_ptr<connection> conn;
+
+    // `timeouts.stream_total` from the first request, or none.
+    clock::time_point total_deadline() const { return total_deadline_; }
+
+    // False once part of the answer (content, reasoning, a tool call) reached
+    // the caller, or once a failure was final: from then on the stream is not
+    // sent again.
+    bool may_retry() const { return !delivered_ && !failure_final_; }
+    void make_failure_final() { failure_final_ = true; }
+
+    // Retries made after the stream opened.
+    unsigned retries = 0;
 
     // What a step over the bytes already read gave.
     enum class step_result { chunk, end, need_bytes, failed };
@@ -54,6 +72,7 @@ public:
     const chat_completion& completion() const { return accumulator_.completion(); }
 
     const asio::any_io_executor& get_executor() const { return client_->get_executor(); }
+    client_impl& client() const { return *client_; }
 
     // Where an async_next without caller's diagnostics writes.
     diagnostics scratch_diagnostics;
@@ -65,13 +84,20 @@ public:
     // read is under way, on the strand (which makes that read fail).
     void abandon();
 
+    // Ends the stream with `ec`; its connection is closed.
+    void fail(error_code ec, diagnostics& diag, const char* what);
+
 private:
     enum class status { streaming, done, failed };
 
-    void fail(error_code ec, diagnostics& diag, const char* what);
     asio::awaitable<void> settle_after_done();
 
     std::shared_ptr<client_impl> client_;
+    string_request request_;
+    clock::time_point total_deadline_;
+    clock::time_point last_data_; // when the last data event arrived (or the headers)
+    bool delivered_ = false;
+    bool failure_final_ = false;
     std::vector<char> body_;   // de-chunked body bytes read but not yet parsed
     std::size_t pending_begin_ = 0;
     std::size_t pending_end_ = 0;

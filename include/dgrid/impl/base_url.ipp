@@ -44,27 +44,24 @@ DGRID_DECL error_code parse_base_url(std::string_view url, base_url& out, std::s
     if (authority.empty())
         return fail("the URL has no host");
 
+    // The host, then an optional ":port".
     std::string_view host;
-    std::string_view port;
+    std::string_view rest;
     if (authority.front() == '[') {
         auto close = authority.find(']');
         if (close == std::string_view::npos)
             return fail("unterminated IPv6 literal");
         host = authority.substr(1, close - 1);
-        auto rest = authority.substr(close + 1);
-        if (!rest.empty()) {
-            if (rest.front() != ':')
-                return fail("unexpected characters after the IPv6 literal");
-            port = rest.substr(1);
-        }
+        rest = authority.substr(close + 1);
+        if (!rest.empty() && rest.front() != ':')
+            return fail("unexpected characters after the IPv6 literal");
         out.host.assign(host);
-        if (!is_ip_literal(out.host) || host.find(':') == std::string_view::npos)
+        if (host.find(':') == std::string_view::npos || !is_ip_literal(out.host))
             return fail("invalid IPv6 literal");
     } else {
         auto colon = authority.find(':');
         host = authority.substr(0, colon);
-        if (colon != std::string_view::npos)
-            port = authority.substr(colon + 1);
+        rest = colon == std::string_view::npos ? std::string_view() : authority.substr(colon);
         if (host.empty())
             return fail("the URL has no host");
         for (char c : host)
@@ -73,22 +70,21 @@ DGRID_DECL error_code parse_base_url(std::string_view url, base_url& out, std::s
         out.host.assign(host);
     }
 
-    if (port.data() != nullptr && port.empty() && authority.back() == ':')
-        return fail("empty port");
-    if (!port.empty()) {
+    const char* default_port = out.tls ? "443" : "80";
+    if (rest.empty()) {
+        out.port = default_port;
+    } else {
+        std::string_view port = rest.substr(1);
         unsigned value = 0;
         auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-        if (ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535)
+        if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535)
             return fail("the port must be a number from 1 to 65535");
         out.port = std::to_string(value);
-    } else {
-        out.port = out.tls ? "443" : "80";
     }
 
     out.host_is_ip = is_ip_literal(out.host);
-    bool bracketed = authority.front() == '[';
-    out.host_header = bracketed ? "[" + out.host + "]" : out.host;
-    if (!port.empty() && out.port != (out.tls ? "443" : "80"))
+    out.host_header = authority.front() == '[' ? "[" + out.host + "]" : out.host;
+    if (out.port != default_port)
         out.host_header += ":" + out.port;
 
     while (path.ends_with('/'))

@@ -21,8 +21,63 @@ constexpr std::size_t stream_read_size = 8192;
 // beyond which the connection is closed rather than drained.
 constexpr std::size_t max_drain_reads = 8;
 
-inline stream_state::stream_state(std::shared_ptr<client_impl> client)
-    : client_(std::move(client)), body_(stream_read_size), sse_(client_->options().max_event_size) {}
+inline stream_state::stream_state(std::shared_ptr<client_impl> client, string_request request)
+    : client_(std::move(client)),
+      request_(std::move(request)),
+      total_deadline_(deadline_after(client_->options().timeouts.stream_total)),
+      body_(stream_read_size),
+      sse_(client_->options().max_event_size) {}
+
+// True when the chunk holds part of the answer. Chunks with only a role or
+// nothing at all may precede a failure; the stream is still retried after them.
+inline bool carries_answer(const chat_chunk& chunk) {
+    for (const auto& choice : chunk.choices) {
+        const auto& delta = choice.delta;
+        if ((delta.content && !delta.content->empty()) ||
+            (delta.reasoning_content && !delta.reasoning_content->empty()) || !delta.tool_calls.empty())
+            return true;
+    }
+    return false;
+}
+
+inline asio::awaitable<error_code> stream_state::open(diagnostics& diag) {
+    status_ = status::streaming;
+    accumulator_.take(); // what a failed attempt said is not part of the answer
+    failure_ = {};
+    sse_.reset();
+    pending_begin_ = pending_end_ = 0;
+    error_code ec = co_await client_->perform(request_, parser, read_mode::header, conn, diag, total_deadline_);
+    if (ec)
+        co_return ec;
+    conn_strand = conn->get_executor();
+    last_data_ = clock::now();
+    const auto& header = parser->get();
+    if (header.result_int() / 100 == 2 && is_event_stream(header)) {
+        diag.http_status = header.result_int();
+        diag.request_id = std::string(header["x-request-id"]);
+        // A stream may run as long as the answer; each event is bounded instead.
+        parser->body_limit(boost::none);
+        co_return error_code();
+    }
+
+    // An error status, or not a stream at all: read the body for diagnostics.
+    string_response_parser body_parser(std::move(*parser));
+    body_parser.body_limit(max_error_body);
+    auto deadline = std::min(deadline_after(client_->options().timeouts.headers), total_deadline_);
+    auto reading = read_rest(*conn, body_parser, deadline);
+    error_code read_ec = co_await asio::co_spawn(conn_strand, std::move(reading), asio::use_awaitable);
+    bool reusable = !read_ec && body_parser.is_done() && body_parser.get().keep_alive();
+    client_->pool().release(std::move(conn), reusable);
+    const auto& response = body_parser.get();
+    ec = read_status(response, response.body(), diag);
+    if (!ec) {
+        read_error_body(response.body(), diag);
+        diag.message = "expected text/event-stream, got " + std::string(response[http::field::content_type]) +
+                       (diag.message.empty() ? std::string() : ": " + diag.message);
+        ec = error::not_an_event_stream;
+    }
+    co_return ec;
+}
 
 inline stream_state::~stream_state() {
     if (conn)
@@ -69,6 +124,7 @@ inline stream_state::step_result stream_state::step(diagnostics& diag) {
         if (!sse_.has_event())
             continue;
         sse_event event = sse_.event();
+        last_data_ = clock::now();
         if (event.data == "[DONE]") {
             status_ = status::done;
             return step_result::end;
@@ -84,6 +140,7 @@ inline stream_state::step_result stream_state::step(diagnostics& diag) {
             return step_result::failed;
         }
         accumulator_.add(chunk_);
+        delivered_ = delivered_ || carries_answer(chunk_);
         return step_result::chunk;
     }
     return step_result::need_bytes;
@@ -94,12 +151,15 @@ inline stream_state::step_result stream_state::step(diagnostics& diag) {
 // another request, unless more than a little is left.
 inline asio::awaitable<void> stream_state::settle_after_done() {
     error_code ec;
+    auto idle = client_->options().timeouts.stream_idle;
+    conn->expire_at(std::min(idle.count() > 0 ? clock::now() + idle : clock::time_point::max(), total_deadline_));
     for (std::size_t reads = 0; !ec && !parser->is_done() && reads < max_drain_reads; ++reads) {
         auto& body = parser->get().body();
         body.data = body_.data();
         body.size = body_.size();
         ec = co_await read_some_body(*conn, *parser);
     }
+    conn->tcp().expires_never();
     bool reusable = !ec && parser->is_done() && parser->get().keep_alive();
     client_->pool().release(std::move(conn), reusable);
 }
@@ -112,8 +172,10 @@ inline asio::awaitable<error_code> stream_state::next_with_io(diagnostics& diag,
             has_chunk = true;
             co_return error_code();
         }
-        if (result == step_result::failed)
+        if (result == step_result::failed) {
+            diag = failure_diag_;
             co_return failure_;
+        }
         if (result == step_result::end) {
             if (conn)
                 co_await settle_after_done();
@@ -126,13 +188,21 @@ inline asio::awaitable<error_code> stream_state::next_with_io(diagnostics& diag,
         auto& body = parser->get().body();
         body.data = body_.data();
         body.size = body_.size();
+        // Only data events move the idle deadline: comments do not.
+        auto idle = client_->options().timeouts.stream_idle;
+        auto idle_deadline = idle.count() > 0 ? last_data_ + idle : clock::time_point::max();
+        conn->expire_at(std::min(idle_deadline, total_deadline_));
         error_code ec = co_await read_some_body(*conn, *parser);
         pending_begin_ = 0;
         pending_end_ = body_.size() - body.size;
         if (ec) {
             bool cut = ec == http::error::partial_message || ec == http::error::end_of_stream ||
                        ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
-            if (cut) {
+            if (ec == beast::error::timeout) {
+                bool total = clock::now() >= total_deadline_;
+                fail(total ? error_code(error::total_timeout) : error_code(error::stream_idle_timeout), diag,
+                     total ? "the stream passed timeouts.stream_total" : "no data event within timeouts.stream_idle");
+            } else if (cut) {
                 fail(error::stream_truncated, diag, "the connection closed before data: [DONE]");
             } else {
                 std::string what = "reading the stream failed: " + ec.message();
@@ -143,10 +213,39 @@ inline asio::awaitable<error_code> stream_state::next_with_io(diagnostics& diag,
     }
 }
 
-// Runs one async_next on the connection's strand.
+// One async_next that needs the network. Until a chunk has reached the
+// caller, a failure sends the request again while the retry policy allows.
 inline asio::awaitable<outcome<bool>> run_next(std::shared_ptr<stream_state> state, diagnostics* diag) {
     outcome<bool> result;
-    result.ec = co_await state->next_with_io(*diag, result.value);
+    bool reopen = false;
+    for (;;) {
+        if (reopen) {
+            result.ec = co_await state->open(*diag);
+            if (result.ec)
+                state->fail(result.ec, *diag, "the stream could not be opened again");
+        }
+        if (!result.ec) {
+            auto reading = state->next_with_io(*diag, result.value);
+            result.ec = co_await asio::co_spawn(state->conn_strand, std::move(reading), asio::use_awaitable);
+        }
+        std::chrono::milliseconds delay{};
+        if (!result.ec)
+            break;
+        if (!state->may_retry() ||
+            !state->client().should_retry(result.ec, *diag, state->retries, state->total_deadline(), delay)) {
+            state->make_failure_final();
+            break;
+        }
+        ++state->retries;
+        if (error_code ec = co_await wait_before_retry(delay)) {
+            result.ec = ec;
+            state->fail(ec, *diag, "cancelled while waiting to retry");
+            state->make_failure_final();
+            break;
+        }
+        forget_attempt(*diag);
+        reopen = true;
+    }
     state->in_flight.store(false);
     co_return result;
 }
@@ -172,6 +271,9 @@ DGRID_DECL void async_next_erased(const std::shared_ptr<stream_state>& state, di
     case stream_state::step_result::chunk:
         return post_completion(state, std::move(handler), error_code(), true);
     case stream_state::step_result::failed:
+        // Before the first chunk a failure may still be retried.
+        if (state->may_retry())
+            break;
         *out = state->failure_diagnostics();
         return post_completion(state, std::move(handler), state->failure(), false);
     case stream_state::step_result::end:
@@ -182,8 +284,8 @@ DGRID_DECL void async_next_erased(const std::shared_ptr<stream_state>& state, di
         break;
     }
     state->in_flight.store(true);
-    asio::co_spawn(state->conn_strand, run_next(state, out),
-                   deliver_outcome<bool>(std::move(handler), state->get_executor()));
+    const auto& ex = state->get_executor();
+    asio::co_spawn(ex, run_next(state, out), deliver_outcome<bool>(std::move(handler), ex));
 }
 
 } // namespace detail

@@ -4,11 +4,14 @@
 #include <dgrid/client.hpp>
 #include <dgrid/detail/client_impl.hpp>
 #include <dgrid/detail/deliver_outcome.hpp>
+#include <dgrid/detail/response_status.hpp>
 #include <dgrid/detail/stream_state.hpp>
 #include <dgrid/error_with_diagnostics.hpp>
 #include <dgrid/json.hpp>
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/prefer.hpp>
 #include <boost/json/serialize.hpp>
@@ -19,6 +22,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <new>
+#include <random>
 
 namespace dgrid {
 namespace detail {
@@ -101,7 +105,8 @@ inline client_impl::client_impl(asio::any_io_executor ex, client_options options
       options_(validated(std::move(options))),
       url_(parse_or_throw(options_.base_url)),
       authorization_("Bearer " + *options_.api_key),
-      pool_(ex_, url_, url_.tls ? make_tls_context(options_) : nullptr, options_.pool) {}
+      pool_(ex_, url_, url_.tls ? make_tls_context(options_) : nullptr, options_.pool),
+      budget_(options_.retry) {}
 
 inline string_request client_impl::make_request(http::verb method, std::string_view target, std::string body,
                                                 const std::vector<http_header>& extra_headers) const {
@@ -125,10 +130,30 @@ inline string_request client_impl::make_request(http::verb method, std::string_v
     return request;
 }
 
+inline void client_impl::note_request() { budget_.on_request(clock::now()); }
+
+inline bool client_impl::should_retry(error_code ec, const diagnostics& diag, unsigned retry,
+                                      clock::time_point deadline, std::chrono::milliseconds& delay) {
+    const retry_policy& policy = options_.retry;
+    if (retry >= policy.max_retries || !is_retryable(ec, diag))
+        return false;
+    thread_local std::minstd_rand random(std::random_device{}());
+    delay = retry_delay(policy, retry, diag, std::uniform_real_distribution<double>(0.0, 1.0)(random));
+    if (deadline != clock::time_point::max() && clock::now() + delay >= deadline)
+        return false;
+    return budget_.try_retry(clock::now());
+}
+
+inline asio::awaitable<error_code> wait_before_retry(std::chrono::milliseconds delay) {
+    asio::steady_timer timer(co_await asio::this_coro::executor, delay);
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_return ec;
+}
+
 template <class Parser>
 asio::awaitable<error_code> client_impl::perform(const string_request& request, std::optional<Parser>& parser,
                                                  read_mode mode, std::unique_ptr<connection>& held,
-                                                 diagnostics& diag) {
+                                                 diagnostics& diag, clock::time_point total_deadline) {
     for (bool fresh = false;; fresh = true) {
         std::unique_ptr<connection> conn;
         error_code ec = co_await pool_.async_acquire(conn, fresh, diag);
@@ -141,7 +166,8 @@ asio::awaitable<error_code> client_impl::perform(const string_request& request, 
         parser.emplace();
         parser->body_limit(options_.max_response_size);
         parser->header_limit(64 * 1024);
-        auto exchanging = exchange(*conn, request, *parser, mode, options_.request_timeout);
+        exchange_deadlines limits{deadline_after(options_.timeouts.headers), total_deadline};
+        auto exchanging = exchange(*conn, request, *parser, mode, limits);
         ec = co_await asio::co_spawn(conn->get_executor(), std::move(exchanging), asio::use_awaitable);
 
         if (ec && reused && !fresh && !parser->got_some() && is_lost_idle_connection(ec)) {
@@ -162,36 +188,6 @@ asio::awaitable<error_code> client_impl::perform(const string_request& request, 
     }
 }
 
-// Reads the server's wish to be retried later: `retry-after-ms`, then
-// `Retry-After` in seconds. (An HTTP-date form is left unread.)
-inline std::optional<std::chrono::milliseconds> read_retry_after(const http::fields& fields) {
-    auto number = [](boost::beast::string_view text) -> std::optional<double> {
-        double value = 0;
-        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-        if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value) || value < 0)
-            return std::nullopt;
-        return value;
-    };
-    if (auto ms = number(fields["retry-after-ms"]))
-        return std::chrono::milliseconds(static_cast<std::int64_t>(*ms));
-    if (auto s = number(fields[http::field::retry_after]))
-        return std::chrono::milliseconds(static_cast<std::int64_t>(*s * 1000));
-    return std::nullopt;
-}
-
-// Notes the status and request id; for an error status, reads what the
-// body says and returns the status' error.
-template <class Header>
-error_code read_status(const Header& header, std::string_view body, diagnostics& diag) {
-    diag.http_status = header.result_int();
-    diag.request_id = std::string(header["x-request-id"]);
-    if (header.result_int() / 100 == 2)
-        return {};
-    read_error_body(body, diag);
-    diag.retry_after = read_retry_after(header);
-    return error_from_http_status(header.result_int());
-}
-
 // Turns a complete response into `out` or into an error with diagnostics.
 template <class T>
 error_code read_response(const http::response<http::string_body>& response, T& out, diagnostics& diag) {
@@ -200,55 +196,30 @@ error_code read_response(const http::response<http::string_body>& response, T& o
     return parse_json(response.body(), out, diag);
 }
 
-inline bool is_event_stream(const http::fields& header) {
-    auto type = header[http::field::content_type];
-    constexpr std::string_view expected = "text/event-stream";
-    return type.size() >= expected.size() &&
-           std::equal(expected.begin(), expected.end(), type.begin(),
-                      [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); });
-}
-
-// Error bodies are read whole for their diagnostics, up to this size.
-constexpr std::size_t max_error_body = 1u << 20;
-
+// Opens a stream, sending the request again while the policy allows.
 inline asio::awaitable<outcome<chat_stream>> run_stream(std::shared_ptr<client_impl> impl, diagnostics* user_diag,
-                                                 string_request request) {
+                                                        string_request request) {
     diagnostics own_diag;
     diagnostics& diag = user_diag ? *user_diag : own_diag;
     diag.clear();
     outcome<chat_stream> result;
-    auto state = std::make_shared<stream_state>(impl);
-    result.ec = co_await impl->perform(request, state->parser, read_mode::header, state->conn, diag);
-    if (result.ec)
-        co_return result;
-    state->conn_strand = state->conn->get_executor();
-    const auto& header = state->parser->get();
-    if (header.result_int() / 100 == 2 && is_event_stream(header)) {
-        diag.http_status = header.result_int();
-        diag.request_id = std::string(header["x-request-id"]);
-        // A stream may run as long as the answer; each event is bounded instead.
-        state->parser->body_limit(boost::none);
-        result.value = chat_stream(std::move(state));
-        co_return result;
+    auto state = std::make_shared<stream_state>(impl, std::move(request));
+    impl->note_request();
+    for (unsigned retry = 0;; ++retry) {
+        result.ec = co_await state->open(diag);
+        if (!result.ec) {
+            result.value = chat_stream(std::move(state));
+            co_return result;
+        }
+        std::chrono::milliseconds delay{};
+        if (!impl->should_retry(result.ec, diag, retry, state->total_deadline(), delay))
+            co_return result;
+        if (error_code ec = co_await wait_before_retry(delay)) {
+            result.ec = ec;
+            co_return result;
+        }
+        forget_attempt(diag);
     }
-
-    // An error status, or not a stream at all: read the body for diagnostics.
-    string_response_parser body_parser(std::move(*state->parser));
-    body_parser.body_limit(max_error_body);
-    auto reading = read_rest(*state->conn, body_parser, impl->options().request_timeout);
-    error_code read_ec = co_await asio::co_spawn(state->conn_strand, std::move(reading), asio::use_awaitable);
-    bool reusable = !read_ec && body_parser.is_done() && body_parser.get().keep_alive();
-    impl->pool().release(std::move(state->conn), reusable);
-    const auto& response = body_parser.get();
-    result.ec = read_status(response, response.body(), diag);
-    if (!result.ec) {
-        read_error_body(response.body(), diag);
-        diag.message = "expected text/event-stream, got " +
-                       std::string(response[http::field::content_type]) +
-                       (diag.message.empty() ? std::string() : ": " + diag.message);
-        result.ec = error::not_an_event_stream;
-    }
-    co_return result;
 }
 
 inline bool has_non_finite(const chat_request& request) {
@@ -257,18 +228,30 @@ inline bool has_non_finite(const chat_request& request) {
            bad(request.frequency_penalty);
 }
 
+// One call, sent again while the policy allows, all within `timeouts.total`.
 template <class T>
 asio::awaitable<outcome<T>> run_call(std::shared_ptr<client_impl> impl, diagnostics* user_diag, string_request request) {
     diagnostics own_diag;
     diagnostics& diag = user_diag ? *user_diag : own_diag;
     diag.clear();
     outcome<T> result;
-    std::optional<string_response_parser> parser;
-    std::unique_ptr<connection> unused;
-    result.ec = co_await impl->perform(request, parser, read_mode::whole, unused, diag);
-    if (!result.ec)
-        result.ec = read_response(parser->get(), result.value, diag);
-    co_return result;
+    auto total = deadline_after(impl->options().timeouts.total);
+    impl->note_request();
+    for (unsigned retry = 0;; ++retry) {
+        std::optional<string_response_parser> parser;
+        std::unique_ptr<connection> unused;
+        result.ec = co_await impl->perform(request, parser, read_mode::whole, unused, diag, total);
+        if (!result.ec)
+            result.ec = read_response(parser->get(), result.value, diag);
+        std::chrono::milliseconds delay{};
+        if (!result.ec || !impl->should_retry(result.ec, diag, retry, total, delay))
+            co_return result;
+        if (error_code ec = co_await wait_before_retry(delay)) {
+            result.ec = ec;
+            co_return result;
+        }
+        forget_attempt(diag);
+    }
 }
 
 template <class T>

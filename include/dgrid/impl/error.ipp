@@ -37,7 +37,9 @@ private:
         case error::malformed_response: return "the response does not have the expected shape";
         case error::response_too_large: return "the response exceeds the configured size limit";
         case error::connect_timeout: return "connect or TLS handshake timed out";
-        case error::request_timeout_expired: return "the request timed out";
+        case error::headers_timeout: return "the response headers did not arrive in time";
+        case error::stream_idle_timeout: return "the stream sent no data for too long";
+        case error::total_timeout: return "the operation exceeded its total deadline";
         case error::pool_closed: return "the client was shut down";
         case error::stream_truncated: return "the stream ended before [DONE]: the answer is incomplete";
         case error::stream_error: return "the gateway reported an error in the stream";
