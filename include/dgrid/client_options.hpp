@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,8 +57,13 @@ struct client_options {
     std::string ca_file;
 
     /// A TLS context of the caller's own (client certificates, pinning, ...).
-    /// The client still checks the host name against the certificate.
+    /// The client still checks the certificate and the host name unless
+    /// `insecure_skip_tls_verification` is set.
     std::shared_ptr<boost::asio::ssl::context> ssl_context;
+
+    /// Accept any certificate for any host: for a test gateway only, never in
+    /// production, since anyone on the path can then read the API key.
+    bool insecure_skip_tls_verification = false;
 
     /// The connection pool.
     pool_params pool;
@@ -70,6 +76,10 @@ struct client_options {
 
     /// Largest response body accepted (images come back base64 encoded).
     std::size_t max_response_size = 64u << 20;
+
+    /// Largest response header block (status line and all header fields);
+    /// larger ones fail with `headers_too_large`.
+    std::uint32_t max_header_size = 64u << 10;
 
     /// Largest server-sent event of a stream (one event carries a whole
     /// generated image); larger ones fail with `event_too_large`.

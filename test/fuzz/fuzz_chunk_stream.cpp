@@ -37,11 +37,6 @@ void check(bool ok, const char* what) {
         violated(what);
 }
 
-bool same_diagnostics(const dgrid::diagnostics& a, const dgrid::diagnostics& b) {
-    return a.message == b.message && a.type == b.type && a.param == b.param && a.code == b.code &&
-           a.body_excerpt == b.body_excerpt;
-}
-
 // Boost.JSON 1.81 reads a number too large for a double as infinity (1e400)
 // and 0e400 as NaN, and writes them as `Infinity` and `NaN`, which are not
 // JSON. Values that dgrid passes through as received (`extra`, `logprobs`)
@@ -99,6 +94,45 @@ bool same_json(const boost::json::value& a, const boost::json::value& b) {
     }
 }
 
+bool same_diagnostics(const dgrid::diagnostics& a, const dgrid::diagnostics& b) {
+    return a.message == b.message && a.type == b.type && a.param == b.param && same_json(a.code, b.code) &&
+           a.body_excerpt == b.body_excerpt;
+}
+
+// Decodes `data` into `chunk` with `decoder`, and on a fresh chunk with
+// from_json, and checks that both agree.
+dgrid::error_code decode_both(dgrid::detail::chunk_decoder& decoder, dgrid::chat_chunk& chunk, std::string_view data) {
+    dgrid::diagnostics diag;
+    const dgrid::error_code decoded = decoder.decode(data, chunk, diag);
+
+    dgrid::chat_chunk fresh;
+    dgrid::diagnostics fresh_diag;
+    const dgrid::error_code parsed = dgrid::parse_json(data, fresh, fresh_diag);
+
+    check(decoded == parsed, "chunk_decoder and from_json disagree on the error");
+    check(same_diagnostics(diag, fresh_diag), "chunk_decoder and from_json disagree on the diagnostics");
+    bool comparable = !decoded;
+    if (decoded == dgrid::error::stream_error) {
+        // The rest of an error chunk is read too, but when a member of it
+        // is malformed the reading stops there and leaves a partial chunk,
+        // which may differ: compare only when the chunk without its
+        // `error` member is well-formed.
+        boost::json::value v = boost::json::parse(data);
+        v.as_object().erase("error");
+        dgrid::chat_chunk rest;
+        dgrid::diagnostics rest_diag;
+        comparable = !dgrid::from_json(v, rest, rest_diag);
+    }
+    if (comparable && !same_json(dgrid::to_json(chunk), dgrid::to_json(fresh))) {
+        std::fprintf(stderr, "decoder:   %s\nfrom_json: %s\n", boost::json::serialize(dgrid::to_json(chunk)).c_str(),
+                     boost::json::serialize(dgrid::to_json(fresh)).c_str());
+        violated("chunk_decoder and from_json disagree on the chunk");
+    }
+    check(chunk.text() == fresh.text() || decoded, "chunk_decoder and from_json disagree on text()");
+
+    return decoded;
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t size) {
@@ -109,6 +143,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
     dgrid::chat_chunk chunk; // reused from event to event, as in chat_stream
     dgrid::chat_accumulator accumulator;
     bool failed = false; // the stream would have ended here; decoding goes on
+
+    // Sometimes (as the last byte says) a large event first: the decoder's
+    // arena grows past its initial 16 KiB, or past the 1 MiB it keeps, and
+    // the events of the input are then decoded with that decoder.
+    const unsigned char control = size == 0 ? 0 : bytes[size - 1];
+    if (control % 8 == 1 || control == 0xFE) {
+        const std::size_t pad = control == 0xFE ? (1u << 20) + 100 : 20000;
+        const std::string large =
+            R"({"id":"large","pad":")" + std::string(pad, 'x') + R"(","choices":[{"delta":{"content":"big"}}]})";
+        check(!decode_both(decoder, chunk, large), "a large chunk does not decode");
+        const std::size_t arena = decoder.arena_size();
+        check(arena > 16 * 1024 && arena <= 1024 * 1024, "the arena did not grow, or grew too much");
+    }
 
     while (!input.empty()) {
         dgrid::error_code ec;
@@ -121,35 +168,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
         if (event.data == "[DONE]")
             break;
 
-        dgrid::diagnostics diag;
-        const dgrid::error_code decoded = decoder.decode(event.data, chunk, diag);
-
-        dgrid::chat_chunk fresh;
-        dgrid::diagnostics fresh_diag;
-        const dgrid::error_code parsed = dgrid::parse_json(event.data, fresh, fresh_diag);
-
-        check(decoded == parsed, "chunk_decoder and from_json disagree on the error");
-        check(same_diagnostics(diag, fresh_diag), "chunk_decoder and from_json disagree on the diagnostics");
-        bool comparable = !decoded;
-        if (decoded == dgrid::error::stream_error) {
-            // The rest of an error chunk is read too, but when a member of it
-            // is malformed the reading stops there and leaves a partial chunk,
-            // which may differ: compare only when the chunk without its
-            // `error` member is well-formed.
-            boost::json::value v = boost::json::parse(event.data);
-            v.as_object().erase("error");
-            dgrid::chat_chunk rest;
-            dgrid::diagnostics rest_diag;
-            comparable = !dgrid::from_json(v, rest, rest_diag);
-        }
-        if (comparable && !same_json(dgrid::to_json(chunk), dgrid::to_json(fresh))) {
-            std::fprintf(stderr, "decoder:   %s\nfrom_json: %s\n",
-                         boost::json::serialize(dgrid::to_json(chunk)).c_str(),
-                         boost::json::serialize(dgrid::to_json(fresh)).c_str());
-            violated("chunk_decoder and from_json disagree on the chunk");
-        }
-        check(chunk.text() == fresh.text() || decoded, "chunk_decoder and from_json disagree on text()");
-
+        const dgrid::error_code decoded = decode_both(decoder, chunk, event.data);
         if (decoded)
             failed = true;
         if (!failed)

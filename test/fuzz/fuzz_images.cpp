@@ -134,10 +134,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // The same text as a text part, followed by the input as the URL of an
     // image_url part: a bare data URI whose payload is all the rest.
     dgrid::error_code parts_ec;
-    const std::vector<dgrid::image> from_parts = dgrid::extract_images(
-        dgrid::message::user(std::vector<dgrid::content_part>{dgrid::text_part{std::string(input)},
-                                                              dgrid::image_url_part{std::string(input), {}}}),
-        parts_ec);
+    const std::vector<dgrid::image> from_parts =
+        dgrid::extract_images(dgrid::message::user(std::vector<dgrid::content_part>{
+                                  dgrid::text_part{std::string(input)}, dgrid::image_url_part{std::string(input), {}}}),
+                              parts_ec);
     // The text gives what it gave alone; the URL at most one image more.
     const bool one_more = !extract_ec && !parts_ec && from_parts.size() == extracted.size() + 1;
     check(from_parts.size() == extracted.size() || one_more, "extract_images: parts give other images");

@@ -142,6 +142,15 @@ BOOST_FIXTURE_TEST_CASE(response_larger_than_the_limit, emulator_fixture) {
     BOOST_TEST(ok == "small");
 }
 
+BOOST_FIXTURE_TEST_CASE(response_headers_larger_than_the_limit, emulator_fixture) {
+    auto options = client_options_for();
+    options.max_header_size = 64;
+    auto c = make_client(options);
+    auto result = chat_failure(*this, c, echo_request("x"));
+    BOOST_TEST(result.ec == error::headers_too_large);
+    BOOST_TEST(result.diag.message.find("max_header_size") != std::string::npos);
+}
+
 BOOST_FIXTURE_TEST_CASE(headers_timeout, emulator_fixture) {
     auto options = client_options_for();
     options.timeouts.headers = std::chrono::milliseconds(200);
@@ -164,6 +173,15 @@ BOOST_FIXTURE_TEST_CASE(a_certificate_from_an_untrusted_ca_is_refused, emulator_
     BOOST_TEST(result.ec.category().name() == std::string("asio.ssl"));
     BOOST_TEST(result.diag.message.find("certificate") != std::string::npos, result.diag.message);
     BOOST_TEST(server.requests_served() == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(verification_is_off_only_when_asked_by_name, emulator_fixture) {
+    auto options = client_options_for();
+    options.ca_file.clear(); // the emulator's CA is not trusted
+    options.insecure_skip_tls_verification = true;
+    auto c = make_client(options);
+    auto text = run([&]() -> asio::awaitable<std::string> { co_return (co_await c.async_chat(echo_request("unverified"))).text(); }());
+    BOOST_TEST(text == "unverified");
 }
 
 BOOST_FIXTURE_TEST_CASE(the_system_store_does_not_trust_the_emulator, emulator_fixture) {

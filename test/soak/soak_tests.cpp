@@ -208,6 +208,7 @@ struct phase_state {
         note(out.str());
     }
 
+    // Keeps the first few problems for the log; all of them count.
     void note(std::string problem) {
         std::lock_guard lock(mutex);
         if (problems.size() < 10)
@@ -302,8 +303,7 @@ std::size_t resident_bytes() {
 
 double mib(std::size_t bytes) { return static_cast<double>(bytes) / (1u << 20); }
 
-template <class Predicate>
-bool wait_until(Predicate done, std::chrono::milliseconds limit) {
+template <class Predicate> bool wait_until(Predicate done, std::chrono::milliseconds limit) {
     const auto end = steady_clock::now() + limit;
     while (!done() && steady_clock::now() < end)
         std::this_thread::sleep_for(10ms);
@@ -345,34 +345,36 @@ phase_figures run_phase(const char* name, bool announce_close, std::size_t first
     const auto start = steady_clock::now();
     const bool finished = run_workers(f.io, *c, state, deadline);
     const std::chrono::duration<double> elapsed = steady_clock::now() - start;
-    BOOST_REQUIRE_MESSAGE(finished, name << ": still running at the wall-clock cap; "
-                                         << state.answered + state.failed << " of " << count << " requests done");
+    BOOST_REQUIRE_MESSAGE(finished, name << ": still running at the wall-clock cap; " << state.answered + state.failed
+                                         << " of " << count << " requests done");
 
+    // A request that never completed would have hung the phase up to the cap;
+    // one that completed twice means a handler ran twice.
     std::size_t never = 0;
     std::size_t more_than_once = 0;
+    std::optional<std::size_t> first_odd_id;
     for (std::size_t i = 0; i < count; ++i) {
         const int n = state.completions[i].load();
         never += n == 0;
         more_than_once += n > 1;
-        if (n != 1 && state.problems.size() < 10)
-            state.problems.push_back("request " + std::to_string(first_id + i) + " completed " + std::to_string(n) +
-                                     " times");
+        if (n != 1 && !first_odd_id)
+            first_odd_id = first_id + i;
     }
     for (const auto& problem : state.problems)
         BOOST_TEST_MESSAGE(name << ": " << problem);
-    BOOST_TEST(never == 0u, name << ": requests that never completed");
-    BOOST_TEST(more_than_once == 0u, name << ": requests that completed more than once");
+    BOOST_TEST(never == 0u, name << ": requests that never completed, the first odd one " << first_odd_id.value_or(0));
+    BOOST_TEST(more_than_once == 0u,
+               name << ": requests that completed more than once, the first odd one " << first_odd_id.value_or(0));
     BOOST_TEST(state.problem_count == 0u, name << ": requests that ended otherwise than their fault says");
 
     const auto stats = c->stats();
     BOOST_TEST(stats.open <= pool_size);
     BOOST_TEST(stats.waiting == 0u);
     phase_figures figures{elapsed.count(), resident_bytes()};
-    BOOST_TEST_MESSAGE(name << ": " << count << " requests in " << figures.seconds << " s ("
-                            << count / figures.seconds << " req/s), " << state.answered << " answered, "
-                            << state.failed << " failed; " << f.server.connections_accepted()
-                            << " connections accepted; pool open " << stats.open << ", idle " << stats.idle
-                            << "; RSS " << mib(figures.rss_bytes) << " MiB");
+    BOOST_TEST_MESSAGE(name << ": " << count << " requests in " << figures.seconds << " s (" << count / figures.seconds
+                            << " req/s), " << state.answered << " answered, " << state.failed << " failed; "
+                            << f.server.connections_accepted() << " connections accepted; pool open " << stats.open
+                            << ", idle " << stats.idle << "; RSS " << mib(figures.rss_bytes) << " MiB");
 
     c.reset();
     // The server sees the client's sockets close on its own threads.
@@ -390,8 +392,7 @@ BOOST_AUTO_TEST_CASE(a_hundred_thousand_faulty_requests_leave_nothing_behind) {
 
     const auto warm_up = run_phase("warm-up", true, 0, warm_up_requests, deadline);
     const auto announced = run_phase("announced closes", true, warm_up_requests, phase_requests, deadline);
-    const auto silent =
-        run_phase("silent closes", false, warm_up_requests + phase_requests, phase_requests, deadline);
+    const auto silent = run_phase("silent closes", false, warm_up_requests + phase_requests, phase_requests, deadline);
 
     const std::size_t fds_after = open_fds();
     const std::size_t rss_after = resident_bytes();

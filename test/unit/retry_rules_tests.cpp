@@ -32,7 +32,7 @@ BOOST_AUTO_TEST_CASE(what_is_retried) {
         BOOST_TEST(is_retryable(e, {}), make_error_code(e).message());
     for (error e : {error::bad_request, error::authentication_failed, error::payment_required,
                     error::permission_denied, error::not_found, error::unprocessable_entity, error::invalid_json,
-                    error::malformed_response, error::response_too_large, error::missing_api_key,
+                    error::malformed_response, error::response_too_large, error::headers_too_large, error::missing_api_key,
                     error::invalid_request, error::event_too_large, error::not_an_event_stream, error::pool_closed})
         BOOST_TEST(!is_retryable(e, {}), make_error_code(e).message());
     BOOST_TEST(is_retryable(error::unexpected_status, with_status(507)));

@@ -42,7 +42,8 @@ public:
     using executor_type = asio::strand<asio::any_io_executor>;
 
     // `tls_context` null: plain HTTP.
-    connection(executor_type strand, asio::ssl::context* tls_context) : strand_(strand) {
+    connection(executor_type strand, asio::ssl::context* tls_context, bool verify = true)
+        : strand_(strand), verify_(verify) {
         if (tls_context)
             stream_.emplace<tls_stream>(strand, *tls_context);
         else
@@ -141,7 +142,7 @@ private:
         return ec == beast::error::timeout ? error_code(error::connect_timeout) : ec;
     }
 
-    static error_code prepare_verification(tls_stream& stream, const base_url& url) {
+    error_code prepare_verification(tls_stream& stream, const base_url& url) {
         SSL* ssl = stream.native_handle();
         X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
         if (url.host_is_ip) {
@@ -155,11 +156,12 @@ private:
             if (X509_VERIFY_PARAM_set1_host(param, url.host.c_str(), url.host.size()) != 1)
                 return error::invalid_base_url;
         }
-        stream.set_verify_mode(asio::ssl::verify_peer);
+        stream.set_verify_mode(verify_ ? asio::ssl::verify_peer : asio::ssl::verify_none);
         return {};
     }
 
     executor_type strand_;
+    bool verify_;
     std::variant<std::monostate, beast::tcp_stream, tls_stream> stream_;
     beast::flat_buffer buffer_;
 };

@@ -30,9 +30,15 @@ namespace dgrid::detail {
 // touched by the request that holds it.
 class connection_pool {
 public:
+    // `verify_tls`: check certificates and host names (always, but for an
+    // explicit insecure option).
     connection_pool(asio::any_io_executor ex, base_url url, std::shared_ptr<asio::ssl::context> tls_context,
-                    pool_params params)
-        : ex_(std::move(ex)), url_(std::move(url)), tls_context_(std::move(tls_context)), params_(params) {
+                    pool_params params, bool verify_tls)
+        : ex_(std::move(ex)),
+          url_(std::move(url)),
+          tls_context_(std::move(tls_context)),
+          params_(params),
+          verify_tls_(verify_tls) {
         if (params_.max_size == 0)
             params_.max_size = 1;
     }
@@ -61,7 +67,7 @@ public:
         }
         // Room to open one (a connection that must not be reused gives its room).
         g.conn.reset();
-        auto conn = std::make_unique<connection>(asio::make_strand(ex_), tls_context_.get());
+        auto conn = std::make_unique<connection>(asio::make_strand(ex_), tls_context_.get(), verify_tls_);
         auto opening = conn->async_open(url_, params_.connect_timeout, diag);
         error_code ec = co_await asio::co_spawn(conn->get_executor(), std::move(opening), asio::use_awaitable);
         if (ec) {
@@ -201,6 +207,7 @@ private:
     base_url url_;
     std::shared_ptr<asio::ssl::context> tls_context_;
     pool_params params_;
+    bool verify_tls_;
 
     mutable std::mutex mutex_;
     std::vector<std::unique_ptr<connection>> idle_;

@@ -49,6 +49,8 @@ inline error_code library_error(error_code ec, clock::time_point total_deadline,
         return clock::now() >= total_deadline ? error::total_timeout : phase_timeout;
     if (ec == http::error::body_limit)
         return error::response_too_large;
+    if (ec == http::error::header_limit)
+        return error::headers_too_large;
     return ec;
 }
 

@@ -105,7 +105,8 @@ inline client_impl::client_impl(asio::any_io_executor ex, client_options options
       options_(validated(std::move(options))),
       url_(parse_or_throw(options_.base_url)),
       authorization_("Bearer " + *options_.api_key),
-      pool_(ex_, url_, url_.tls ? make_tls_context(options_) : nullptr, options_.pool),
+      pool_(ex_, url_, url_.tls ? make_tls_context(options_) : nullptr, options_.pool,
+            !options_.insecure_skip_tls_verification),
       budget_(options_.retry) {}
 
 inline string_request client_impl::make_request(http::verb method, std::string_view target, std::string body,
@@ -128,6 +129,18 @@ inline string_request client_impl::make_request(http::verb method, std::string_v
     }
     request.prepare_payload();
     return request;
+}
+
+inline std::string describe_exchange_failure(error_code ec) {
+    if (ec == error::response_too_large)
+        return "the response is larger than client_options::max_response_size";
+    if (ec == error::headers_too_large)
+        return "the response headers are larger than client_options::max_header_size";
+    if (ec == error::headers_timeout)
+        return "no response headers within timeouts.headers";
+    if (ec == error::total_timeout)
+        return "the request passed timeouts.total";
+    return "HTTP exchange failed: " + ec.message();
 }
 
 inline void client_impl::note_request() { budget_.on_request(clock::now()); }
@@ -165,7 +178,7 @@ asio::awaitable<error_code> client_impl::perform(const string_request& request, 
 
         parser.emplace();
         parser->body_limit(options_.max_response_size);
-        parser->header_limit(64 * 1024);
+        parser->header_limit(options_.max_header_size);
         exchange_deadlines limits{deadline_after(options_.timeouts.headers), total_deadline};
         auto exchanging = exchange(*conn, request, *parser, mode, limits);
         ec = co_await asio::co_spawn(conn->get_executor(), std::move(exchanging), asio::use_awaitable);
@@ -175,9 +188,7 @@ asio::awaitable<error_code> client_impl::perform(const string_request& request, 
             continue;
         }
         if (ec && diag.message.empty())
-            diag.message = ec == error::response_too_large
-                               ? "the response is larger than client_options::max_response_size"
-                               : "HTTP exchange failed: " + ec.message();
+            diag.message = describe_exchange_failure(ec);
         if (!ec && mode == read_mode::header) {
             held = std::move(conn);
             co_return ec;

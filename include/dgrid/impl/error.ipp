@@ -36,6 +36,7 @@ private:
         case error::invalid_json: return "the response is not valid JSON";
         case error::malformed_response: return "the response does not have the expected shape";
         case error::response_too_large: return "the response exceeds the configured size limit";
+        case error::headers_too_large: return "the response headers exceed the configured size limit";
         case error::connect_timeout: return "connect or TLS handshake timed out";
         case error::headers_timeout: return "the response headers did not arrive in time";
         case error::stream_idle_timeout: return "the stream sent no data for too long";
