@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds dgrid-cpp and runs the whole test suite: a plain debug build, the
 # same suite under AddressSanitizer + UndefinedBehaviorSanitizer, and the
-# concurrent integration suite under ThreadSanitizer.
-#   scripts/test.sh                 all three
+# concurrent integration suite under ThreadSanitizer; then a short fuzzing run.
+#   scripts/test.sh                 all of it
 #   PRESETS=debug scripts/test.sh   only some
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,3 +19,6 @@ for preset in ${PRESETS:-debug asan tsan}; do
   cmake --build --preset "$preset" -j "$jobs"
   ctest --preset "$preset" -j 1
 done
+
+# A short fuzzing smoke run (scripts/fuzz.sh runs longer on request).
+FUZZ_SECONDS="${FUZZ_SECONDS:-10}" scripts/fuzz.sh
