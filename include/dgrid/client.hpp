@@ -70,6 +70,12 @@ public:
     /// Counters of the connection pool.
     DGRID_DECL pool_stats stats() const;
 
+    /// Cancels every operation under way, from any thread: each completes
+    /// with `asio::error::operation_aborted` (requests waiting for a
+    /// connection too), and its connection is closed rather than pooled. The
+    /// client stays usable for new operations.
+    DGRID_DECL void cancel();
+
     /// `POST {base_url}/chat/completions`, not streamed: completes with the
     /// whole `chat_completion`. The request's `stream` member is sent as false.
     ///

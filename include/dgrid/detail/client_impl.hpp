@@ -7,6 +7,7 @@
 #include <dgrid/client_options.hpp>
 #include <dgrid/detail/base_url.hpp>
 #include <dgrid/detail/connection_pool.hpp>
+#include <dgrid/detail/deliver_outcome.hpp>
 #include <dgrid/detail/http_exchange.hpp>
 #include <dgrid/detail/retry_rules.hpp>
 
@@ -41,6 +42,18 @@ public:
                                         std::unique_ptr<connection>& held, diagnostics& diag,
                                         clock::time_point total_deadline);
 
+    // Registers a new operation for client::cancel(); its coroutine runs on
+    // the returned strand and its handler is `deliver_outcome`.
+    template <class T>
+    deliver_outcome<T> completion_for(asio::any_completion_handler<void(error_code, T)> handler,
+                                      std::shared_ptr<op_cancellation>& op) {
+        op = std::make_shared<op_cancellation>(asio::make_strand(ex_));
+        return deliver_outcome<T>(std::move(handler), ex_, op, ops_);
+    }
+
+    // Cancels every operation under way.
+    void cancel_all() { ops_->cancel_all(); }
+
     // A first attempt is being sent (it feeds the retry budget).
     void note_request();
 
@@ -57,6 +70,7 @@ private:
     std::string authorization_;
     connection_pool pool_;
     retry_budget budget_;
+    std::shared_ptr<op_registry> ops_ = std::make_shared<op_registry>();
 };
 
 // Waits `delay` before a retry; fails when the wait is cancelled.

@@ -13,6 +13,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -91,6 +92,7 @@ public:
     // verification, all within `timeout`. Runs on the connection's strand.
     asio::awaitable<error_code> async_open(const base_url& url, std::chrono::milliseconds timeout,
                                            diagnostics& diag) {
+        co_await asio::this_coro::throw_if_cancelled(false);
         constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
         asio::ip::tcp::resolver resolver(strand_);
         auto [resolve_ec, endpoints] = co_await resolver.async_resolve(url.host, url.port, tuple_awaitable);

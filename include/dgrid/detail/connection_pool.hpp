@@ -9,11 +9,13 @@
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/append.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -53,9 +55,10 @@ public:
             auto token = asio::as_tuple(asio::use_awaitable);
             auto [ec, handed] =
                 co_await asio::async_initiate<decltype(token), void(error_code, std::unique_ptr<connection>)>(
-                    [this](waiter_handler handler) { wait_or_grant(std::move(handler)); }, token);
+                    [this](auto handler) { wait(std::move(handler)); }, token);
             if (ec) {
-                diag.message = "the client was shut down";
+                diag.message = ec == error::pool_closed ? "the client was shut down"
+                                                        : "cancelled while waiting for a connection";
                 co_return ec;
             }
             g.conn = std::move(handed);
@@ -111,8 +114,8 @@ public:
         auto waiters = std::move(waiters_);
         lock.unlock();
         idle.clear();
-        for (auto& handler : waiters)
-            complete(std::move(handler), error::pool_closed, nullptr);
+        for (auto& w : waiters)
+            complete(std::move(w->handler), error::pool_closed, nullptr);
     }
 
     pool_stats stats() const {
@@ -122,6 +125,35 @@ public:
 
 private:
     using waiter_handler = asio::any_completion_handler<void(error_code, std::unique_ptr<connection>)>;
+
+    // A request waiting for a connection. Shared with its cancellation
+    // handler, which finds it gone once it was served.
+    struct waiter {
+        waiter_handler handler;
+    };
+    using waiter_ptr = std::shared_ptr<waiter>;
+
+    template <class Handler>
+    void wait(Handler handler) {
+        auto slot = asio::get_associated_cancellation_slot(handler);
+        auto w = std::make_shared<waiter>(waiter{waiter_handler(std::move(handler))});
+        if (slot.is_connected())
+            slot.assign([this, weak = std::weak_ptr<waiter>(w)](asio::cancellation_type) {
+                if (auto cancelled = weak.lock())
+                    cancel_wait(cancelled);
+            });
+        wait_or_grant(std::move(w));
+    }
+
+    void cancel_wait(const waiter_ptr& w) {
+        std::unique_lock lock(mutex_);
+        auto it = std::find(waiters_.begin(), waiters_.end(), w);
+        if (it == waiters_.end())
+            return; // already served
+        waiters_.erase(it);
+        lock.unlock();
+        complete(std::move(w->handler), asio::error::operation_aborted, nullptr);
+    }
 
     enum class grant_kind { connection, room, wait };
     struct grant {
@@ -161,21 +193,21 @@ private:
         return {grant_kind::wait, nullptr};
     }
 
-    void wait_or_grant(waiter_handler handler) {
+    void wait_or_grant(waiter_ptr w) {
         std::vector<std::unique_ptr<connection>> stale;
         std::unique_lock lock(mutex_);
         if (closed_) {
             lock.unlock();
-            complete(std::move(handler), error::pool_closed, nullptr);
+            complete(std::move(w->handler), error::pool_closed, nullptr);
             return;
         }
         grant g = take_locked(stale);
         if (g.kind == grant_kind::wait) {
-            waiters_.push_back(std::move(handler));
+            waiters_.push_back(std::move(w));
             return;
         }
         lock.unlock();
-        complete(std::move(handler), error_code(), std::move(g.conn));
+        complete(std::move(w->handler), error_code(), std::move(g.conn));
     }
 
     // A connection was closed or never opened: its room goes to the first
@@ -192,9 +224,9 @@ private:
     }
 
     waiter_handler pop_waiter() {
-        auto handler = std::move(waiters_.front());
+        auto w = std::move(waiters_.front());
         waiters_.pop_front();
-        return handler;
+        return std::move(w->handler);
     }
 
     // Always posted: a waiter is never resumed inside another request's
@@ -211,7 +243,7 @@ private:
 
     mutable std::mutex mutex_;
     std::vector<std::unique_ptr<connection>> idle_;
-    std::deque<waiter_handler> waiters_;
+    std::deque<waiter_ptr> waiters_;
     std::size_t open_ = 0;
     bool closed_ = false;
 };

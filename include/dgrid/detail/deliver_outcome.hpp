@@ -4,6 +4,7 @@
 // Internal, compiled into the library only: how the coroutines behind the
 // type-erased operations hand their result to the caller's handler.
 
+#include <dgrid/detail/op_cancellation.hpp>
 #include <dgrid/error.hpp>
 
 #include <boost/asio/any_completion_executor.hpp>
@@ -12,12 +13,15 @@
 #include <boost/asio/append.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/prefer.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <exception>
+#include <memory>
+#include <utility>
 #include <new>
 
 namespace dgrid::detail {
@@ -43,33 +47,62 @@ inline error_code error_from_exception(std::exception_ptr ex) {
 }
 
 // Completion of the internal coroutine: hands the outcome to the caller's
-// handler on the handler's own executor, which is kept busy meanwhile. It
-// exposes the handler's cancellation slot, so that co_spawn connects it to
-// the coroutine: a cancelled operation aborts its I/O.
+// handler on the handler's own executor, which is kept busy meanwhile.
+//
+// Cancellation: co_spawn connects the slot this handler exposes, the
+// operation's own signal, to the coroutine. The caller's slot and
+// client::cancel() feed that signal; a cancelled operation aborts its I/O.
 template <class T>
 class deliver_outcome {
 public:
     using cancellation_slot_type = asio::cancellation_slot;
 
-    cancellation_slot_type get_cancellation_slot() const noexcept {
-        return asio::get_associated_cancellation_slot(handler_);
-    }
-
-    deliver_outcome(asio::any_completion_handler<void(error_code, T)> handler, const asio::any_io_executor& fallback)
+    deliver_outcome(asio::any_completion_handler<void(error_code, T)> handler, const asio::any_io_executor& fallback,
+                    std::shared_ptr<op_cancellation> op, std::shared_ptr<op_registry> registry)
         : work_(asio::prefer(asio::get_associated_executor(handler, fallback),
                              asio::execution::outstanding_work.tracked)),
-          handler_(std::move(handler)) {}
+          handler_(std::move(handler)),
+          op_(std::move(op)),
+          registry_(std::move(registry)),
+          entry_(registry_->add(op_)),
+          caller_slot_(asio::get_associated_cancellation_slot(handler_)) {
+        if (caller_slot_.is_connected())
+            caller_slot_.assign([op = op_](asio::cancellation_type type) { op->request(type); });
+    }
+
+    deliver_outcome(deliver_outcome&& other) noexcept = default;
+    deliver_outcome& operator=(deliver_outcome&&) = delete;
+
+    // Never invoked (its execution context went away first): leave the registry.
+    ~deliver_outcome() {
+        if (registry_)
+            registry_->remove(entry_);
+    }
+
+    cancellation_slot_type get_cancellation_slot() const noexcept { return op_->slot(); }
 
     void operator()(std::exception_ptr ex, outcome<T> result) {
         if (ex)
             result.ec = error_from_exception(ex);
-        asio::dispatch(asio::append(std::move(handler_), result.ec, std::move(result.value)));
+        std::exchange(registry_, nullptr)->remove(entry_);
+        // The caller's slot is let go on the caller's executor, where it emits.
+        auto complete = [handler = std::move(handler_), slot = caller_slot_, ec = result.ec,
+                         value = std::move(result.value)]() mutable {
+            if (slot.is_connected())
+                slot.clear();
+            std::move(handler)(ec, std::move(value));
+        };
+        asio::dispatch(asio::bind_executor(work_, std::move(complete)));
         work_ = asio::any_completion_executor();
     }
 
 private:
     asio::any_completion_executor work_;
     asio::any_completion_handler<void(error_code, T)> handler_;
+    std::shared_ptr<op_cancellation> op_;
+    std::shared_ptr<op_registry> registry_; // null once left
+    op_registry::entry entry_;
+    asio::cancellation_slot caller_slot_;
 };
 
 } // namespace dgrid::detail

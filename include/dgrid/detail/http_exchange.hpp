@@ -7,6 +7,7 @@
 #include <dgrid/detail/connection.hpp>
 
 #include <boost/asio/ssl/error.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -59,6 +60,7 @@ inline error_code library_error(error_code ec, clock::time_point total_deadline,
 template <class Parser>
 asio::awaitable<error_code> exchange(connection& conn, const string_request& request, Parser& parser,
                                      read_mode mode, exchange_deadlines limits) {
+    co_await asio::this_coro::throw_if_cancelled(false);
     auto token = asio::as_tuple(asio::use_awaitable);
     auto write = [&](auto& stream) { return http::async_write(stream, request, token); };
     auto read_header = [&](auto& stream) { return http::async_read_header(stream, conn.buffer(), parser, token); };
@@ -79,6 +81,7 @@ asio::awaitable<error_code> exchange(connection& conn, const string_request& req
 // connection's strand.
 template <class Parser>
 asio::awaitable<error_code> read_rest(connection& conn, Parser& parser, clock::time_point deadline) {
+    co_await asio::this_coro::throw_if_cancelled(false);
     auto token = asio::as_tuple(asio::use_awaitable);
     auto read = [&](auto& stream) { return http::async_read(stream, conn.buffer(), parser, token); };
     conn.expire_at(deadline);

@@ -165,6 +165,7 @@ inline asio::awaitable<void> stream_state::settle_after_done() {
 }
 
 inline asio::awaitable<error_code> stream_state::next_with_io(diagnostics& diag, bool& has_chunk) {
+    co_await asio::this_coro::throw_if_cancelled(false);
     has_chunk = false;
     for (;;) {
         step_result result = step(diag);
@@ -216,6 +217,7 @@ inline asio::awaitable<error_code> stream_state::next_with_io(diagnostics& diag,
 // One async_next that needs the network. Until a chunk has reached the
 // caller, a failure sends the request again while the retry policy allows.
 inline asio::awaitable<outcome<bool>> run_next(std::shared_ptr<stream_state> state, diagnostics* diag) {
+    co_await asio::this_coro::throw_if_cancelled(false);
     outcome<bool> result;
     bool reopen = false;
     for (;;) {
@@ -284,8 +286,9 @@ DGRID_DECL void async_next_erased(const std::shared_ptr<stream_state>& state, di
         break;
     }
     state->in_flight.store(true);
-    const auto& ex = state->get_executor();
-    asio::co_spawn(ex, run_next(state, out), deliver_outcome<bool>(std::move(handler), ex));
+    std::shared_ptr<op_cancellation> op;
+    auto completion = state->client().completion_for(std::move(handler), op);
+    asio::co_spawn(op->strand(), run_next(state, out), std::move(completion));
 }
 
 } // namespace detail

@@ -210,6 +210,7 @@ error_code read_response(const http::response<http::string_body>& response, T& o
 // Opens a stream, sending the request again while the policy allows.
 inline asio::awaitable<outcome<chat_stream>> run_stream(std::shared_ptr<client_impl> impl, diagnostics* user_diag,
                                                         string_request request) {
+    co_await asio::this_coro::throw_if_cancelled(false);
     diagnostics own_diag;
     diagnostics& diag = user_diag ? *user_diag : own_diag;
     diag.clear();
@@ -242,6 +243,9 @@ inline bool has_non_finite(const chat_request& request) {
 // One call, sent again while the policy allows, all within `timeouts.total`.
 template <class T>
 asio::awaitable<outcome<T>> run_call(std::shared_ptr<client_impl> impl, diagnostics* user_diag, string_request request) {
+    // Cancellation shows as operation_aborted from the operation it hits,
+    // never as an exception that would skip giving connections back.
+    co_await asio::this_coro::throw_if_cancelled(false);
     diagnostics own_diag;
     diagnostics& diag = user_diag ? *user_diag : own_diag;
     diag.clear();
@@ -268,8 +272,9 @@ asio::awaitable<outcome<T>> run_call(std::shared_ptr<client_impl> impl, diagnost
 template <class T>
 void start_call(const std::shared_ptr<client_impl>& impl, diagnostics* diag, string_request request,
                 asio::any_completion_handler<void(error_code, T)> handler) {
-    const auto& ex = impl->get_executor();
-    asio::co_spawn(ex, run_call<T>(impl, diag, std::move(request)), deliver_outcome<T>(std::move(handler), ex));
+    std::shared_ptr<op_cancellation> op;
+    auto completion = impl->completion_for(std::move(handler), op);
+    asio::co_spawn(op->strand(), run_call<T>(impl, diag, std::move(request)), std::move(completion));
 }
 
 // Fails before any I/O, still never inside the initiating call.
@@ -311,9 +316,9 @@ DGRID_DECL void async_chat_stream_erased(const std::shared_ptr<client_impl>& imp
     auto http_request =
         impl->make_request(http::verb::post, "/chat/completions", std::move(body), request.extra_headers);
     http_request.set(http::field::accept, "text/event-stream");
-    const auto& ex = impl->get_executor();
-    asio::co_spawn(ex, run_stream(impl, diag, std::move(http_request)),
-                   deliver_outcome<chat_stream>(std::move(handler), ex));
+    std::shared_ptr<op_cancellation> op;
+    auto completion = impl->completion_for(std::move(handler), op);
+    asio::co_spawn(op->strand(), run_stream(impl, diag, std::move(http_request)), std::move(completion));
 }
 
 DGRID_DECL void async_list_models_erased(const std::shared_ptr<client_impl>& impl, diagnostics* diag,
@@ -336,6 +341,8 @@ DGRID_DECL client::executor_type client::get_executor() const noexcept { return 
 DGRID_DECL const client_options& client::options() const noexcept { return impl_->options(); }
 
 DGRID_DECL pool_stats client::stats() const { return impl_->pool().stats(); }
+
+DGRID_DECL void client::cancel() { impl_->cancel_all(); }
 
 } // namespace dgrid
 

@@ -1,0 +1,75 @@
+#ifndef DGRID_DETAIL_OP_CANCELLATION_HPP
+#define DGRID_DETAIL_OP_CANCELLATION_HPP
+
+// Internal, compiled into the library only: how one operation is cancelled,
+// by its caller's cancellation slot or by client::cancel().
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/cancellation_type.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <list>
+#include <memory>
+#include <mutex>
+
+namespace dgrid::detail {
+
+namespace asio = boost::asio;
+
+// The signal an operation's coroutine listens to. Requests may come from any
+// thread; they are emitted on the operation's strand, where its coroutine runs.
+class op_cancellation : public std::enable_shared_from_this<op_cancellation> {
+public:
+    using strand_type = asio::strand<asio::any_io_executor>;
+
+    explicit op_cancellation(strand_type strand) : strand_(std::move(strand)) {}
+
+    const strand_type& strand() const { return strand_; }
+    asio::cancellation_slot slot() { return signal_.slot(); }
+
+    void request(asio::cancellation_type type) {
+        asio::dispatch(strand_, [self = shared_from_this(), type] { self->signal_.emit(type); });
+    }
+
+private:
+    strand_type strand_;
+    asio::cancellation_signal signal_;
+};
+
+// The operations of one client under way, for client::cancel().
+class op_registry {
+public:
+    using entry = std::list<std::weak_ptr<op_cancellation>>::iterator;
+
+    entry add(const std::shared_ptr<op_cancellation>& op) {
+        std::lock_guard lock(mutex_);
+        return ops_.insert(ops_.end(), op);
+    }
+
+    void remove(entry e) {
+        std::lock_guard lock(mutex_);
+        ops_.erase(e);
+    }
+
+    void cancel_all() {
+        std::list<std::shared_ptr<op_cancellation>> live;
+        {
+            std::lock_guard lock(mutex_);
+            for (auto& weak : ops_)
+                if (auto op = weak.lock())
+                    live.push_back(std::move(op));
+        }
+        for (auto& op : live)
+            op->request(asio::cancellation_type::terminal);
+    }
+
+private:
+    std::mutex mutex_;
+    std::list<std::weak_ptr<op_cancellation>> ops_;
+};
+
+} // namespace dgrid::detail
+
+#endif
