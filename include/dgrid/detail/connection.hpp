@@ -4,6 +4,7 @@
 // Internal, compiled into the library only: sees Asio, Beast and OpenSSL.
 
 #include <dgrid/detail/base_url.hpp>
+#include <dgrid/detail/op_cancellation.hpp>
 #include <dgrid/diagnostics.hpp>
 #include <dgrid/error.hpp>
 
@@ -106,7 +107,10 @@ public:
             diag.message = "cannot connect to " + url.host_header + ": " + connect_ec.message();
             co_return phase_error(connect_ec);
         }
-        tcp().socket().set_option(asio::ip::tcp::no_delay(true));
+        error_code ignored;
+        tcp().socket().set_option(asio::ip::tcp::no_delay(true), ignored);
+        if (co_await stop_requested())
+            co_return asio::error::operation_aborted;
         if (auto* stream = tls()) {
             if (error_code ec = prepare_verification(*stream, url)) {
                 diag.message = "cannot set up TLS verification for " + url.host;

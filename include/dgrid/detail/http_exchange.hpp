@@ -5,6 +5,7 @@
 // on a connection the caller holds.
 
 #include <dgrid/detail/connection.hpp>
+#include <dgrid/detail/op_cancellation.hpp>
 
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -67,8 +68,12 @@ asio::awaitable<error_code> exchange(connection& conn, const string_request& req
     auto read = [&](auto& stream) { return http::async_read(stream, conn.buffer(), parser, token); };
     conn.expire_at(std::min(limits.headers, limits.total));
     auto [ec, bytes] = co_await conn.on_stream(write);
+    if (!ec && co_await stop_requested())
+        ec = asio::error::operation_aborted;
     if (!ec)
         std::tie(ec, bytes) = co_await conn.on_stream(read_header);
+    if (!ec && mode == read_mode::whole && co_await stop_requested())
+        ec = asio::error::operation_aborted;
     if (!ec && mode == read_mode::whole) {
         conn.expire_at(limits.total);
         std::tie(ec, bytes) = co_await conn.on_stream(read);

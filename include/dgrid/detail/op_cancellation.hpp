@@ -5,10 +5,12 @@
 // by its caller's cancellation slot or by client::cancel().
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/cancellation_type.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
 
 #include <list>
 #include <memory>
@@ -37,6 +39,14 @@ private:
     strand_type strand_;
     asio::cancellation_signal signal_;
 };
+
+// True when the running coroutine was asked to stop. A request that arrives
+// while no operation is pending is only recorded, so steps check it before
+// starting new I/O.
+inline asio::awaitable<bool> stop_requested() {
+    auto state = co_await asio::this_coro::cancellation_state;
+    co_return state.cancelled() != asio::cancellation_type::none;
+}
 
 // The operations of one client under way, for client::cancel().
 class op_registry {

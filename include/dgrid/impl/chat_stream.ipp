@@ -189,6 +189,10 @@ inline asio::awaitable<error_code> stream_state::next_with_io(diagnostics& diag,
         auto& body = parser->get().body();
         body.data = body_.data();
         body.size = body_.size();
+        if (co_await stop_requested()) {
+            fail(asio::error::operation_aborted, diag, "cancelled");
+            co_return failure_;
+        }
         // Only data events move the idle deadline: comments do not.
         auto idle = client_->options().timeouts.stream_idle;
         auto idle_deadline = idle.count() > 0 ? last_data_ + idle : clock::time_point::max();

@@ -158,6 +158,8 @@ inline bool client_impl::should_retry(error_code ec, const diagnostics& diag, un
 }
 
 inline asio::awaitable<error_code> wait_before_retry(std::chrono::milliseconds delay) {
+    if (co_await stop_requested())
+        co_return asio::error::operation_aborted;
     asio::steady_timer timer(co_await asio::this_coro::executor, delay);
     auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     co_return ec;
@@ -170,6 +172,10 @@ asio::awaitable<error_code> client_impl::perform(const string_request& request, 
     for (bool fresh = false;; fresh = true) {
         std::unique_ptr<connection> conn;
         error_code ec = co_await pool_.async_acquire(conn, fresh, diag);
+        if (!ec && co_await stop_requested()) {
+            pool_.release(std::move(conn), false);
+            ec = asio::error::operation_aborted;
+        }
         if (ec)
             co_return ec;
         ++diag.attempts;
