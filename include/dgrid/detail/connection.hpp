@@ -4,6 +4,7 @@
 // Internal, compiled into the library only: sees Asio, Beast and OpenSSL.
 
 #include <dgrid/detail/base_url.hpp>
+#include <dgrid/detail/fault_point_stream.hpp>
 #include <dgrid/detail/op_cancellation.hpp>
 #include <dgrid/diagnostics.hpp>
 #include <dgrid/error.hpp>
@@ -34,7 +35,9 @@ namespace dgrid::detail {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 
-using tls_stream = asio::ssl::stream<beast::tcp_stream>;
+// The socket with its timer, under a fault point for the fail-count tests.
+using transport = fault_point_stream<beast::tcp_stream>;
+using tls_stream = asio::ssl::stream<transport>;
 
 // One keep-alive connection to the gateway, plain or TLS. A request owns it
 // while it runs; all of its I/O runs on its own strand, so that Beast's timeout
@@ -49,15 +52,15 @@ public:
         if (tls_context)
             stream_.emplace<tls_stream>(strand, *tls_context);
         else
-            stream_.emplace<beast::tcp_stream>(strand);
+            stream_.emplace<transport>(strand);
     }
 
     executor_type get_executor() const { return strand_; }
 
     beast::tcp_stream& tcp() {
         if (auto* tls = std::get_if<tls_stream>(&stream_))
-            return tls->next_layer();
-        return std::get<beast::tcp_stream>(stream_);
+            return tls->next_layer().next_layer();
+        return std::get<transport>(stream_).next_layer();
     }
 
     tls_stream* tls() { return std::get_if<tls_stream>(&stream_); }
@@ -68,7 +71,7 @@ public:
     auto on_stream(Op& op) {
         if (auto* stream = tls())
             return op(*stream);
-        return op(std::get<beast::tcp_stream>(stream_));
+        return op(std::get<transport>(stream_));
     }
 
     // Arms Beast's timer for the operations that follow; `time_point::max()`
@@ -103,6 +106,8 @@ public:
         }
         tcp().expires_after(timeout);
         auto [connect_ec, endpoint] = co_await tcp().async_connect(endpoints, tuple_awaitable);
+        if (!connect_ec && io_fault_due())
+            connect_ec = asio::error::connection_refused;
         if (connect_ec) {
             diag.message = "cannot connect to " + url.host_header + ": " + connect_ec.message();
             co_return phase_error(connect_ec);
@@ -168,7 +173,7 @@ private:
 
     executor_type strand_;
     bool verify_;
-    std::variant<std::monostate, beast::tcp_stream, tls_stream> stream_;
+    std::variant<std::monostate, transport, tls_stream> stream_;
     beast::flat_buffer buffer_;
 };
 

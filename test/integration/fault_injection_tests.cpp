@@ -1,0 +1,120 @@
+// Fail-count testing in the manner of Beast's test stream: the Nth socket
+// operation of the process (connect, every read and write under TLS and
+// HTTP) fails as if the peer reset the connection, for every N across a whole
+// exchange. Each run must end in a clean error or a correct answer, leave the
+// pool consistent and the client usable.
+
+#include "fixture.hpp"
+
+#include <dgrid/detail/fault_point_stream.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/test/unit_test.hpp>
+
+using namespace dgrid;
+using namespace dgrid::test;
+
+namespace {
+
+struct exchange_result {
+    error_code ec;
+    diagnostics diag;
+    std::string text;
+};
+
+asio::awaitable<exchange_result> plain_exchange(client& c, std::string text) {
+    exchange_result result;
+    auto [ec, completion] = co_await c.async_chat(echo_request(text), result.diag, asio::as_tuple(asio::use_awaitable));
+    result.ec = ec;
+    result.text = completion.text();
+    co_return result;
+}
+
+asio::awaitable<exchange_result> streamed_exchange(client& c, std::string text) {
+    exchange_result result;
+    auto token = asio::as_tuple(asio::use_awaitable);
+    // A pause per token puts the events in reads of their own: more points to fail.
+    auto request = echo_request(text);
+    request.extra_headers.push_back({"X-Emulator-Token-Delay-Ms", "1"});
+    auto [ec, stream] = co_await c.async_chat_stream(std::move(request), result.diag, token);
+    result.ec = ec;
+    while (!result.ec) {
+        auto [next_ec, more] = co_await stream.async_next(result.diag, token);
+        result.ec = next_ec;
+        if (!more)
+            break;
+        result.text += stream.chunk().text();
+    }
+    co_return result;
+}
+
+// Arms the fault point at every N in turn until an exchange needs fewer than N
+// operations; returns how many runs saw the injected failure.
+template <class Exchange>
+int walk_every_fault_point(emulator_fixture& f, const client_options& options, Exchange exchange,
+                           bool expect_recovery) {
+    const std::string text = "every step may fail";
+    int failed_runs = 0;
+    for (long n = 1; n < 500; ++n) {
+        auto c = f.make_client(options); // a new connection: connect and handshake are walked too
+        detail::io_fault_countdown = n;
+        auto result = f.run(exchange(c, text));
+        long left = detail::io_fault_countdown.exchange(0);
+        BOOST_TEST_CONTEXT("fault at operation " << n) {
+            if (left > 0) { // the exchange is shorter than n operations: all walked
+                BOOST_TEST(!result.ec);
+                BOOST_TEST(n > 5);
+                BOOST_TEST_MESSAGE(n - left << " socket operations walked, " << failed_runs << " runs failed cleanly");
+                return failed_runs;
+            }
+            if (result.ec) {
+                ++failed_runs;
+                BOOST_TEST(!expect_recovery, result.ec.message());
+                BOOST_TEST(!result.diag.message.empty());
+            } else {
+                BOOST_TEST(result.text == text);
+            }
+            auto stats = c.stats();
+            BOOST_TEST(stats.open <= 1u);
+            BOOST_TEST(stats.waiting == 0u);
+            // The same client serves the next request.
+            auto after = f.run(plain_exchange(c, "after the fault"));
+            BOOST_TEST(!after.ec, after.ec.message());
+            BOOST_TEST(after.text == "after the fault");
+        }
+    }
+    BOOST_FAIL("the exchange never ended");
+    return failed_runs;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(fault_injection)
+
+BOOST_FIXTURE_TEST_CASE(every_step_of_a_plain_exchange, emulator_fixture) {
+    int failed = walk_every_fault_point(*this, client_options_for(), plain_exchange, false);
+    BOOST_TEST(failed > 5);
+}
+
+BOOST_FIXTURE_TEST_CASE(every_step_of_a_streamed_exchange, emulator_fixture) {
+    int failed = walk_every_fault_point(*this, client_options_for(), streamed_exchange, false);
+    BOOST_TEST(failed > 5);
+}
+
+BOOST_FIXTURE_TEST_CASE(every_step_of_a_plain_exchange_with_retries, emulator_fixture) {
+    auto options = client_options_for();
+    options.retry.max_retries = 2;
+    options.retry.initial_backoff = std::chrono::milliseconds(1);
+    walk_every_fault_point(*this, options, plain_exchange, true);
+}
+
+BOOST_AUTO_TEST_CASE(every_step_of_a_streamed_exchange_over_plain_http) {
+    auto server_options = emulator_defaults();
+    server_options.tls = false;
+    emulator_fixture plain(server_options);
+    int failed = walk_every_fault_point(plain, plain.client_options_for(), streamed_exchange, false);
+    BOOST_TEST(failed > 3);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
