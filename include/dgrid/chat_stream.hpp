@@ -67,7 +67,13 @@ public:
     /// said in the diagnostics. After a failure every call fails the same way.
     ///
     /// Handler signature: `void(error_code, bool)`.
-    /// Cancellation: terminal; the connection is closed and the stream fails
+    /// Deadlines: `timeouts.stream_idle` between data events (keep-alive
+    /// comments do not count) and `timeouts.stream_total`.
+    /// Retries: until content, reasoning or a tool call reached the caller, a
+    /// failure sends the request again as `client_options::retry` allows and
+    /// the stream goes on from the new response; after that it fails.
+    /// Cancellation: terminal, through the handler's slot,
+    /// and `client::cancel()`; the connection is closed and the stream fails
     /// with `asio::error::operation_aborted`.
     template <class CompletionToken = default_token>
     auto async_next(diagnostics& diag, CompletionToken&& token = {}) {

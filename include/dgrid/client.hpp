@@ -81,6 +81,12 @@ public:
     ///
     /// Handler signature: `void(error_code, chat_completion)`.
     /// Executor: the handler's associated executor, else the client's.
+    /// Retries: as `client_options::retry` says; `diag.attempts` counts them.
+    /// Deadlines: `timeouts.headers` per attempt, `timeouts.total` for all.
+    /// Cancellation: terminal, through the handler's cancellation slot, in
+    /// every phase (waiting for a connection, connecting, the exchange, the
+    /// wait before a retry), and `cancel()`; the operation fails with
+    /// `asio::error::operation_aborted` and its connection is closed.
     /// `diag` must stay valid until the operation completes.
     template <class CompletionToken = default_token>
     auto async_chat(chat_request request, diagnostics& diag, CompletionToken&& token = {}) {
@@ -100,6 +106,11 @@ public:
     /// `{"include_usage": true}` so that the completion gets its usage.
     ///
     /// Handler signature: `void(error_code, chat_stream)`.
+    /// Retries and cancellation: as `async_chat`, until the headers are in;
+    /// the stream itself is also sent again if it fails before part of the
+    /// answer reached the caller (see `chat_stream::async_next`).
+    /// Deadlines: `timeouts.headers`, and `timeouts.stream_total` for the
+    /// whole stream (none by default).
     template <class CompletionToken = default_token>
     auto async_chat_stream(chat_request request, diagnostics& diag, CompletionToken&& token = {}) {
         return initiate_chat_stream(&diag, std::move(request), std::forward<CompletionToken>(token));
@@ -114,6 +125,7 @@ public:
     /// check of the API key).
     ///
     /// Handler signature: `void(error_code, model_list)`.
+    /// Retries, deadlines and cancellation: as `async_chat`.
     template <class CompletionToken = default_token>
     auto async_list_models(diagnostics& diag, CompletionToken&& token = {}) {
         return initiate_list_models(&diag, std::forward<CompletionToken>(token));

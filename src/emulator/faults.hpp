@@ -49,7 +49,8 @@ enum class error_body {
 /// | `stream-cut=K`   | after K token chunks the body ends; no `finish_reason`, no `[DONE]`      |
 /// | `stream-reset=K` | after K token chunks the connection is reset                             |
 /// | `stall-stream=N` | wait N milliseconds after the first token chunk                          |
-/// | `keepalive`      | `: OPENROUTER PROCESSING` once, then `: PING` before every data event    |
+/// | `keepalive`      | `: OPENROUTER PROCESSING` once, then `: PING` before every data event,   |
+/// |                  | and every 50 ms of a `stall-stream`                                       |
 /// | `crlf`           | CRLF line ends in the event stream                                       |
 /// | `multi-data`     | each event's JSON split over two `data:` lines after its first comma     |
 /// | `no-space`       | `data:{...}`, without the space after the colon                          |

@@ -263,7 +263,16 @@ stream_script make_stream_script(const chat_reply& reply, bool include_usage, st
     }
     for (std::size_t i = 0; i < last; ++i) {
         auto delay = events[i].kind == event_kind::token ? token_delay : std::chrono::milliseconds(0);
-        if (i == stall_position) {
+        if (i == stall_position && faults.keepalive) {
+            // A gateway that only proves it is alive: a comment every 50 ms
+            // of the stall, which must not count as progress.
+            constexpr std::chrono::milliseconds ping_every{50};
+            const std::string_view eol = faults.crlf ? "\r\n" : "\n";
+            auto left = faults.stall_stream;
+            for (; left > ping_every; left -= ping_every)
+                script.steps.push_back({ping_every, std::string(": PING").append(eol).append(eol)});
+            delay += left;
+        } else if (i == stall_position) {
             delay += faults.stall_stream;
         }
         script.steps.push_back({delay, frame_event(events[i].data, framing)});

@@ -194,6 +194,16 @@ BOOST_FIXTURE_TEST_CASE(a_stalled_stream_hits_the_idle_deadline, emulator_fixtur
     BOOST_TEST(c.stats().open == 0u);
 }
 
+BOOST_FIXTURE_TEST_CASE(keep_alive_comments_do_not_count_as_progress, emulator_fixture) {
+    auto options = client_options_for();
+    options.timeouts.stream_idle = milliseconds(300);
+    auto c = make_client(options);
+    // During the stall the emulator sends ": PING" every 50 ms.
+    auto result = stream(*this, c, with_fault(echo_request("a b c"), "stall-stream=2000,keepalive"));
+    BOOST_TEST(result.ec == error::stream_idle_timeout);
+    BOOST_TEST(result.text == "a ");
+}
+
 BOOST_FIXTURE_TEST_CASE(slow_tokens_within_the_idle_deadline_are_fine, emulator_fixture) {
     auto options = client_options_for();
     options.timeouts.stream_idle = milliseconds(500);
