@@ -59,6 +59,8 @@ fault_plan parse_faults(std::string_view header) {
             plan.status = static_cast<unsigned>(status);
         } else if (name == "code" && value == "number") {
             plan.code_as_number = true;
+        } else if (name == "should-retry" && (value == "true" || value == "false")) {
+            plan.should_retry = std::string(value);
         } else if (name == "html" && !has_value) {
             plan.body = error_body::html;
         } else if (name == "empty-body" && !has_value) {

@@ -28,6 +28,7 @@ enum class error_body {
 /// |------------------------|-------------------------------------------------------------------|
 /// | `status=NNN`           | answer with that error status (400-599) and an error body         |
 /// | `code=number`          | the error's `code` is the status as a JSON number                 |
+/// | `should-retry=B`       | error responses carry `x-should-retry: B` (`true` or `false`)     |
 /// | `html`                 | error bodies are HTML (default for `status=502`)                  |
 /// | `empty-body`           | error bodies are empty                                            |
 /// | `reset-before-headers` | read the request, then reset the connection                       |
@@ -64,6 +65,7 @@ enum class error_body {
 struct fault_plan {
     std::optional<unsigned> status;            ///< `status=NNN`
     bool code_as_number = false;               ///< `code=number`
+    std::optional<std::string> should_retry;   ///< `should-retry=true|false`
     std::optional<error_body> body;            ///< `html` / `empty-body`; unset: the status' default
     bool reset_before_headers = false;         ///< `reset-before-headers`
     bool reset_mid_body = false;               ///< `reset-mid-body`

@@ -92,6 +92,8 @@ http_reply error_reply(const api_error& error, const fault_plan& faults) {
         reply.headers.emplace_back("Retry-After", "1");
         reply.headers.emplace_back("retry-after-ms", "1000");
     }
+    if (faults.should_retry)
+        reply.headers.emplace_back("x-should-retry", *faults.should_retry);
     switch (faults.body_for(error.status())) {
     case error_body::json: {
         const boost::json::value code =

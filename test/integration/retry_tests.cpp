@@ -109,6 +109,17 @@ BOOST_FIXTURE_TEST_CASE(client_errors_are_not_retried, emulator_fixture) {
     }
 }
 
+BOOST_FIXTURE_TEST_CASE(x_should_retry_overrides_the_status, emulator_fixture) {
+    auto c = make_client(retrying(*this));
+    auto result = chat(*this, c, failing("status=400,should-retry=true", 1, "400-retry"));
+    BOOST_TEST(!result.ec, result.ec.message());
+    BOOST_TEST(result.diag.attempts == 2u);
+    result = chat(*this, c, failing("status=503,should-retry=false", 1, "503-no-retry"));
+    BOOST_TEST(result.ec == error::service_unavailable);
+    BOOST_TEST(result.diag.attempts == 1u);
+    BOOST_TEST((result.diag.should_retry == false));
+}
+
 BOOST_FIXTURE_TEST_CASE(retry_after_is_honoured, emulator_fixture) {
     auto options = retrying(*this);
     options.retry.max_retry_after = std::chrono::seconds(5);

@@ -165,6 +165,20 @@ BOOST_FIXTURE_TEST_CASE(a_multi_megabyte_image_in_one_event, emulator_fixture) {
     BOOST_TEST(images[0].bytes.substr(0, 8) == std::string("\x89PNG\r\n\x1a\n", 8));
 }
 
+BOOST_FIXTURE_TEST_CASE(an_event_larger_than_the_limit, emulator_fixture) {
+    auto options = client_options_for();
+    options.max_event_size = 64 * 1024;
+    auto c = make_client(options);
+    auto request = model_request("emulator/image");
+    request.extra["emulator_image_side"] = 256; // a ~260 KB data URI in one event
+    auto result = run(stream_all(c, request));
+    BOOST_TEST(result.ec == error::event_too_large);
+    BOOST_TEST(result.diag.message.find("max_event_size") != std::string::npos, result.diag.message);
+    BOOST_TEST(c.stats().open == 0u);
+    result = run(stream_all(c, echo_request("small events pass")));
+    BOOST_TEST(result.text == "small events pass");
+}
+
 BOOST_AUTO_TEST_SUITE(faults)
 
 struct fault_case {
