@@ -195,6 +195,24 @@ BOOST_FIXTURE_TEST_CASE(the_total_deadline_covers_every_attempt, emulator_fixtur
     BOOST_TEST((steady::now() - started < milliseconds(3000)));
 }
 
+BOOST_FIXTURE_TEST_CASE(the_total_deadline_covers_waiting_for_a_connection, emulator_fixture) {
+    auto options = client_options_for();
+    options.pool.max_size = 1;
+    options.timeouts.total = milliseconds(300);
+    auto c = make_client(options);
+    // An open stream holds the only connection (streams have no total deadline).
+    auto held = run([&]() -> asio::awaitable<chat_stream> {
+        auto request = echo_request("slow stream");
+        request.extra_headers.push_back({"X-Emulator-Token-Delay-Ms", "5000"});
+        co_return co_await c.async_chat_stream(request);
+    }());
+    auto started = steady::now();
+    auto result = chat(*this, c, echo_request("queued"));
+    BOOST_TEST(result.ec == error::total_timeout);
+    BOOST_TEST((steady::now() - started < milliseconds(3000)));
+    BOOST_TEST(c.stats().waiting == 0u);
+}
+
 BOOST_FIXTURE_TEST_CASE(a_stalled_stream_hits_the_idle_deadline, emulator_fixture) {
     auto options = client_options_for();
     options.timeouts.stream_idle = milliseconds(200);

@@ -143,6 +143,34 @@ inline std::string describe_exchange_failure(error_code ec) {
     return "HTTP exchange failed: " + ec.message();
 }
 
+// Cancels `op` when `deadline` passes, so that the deadline also covers the
+// waits that no socket timer guards (for a connection from the pool).
+class deadline_guard {
+public:
+    deadline_guard(const asio::any_io_executor& ex, clock::time_point deadline,
+                   const std::shared_ptr<op_cancellation>& op)
+        : timer_(ex), deadline_(deadline) {
+        if (deadline == clock::time_point::max())
+            return;
+        timer_.expires_at(deadline);
+        timer_.async_wait([op](error_code ec) {
+            if (!ec)
+                op->request(asio::cancellation_type::terminal);
+        });
+    }
+
+    // The error to report: an abort caused by the deadline is a timeout.
+    error_code translate(error_code ec) const {
+        if (ec == asio::error::operation_aborted && clock::now() >= deadline_)
+            return error::total_timeout;
+        return ec;
+    }
+
+private:
+    asio::steady_timer timer_;
+    clock::time_point deadline_;
+};
+
 inline void client_impl::note_request() { budget_.on_request(clock::now()); }
 
 inline bool client_impl::should_retry(error_code ec, const diagnostics& diag, unsigned retry,
@@ -215,16 +243,18 @@ error_code read_response(const http::response<http::string_body>& response, T& o
 
 // Opens a stream, sending the request again while the policy allows.
 inline asio::awaitable<outcome<chat_stream>> run_stream(std::shared_ptr<client_impl> impl, diagnostics* user_diag,
-                                                        string_request request) {
+                                                        string_request request,
+                                                        std::shared_ptr<op_cancellation> op) {
     co_await asio::this_coro::throw_if_cancelled(false);
     diagnostics own_diag;
     diagnostics& diag = user_diag ? *user_diag : own_diag;
     diag.clear();
     outcome<chat_stream> result;
     auto state = std::make_shared<stream_state>(impl, std::move(request));
+    deadline_guard deadline(co_await asio::this_coro::executor, state->total_deadline(), op);
     impl->note_request();
     for (unsigned retry = 0;; ++retry) {
-        result.ec = co_await state->open(diag);
+        result.ec = deadline.translate(co_await state->open(diag));
         if (!result.ec) {
             result.value = chat_stream(std::move(state));
             co_return result;
@@ -233,7 +263,7 @@ inline asio::awaitable<outcome<chat_stream>> run_stream(std::shared_ptr<client_i
         if (!impl->should_retry(result.ec, diag, retry, state->total_deadline(), delay))
             co_return result;
         if (error_code ec = co_await wait_before_retry(delay)) {
-            result.ec = ec;
+            result.ec = deadline.translate(ec);
             co_return result;
         }
         forget_attempt(diag);
@@ -248,7 +278,8 @@ inline bool has_non_finite(const chat_request& request) {
 
 // One call, sent again while the policy allows, all within `timeouts.total`.
 template <class T>
-asio::awaitable<outcome<T>> run_call(std::shared_ptr<client_impl> impl, diagnostics* user_diag, string_request request) {
+asio::awaitable<outcome<T>> run_call(std::shared_ptr<client_impl> impl, diagnostics* user_diag, string_request request,
+                                     std::shared_ptr<op_cancellation> op) {
     // Cancellation shows as operation_aborted from the operation it hits,
     // never as an exception that would skip giving connections back.
     co_await asio::this_coro::throw_if_cancelled(false);
@@ -257,18 +288,19 @@ asio::awaitable<outcome<T>> run_call(std::shared_ptr<client_impl> impl, diagnost
     diag.clear();
     outcome<T> result;
     auto total = deadline_after(impl->options().timeouts.total);
+    deadline_guard deadline(co_await asio::this_coro::executor, total, op);
     impl->note_request();
     for (unsigned retry = 0;; ++retry) {
         std::optional<string_response_parser> parser;
         std::unique_ptr<connection> unused;
-        result.ec = co_await impl->perform(request, parser, read_mode::whole, unused, diag, total);
+        result.ec = deadline.translate(co_await impl->perform(request, parser, read_mode::whole, unused, diag, total));
         if (!result.ec)
             result.ec = read_response(parser->get(), result.value, diag);
         std::chrono::milliseconds delay{};
         if (!result.ec || !impl->should_retry(result.ec, diag, retry, total, delay))
             co_return result;
         if (error_code ec = co_await wait_before_retry(delay)) {
-            result.ec = ec;
+            result.ec = deadline.translate(ec);
             co_return result;
         }
         forget_attempt(diag);
@@ -280,7 +312,7 @@ void start_call(const std::shared_ptr<client_impl>& impl, diagnostics* diag, str
                 asio::any_completion_handler<void(error_code, T)> handler) {
     std::shared_ptr<op_cancellation> op;
     auto completion = impl->completion_for(std::move(handler), op);
-    asio::co_spawn(op->strand(), run_call<T>(impl, diag, std::move(request)), std::move(completion));
+    asio::co_spawn(op->strand(), run_call<T>(impl, diag, std::move(request), op), std::move(completion));
 }
 
 // Fails before any I/O, still never inside the initiating call.
@@ -324,7 +356,7 @@ DGRID_DECL void async_chat_stream_erased(const std::shared_ptr<client_impl>& imp
     http_request.set(http::field::accept, "text/event-stream");
     std::shared_ptr<op_cancellation> op;
     auto completion = impl->completion_for(std::move(handler), op);
-    asio::co_spawn(op->strand(), run_stream(impl, diag, std::move(http_request)), std::move(completion));
+    asio::co_spawn(op->strand(), run_stream(impl, diag, std::move(http_request), op), std::move(completion));
 }
 
 DGRID_DECL void async_list_models_erased(const std::shared_ptr<client_impl>& impl, diagnostics* diag,
