@@ -101,7 +101,7 @@ public:
         asio::ip::tcp::resolver resolver(strand_);
         auto [resolve_ec, endpoints] = co_await resolver.async_resolve(url.host, url.port, tuple_awaitable);
         if (resolve_ec) {
-            diag.message = "cannot resolve " + url.host + ": " + resolve_ec.message();
+            diag.message = "cannot resolve " + url.host;
             co_return resolve_ec;
         }
         tcp().expires_after(timeout);
@@ -109,7 +109,7 @@ public:
         if (!connect_ec && io_fault_due())
             connect_ec = asio::error::connection_refused;
         if (connect_ec) {
-            diag.message = "cannot connect to " + url.host_header + ": " + connect_ec.message();
+            diag.message = "cannot connect to " + url.host + ":" + url.port;
             co_return phase_error(connect_ec);
         }
         error_code ignored;
@@ -123,10 +123,10 @@ public:
             }
             auto [handshake_ec] = co_await stream->async_handshake(asio::ssl::stream_base::client, tuple_awaitable);
             if (handshake_ec) {
-                diag.message = "TLS handshake with " + url.host_header + " failed: " + handshake_ec.message();
+                diag.message = "TLS handshake with " + url.host_header + " failed";
                 long verify = SSL_get_verify_result(stream->native_handle());
                 if (verify != X509_V_OK)
-                    diag.message += std::string(" (certificate: ") + X509_verify_cert_error_string(verify) + ")";
+                    diag.message += std::string(": certificate: ") + X509_verify_cert_error_string(verify);
                 co_return phase_error(handshake_ec);
             }
         }

@@ -210,8 +210,7 @@ inline asio::awaitable<error_code> stream_state::next_with_io(diagnostics& diag,
             } else if (cut) {
                 fail(error::stream_truncated, diag, "the connection closed before data: [DONE]");
             } else {
-                std::string what = "reading the stream failed: " + ec.message();
-                fail(ec, diag, what.c_str());
+                fail(ec, diag, "reading the stream failed");
             }
             co_return failure_;
         }

@@ -140,7 +140,7 @@ inline std::string describe_exchange_failure(error_code ec) {
         return "no response headers within timeouts.headers";
     if (ec == error::total_timeout)
         return "the request passed timeouts.total";
-    return "HTTP exchange failed: " + ec.message();
+    return "the HTTP exchange failed";
 }
 
 // Cancels `op` when `deadline` passes, so that the deadline also covers the
