@@ -16,16 +16,10 @@ if [[ -n "${DGRID_API_KEY:-}" ]]; then
   exec "$bin/examples/example_stream_chat" "${1:-openai/gpt-4o-mini}" "${2:-Say hello in five words.}"
 fi
 
-log=$(mktemp)
+source scripts/emulator.sh
 key="emulator-example-key"
-"$bin/src/emulator/dgrid-emulator" --api-key "$key" --token-delay-ms 40 >"$log" &
-emulator=$!
-trap 'kill $emulator 2>/dev/null || true; wait $emulator 2>/dev/null || true; rm -f "$log"' EXIT
-for _ in $(seq 100); do
-  grep -q '^listening' "$log" && break
-  sleep 0.1
-done
-read -r _ url ca < <(grep '^listening' "$log")
-echo "emulator at $url"
-DGRID_API_KEY="$key" DGRID_BASE_URL="$url" DGRID_CA_FILE="${ca#ca=}" \
+start_emulator "$bin/src/emulator/dgrid-emulator" --api-key "$key" --token-delay-ms 40
+trap stop_emulator EXIT
+echo "emulator at $emulator_url"
+DGRID_API_KEY="$key" DGRID_BASE_URL="$emulator_url" DGRID_CA_FILE="$emulator_ca" \
   "$bin/examples/example_stream_chat" "${1:-emulator/echo}" "${2:-Hello from dgrid-cpp!}"

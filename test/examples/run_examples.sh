@@ -8,15 +8,10 @@ examples=$2
 work=$(mktemp -d)
 key="examples-key"
 
-"$emulator_bin" --api-key "$key" --token-delay-ms 2 >"$work/emulator.log" &
-emulator=$!
-trap 'kill $emulator 2>/dev/null || true; wait $emulator 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 100); do
-  grep -q '^listening' "$work/emulator.log" && break
-  sleep 0.1
-done
-read -r _ url ca < <(grep '^listening' "$work/emulator.log")
-export DGRID_API_KEY="$key" DGRID_BASE_URL="$url" DGRID_CA_FILE="${ca#ca=}"
+source "$(dirname "$0")/../../scripts/emulator.sh"
+start_emulator "$emulator_bin" --api-key "$key" --token-delay-ms 2
+trap 'stop_emulator; rm -rf "$work"' EXIT
+export DGRID_API_KEY="$key" DGRID_BASE_URL="$emulator_url" DGRID_CA_FILE="$emulator_ca"
 
 fail() { echo "FAILED: $*" >&2; exit 1; }
 
