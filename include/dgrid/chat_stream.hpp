@@ -10,7 +10,9 @@
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/append.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <memory>
@@ -23,6 +25,13 @@ class stream_state;
 using next_handler = boost::asio::any_completion_handler<void(error_code, bool)>;
 
 DGRID_DECL void async_next_erased(const std::shared_ptr<stream_state>& state, diagnostics* diag, next_handler handler);
+
+// Takes the next chunk, the end or the final failure from what was already
+// read, without I/O; false when the network is needed.
+DGRID_DECL bool try_next_buffered(const std::shared_ptr<stream_state>& state, diagnostics* diag, error_code& ec,
+                                  bool& has_chunk);
+
+DGRID_DECL boost::asio::any_io_executor stream_executor(const std::shared_ptr<stream_state>& state);
 
 } // namespace detail
 
@@ -104,6 +113,15 @@ private:
 
         template <class Handler>
         void operator()(Handler&& handler, diagnostics* diag) {
+            // Most chunks were read with an earlier one: they are handed over
+            // with the handler's own type, without type erasure or a coroutine.
+            error_code ec;
+            bool has_chunk = false;
+            if (detail::try_next_buffered(state, diag, ec, has_chunk)) {
+                boost::asio::post(detail::stream_executor(state),
+                                  boost::asio::append(std::forward<Handler>(handler), ec, has_chunk));
+                return;
+            }
             detail::async_next_erased(state, diag, std::forward<Handler>(handler));
         }
     };

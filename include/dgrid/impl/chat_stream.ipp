@@ -260,6 +260,39 @@ void post_completion(const std::shared_ptr<stream_state>& state, next_handler ha
     asio::post(state->get_executor(), asio::append(std::move(handler), values...));
 }
 
+DGRID_DECL bool try_next_buffered(const std::shared_ptr<stream_state>& state, diagnostics* diag, error_code& ec,
+                                  bool& has_chunk) {
+    if (!state)
+        return false;
+    diagnostics* out = diag ? diag : &state->scratch_diagnostics;
+    out->clear();
+    switch (state->step(*out)) {
+    case stream_state::step_result::chunk:
+        ec = {};
+        has_chunk = true;
+        return true;
+    case stream_state::step_result::failed:
+        // Before the first chunk a failure may still be retried.
+        if (state->may_retry())
+            return false;
+        *out = state->failure_diagnostics();
+        ec = state->failure();
+        has_chunk = false;
+        return true;
+    case stream_state::step_result::end:
+        ec = {};
+        has_chunk = false;
+        return !state->conn; // else the rest of the message is read first
+    case stream_state::step_result::need_bytes:
+        return false;
+    }
+    return false;
+}
+
+DGRID_DECL asio::any_io_executor stream_executor(const std::shared_ptr<stream_state>& state) {
+    return state->get_executor();
+}
+
 DGRID_DECL void async_next_erased(const std::shared_ptr<stream_state>& state, diagnostics* diag,
                                   next_handler handler) {
     if (!state) {
@@ -269,28 +302,14 @@ DGRID_DECL void async_next_erased(const std::shared_ptr<stream_state>& state, di
         asio::post(asio::system_executor(), asio::append(std::move(handler), ec, false));
         return;
     }
-    diagnostics* out = diag ? diag : &state->scratch_diagnostics;
-    out->clear();
-    // Most chunks are already buffered: serve them without a coroutine.
-    switch (state->step(*out)) {
-    case stream_state::step_result::chunk:
-        return post_completion(state, std::move(handler), error_code(), true);
-    case stream_state::step_result::failed:
-        // Before the first chunk a failure may still be retried.
-        if (state->may_retry())
-            break;
-        *out = state->failure_diagnostics();
-        return post_completion(state, std::move(handler), state->failure(), false);
-    case stream_state::step_result::end:
-        if (!state->conn)
-            return post_completion(state, std::move(handler), error_code(), false);
-        break;
-    case stream_state::step_result::need_bytes:
-        break;
-    }
+    error_code ec;
+    bool has_chunk = false;
+    if (try_next_buffered(state, diag, ec, has_chunk))
+        return post_completion(state, std::move(handler), ec, has_chunk);
     state->in_flight.store(true);
     std::shared_ptr<op_cancellation> op;
     auto completion = state->client().completion_for(std::move(handler), op);
+    diagnostics* out = diag ? diag : &state->scratch_diagnostics;
     asio::co_spawn(op->strand(), run_next(state, out), std::move(completion));
 }
 
