@@ -45,8 +45,6 @@ public:
             params_.max_size = 1;
     }
 
-    const pool_params& params() const { return params_; }
-
     // Gets a connection ready for a request. `fresh`: a newly opened one, never
     // a reused one (to resend a request that a stale connection lost).
     asio::awaitable<error_code> async_acquire(std::unique_ptr<connection>& out, bool fresh, diagnostics& diag) {

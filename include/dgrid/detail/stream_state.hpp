@@ -92,6 +92,13 @@ private:
 
     asio::awaitable<void> settle_after_done();
 
+    // When the next read must end: `timeouts.stream_idle` after `since`,
+    // within `timeouts.stream_total`.
+    clock::time_point read_deadline(clock::time_point since) const;
+
+    // Reads more of the body into `body_`, which then holds just that.
+    asio::awaitable<error_code> read_body();
+
     std::shared_ptr<client_impl> client_;
     string_request request_;
     clock::time_point total_deadline_;

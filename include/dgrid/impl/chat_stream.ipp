@@ -149,16 +149,26 @@ inline stream_state::step_result stream_state::step(diagnostics& diag) {
 // After [DONE] only the end of the HTTP message is left (usually the last
 // chunk of the chunked encoding): read it, so that the connection can serve
 // another request, unless more than a little is left.
+inline clock::time_point stream_state::read_deadline(clock::time_point since) const {
+    auto idle = client_->options().timeouts.stream_idle;
+    return std::min(idle.count() > 0 ? since + idle : clock::time_point::max(), total_deadline_);
+}
+
+inline asio::awaitable<error_code> stream_state::read_body() {
+    auto& body = parser->get().body();
+    body.data = body_.data();
+    body.size = body_.size();
+    error_code ec = co_await read_some_body(*conn, *parser);
+    pending_begin_ = 0;
+    pending_end_ = body_.size() - body.size;
+    co_return ec;
+}
+
 inline asio::awaitable<void> stream_state::settle_after_done() {
     error_code ec;
-    auto idle = client_->options().timeouts.stream_idle;
-    conn->expire_at(std::min(idle.count() > 0 ? clock::now() + idle : clock::time_point::max(), total_deadline_));
-    for (std::size_t reads = 0; !ec && !parser->is_done() && reads < max_drain_reads; ++reads) {
-        auto& body = parser->get().body();
-        body.data = body_.data();
-        body.size = body_.size();
-        ec = co_await read_some_body(*conn, *parser);
-    }
+    conn->expire_at(read_deadline(clock::now()));
+    for (std::size_t reads = 0; !ec && !parser->is_done() && reads < max_drain_reads; ++reads)
+        ec = co_await read_body();
     conn->tcp().expires_never();
     bool reusable = !ec && parser->is_done() && parser->get().keep_alive();
     client_->pool().release(std::move(conn), reusable);
@@ -186,20 +196,13 @@ inline asio::awaitable<error_code> stream_state::next_with_io(diagnostics& diag,
             fail(error::stream_truncated, diag, "the stream ended without data: [DONE]");
             co_return failure_;
         }
-        auto& body = parser->get().body();
-        body.data = body_.data();
-        body.size = body_.size();
         if (co_await stop_requested()) {
             fail(asio::error::operation_aborted, diag, "cancelled");
             co_return failure_;
         }
         // Only data events move the idle deadline: comments do not.
-        auto idle = client_->options().timeouts.stream_idle;
-        auto idle_deadline = idle.count() > 0 ? last_data_ + idle : clock::time_point::max();
-        conn->expire_at(std::min(idle_deadline, total_deadline_));
-        error_code ec = co_await read_some_body(*conn, *parser);
-        pending_begin_ = 0;
-        pending_end_ = body_.size() - body.size;
+        conn->expire_at(read_deadline(last_data_));
+        error_code ec = co_await read_body();
         if (ec) {
             bool cut = ec == http::error::partial_message || ec == http::error::end_of_stream ||
                        ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
