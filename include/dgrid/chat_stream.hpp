@@ -12,6 +12,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/append.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/consign.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -32,6 +33,10 @@ DGRID_DECL bool try_next_buffered(const std::shared_ptr<stream_state>& state, di
                                   bool& has_chunk);
 
 DGRID_DECL boost::asio::any_io_executor stream_executor(const std::shared_ptr<stream_state>& state);
+
+// Where an async_next without the caller's diagnostics writes; null for an
+// empty stream.
+DGRID_DECL diagnostics* stream_diagnostics(const std::shared_ptr<stream_state>& state) noexcept;
 
 } // namespace detail
 
@@ -111,6 +116,10 @@ private:
     struct next_initiation {
         std::shared_ptr<detail::stream_state> state;
 
+        // One async_next runs at a time: the stream's own diagnostics serve
+        // each call that brought none.
+        diagnostics* lent_diagnostics() const noexcept { return detail::stream_diagnostics(state); }
+
         template <class Handler>
         void operator()(Handler&& handler, diagnostics* diag) {
             // Most chunks were read with an earlier one: they are handed over
@@ -118,9 +127,13 @@ private:
             error_code ec;
             bool has_chunk = false;
             if (detail::try_next_buffered(state, diag, ec, has_chunk)) {
-                boost::asio::post(detail::stream_executor(state),
-                                  boost::asio::append(std::forward<Handler>(handler), ec, has_chunk));
-                return;
+                auto completion = boost::asio::append(std::forward<Handler>(handler), ec, has_chunk);
+                if (!ec)
+                    return boost::asio::post(detail::stream_executor(state), std::move(completion));
+                // The failure's diagnostics may be the stream's own: it must
+                // outlive the completion even if the stream is dropped first.
+                return boost::asio::post(detail::stream_executor(state),
+                                         boost::asio::consign(std::move(completion), state));
             }
             detail::async_next_erased(state, diag, std::forward<Handler>(handler));
         }

@@ -75,7 +75,8 @@ struct boost::asio::associator<Associator, dgrid::detail::throwing_handler<Handl
 };
 
 // dgrid initiations take `diagnostics*` as their first argument; the adapter
-// supplies its own when the caller passed none.
+// supplies its own when the caller passed none: the initiation's
+// `lent_diagnostics()` where it has one (and it is not null), else new ones.
 template <class CompletionToken, class... Values>
 struct boost::asio::async_result<dgrid::with_diagnostics_t<CompletionToken>, void(dgrid::error_code, Values...)> {
     template <class Initiation, class RawToken, class... Args>
@@ -83,6 +84,13 @@ struct boost::asio::async_result<dgrid::with_diagnostics_t<CompletionToken>, voi
         return boost::asio::async_initiate<CompletionToken, void(std::exception_ptr, Values...)>(
             [init = std::forward<Initiation>(init)](auto handler, dgrid::diagnostics* diag, auto&&... args) mutable {
                 std::unique_ptr<dgrid::diagnostics> owned;
+                // An operation repeated many times (chat_stream::async_next)
+                // lends diagnostics of its own rather than have one allocated
+                // per call.
+                if constexpr (requires { init.lent_diagnostics(); }) {
+                    if (!diag)
+                        diag = init.lent_diagnostics();
+                }
                 if (!diag) {
                     owned = std::make_unique<dgrid::diagnostics>();
                     diag = owned.get();

@@ -418,6 +418,81 @@ BOOST_AUTO_TEST_CASE(reused_chunk_equals_fresh_one) {
     }
 }
 
+// The usual chunks are read from the parser's events, without a tree; what
+// the event reader does not read exactly as the tree reader would goes through
+// the tree. Both give what from_json gives.
+BOOST_AUTO_TEST_CASE(usual_chunks_skip_the_tree) {
+    const std::vector<std::string> usual = {
+        R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1741569952,"model":"gpt-4o-mini",)"
+        R"("service_tier":"default","system_fingerprint":"fp_1","choices":[{"index":0,"delta":{"role":"assistant",)"
+        R"("content":"the","refusal":null},"logprobs":null,"finish_reason":null}],"usage":null})",
+        R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1741569952,"model":"gpt-4o-mini",)"
+        R"("service_tier":"default","system_fingerprint":"fp_1","choices":[{"index":0,"delta":{"content":)"
+        R"("\n\"quoted\" \\back\\slash caf\u00e9 \ud83d\ude00"},"logprobs":null,"finish_reason":null}],"usage":null})",
+        R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1741569952,"model":"gpt-4o-mini",)"
+        R"("service_tier":"priority","system_fingerprint":"fp_1","choices":[{"index":0,"delta":{"reasoning":"hm",)"
+        R"("extra_content":{"google":{"thought":true}},"annotations":[1,[2],{"a":null}]},"native_finish_reason":null}],)"
+        R"("usage":null})",
+        R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1741569952,"model":"gpt-4o-mini",)"
+        R"("service_tier":7,"system_fingerprint":"fp_1","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,)"
+        R"("id":"call_1","type":"function","function":{"name":"f","arguments":"{\"a\""}},{"index":1,)"
+        R"("function":{"arguments":"x"},"extra_content":{}}]}}],"usage":null})",
+        R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1741569952,"model":"gpt-4o-mini",)"
+        R"("service_tier":true,"system_fingerprint":null,"choices":[{"index":1,"delta":{"content":"b"}},)"
+        R"({"delta":{"content":"a","reasoning_content":"r","reasoning":"ignored"}}],"usage":null})",
+        R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1741569952,"model":"gpt-4o-mini",)"
+        R"("service_tier":1.5,"choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}],"usage":null})",
+        R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1741569952,"model":"gpt-4o-mini",)"
+        R"("service_tier":null,"choices":null,"usage":null})",
+    };
+    chunk_decoder decoder;
+    chat_chunk reused;
+    for (const std::string& e : usual) {
+        BOOST_TEST_CONTEXT(e) {
+            diagnostics diag;
+            BOOST_TEST_REQUIRE(!decoder.decode(e, reused, diag), diag.message);
+            chat_chunk fresh;
+            BOOST_TEST_REQUIRE(!from_json(json::parse(e), fresh, diag), diag.message);
+            BOOST_TEST(json::serialize(to_json(reused)) == json::serialize(to_json(fresh)));
+        }
+    }
+    BOOST_TEST(decoder.tree_reads() == 0u);
+    BOOST_TEST(decoder.arena_size() == 0u);
+
+    // Each of these needs the tree once.
+    const std::vector<std::string> unusual = {
+        R"({"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}})",
+        R"({"choices":[{"delta":{"content":"x"},"logprobs":{"content":[]}}]})",
+        R"({"choices":[{"delta":{"content":[{"type":"text","text":"a"}]}}]})",
+        R"({"error":{"message":"late"}})",
+        R"({"created":12.0,"choices":[]})",
+        R"({"id":"a","id":"b"})",
+        R"({"choices":[{"delta":{"content":"a","content":"b"}}]})",
+        R"({"provider":{"name":"x"}})",
+        R"({"other":"y"})", // the previous chunk's `provider` is gone
+        R"({"choices":[null]})",
+        R"({"choices":[{"delta":{"content":1}}]})",
+        R"({"id":"x"} trailing)",
+        R"([1])",
+    };
+    std::size_t expected = 0;
+    for (const std::string& e : unusual) {
+        BOOST_TEST_CONTEXT(e) {
+            diagnostics d1;
+            diagnostics d2;
+            const error_code e1 = decoder.decode(e, reused, d1);
+            BOOST_TEST(decoder.tree_reads() == ++expected);
+            chat_chunk fresh;
+            boost::system::error_code parse_ec;
+            const json::value v = json::parse(e, parse_ec);
+            const error_code e2 = parse_ec ? error_code(error::invalid_json) : from_json(v, fresh, d2);
+            BOOST_TEST(e1 == e2);
+            if (!e1 || e1 == error::stream_error)
+                BOOST_TEST(json::serialize(to_json(reused)) == json::serialize(to_json(fresh)));
+        }
+    }
+}
+
 // The strings of a reused chunk keep their buffers: same data() from event to
 // event, and a buffer comes back to a member that was absent in between.
 BOOST_AUTO_TEST_CASE(memory_is_reused) {
@@ -484,7 +559,7 @@ BOOST_AUTO_TEST_CASE(large_events) {
     chunk_decoder decoder;
     chat_chunk c;
     diagnostics diag;
-    BOOST_TEST(decoder.arena_size() == 16u * 1024);
+    BOOST_TEST(decoder.arena_size() == 0u); // made for the first event that needs a tree
 
     // A chunk whose tree needs more than 16 KiB: many small members.
     std::string wide = R"({"choices":[{"delta":{"content":"w"},"logprobs":{"content":[)";
@@ -493,6 +568,7 @@ BOOST_AUTO_TEST_CASE(large_events) {
     wide += "]}}]}";
     BOOST_TEST_REQUIRE(!decoder.decode(wide, c, diag));
     BOOST_TEST(c.choices[0].logprobs.at("content").as_array().size() == 600u);
+    BOOST_TEST(decoder.tree_reads() == 1u);
     const std::size_t grown = decoder.arena_size();
     BOOST_TEST(grown > 16u * 1024);
     BOOST_TEST(grown <= 1024u * 1024);

@@ -102,16 +102,23 @@ private:
 DGRID_DECL error_code read_chunk(const boost::json::value& v, chat_chunk& out, string_pool& pool,
                                  diagnostics& diag);
 
+// Empties every member of `out` the way read_chunk does first, keeping buffers.
+DGRID_DECL void recycle_chunk(chat_chunk& out, string_pool& pool);
+
 // Decodes the data of one server-sent event into a `chat_chunk`, reusing the
-// chunk's memory and its own: the JSON is parsed by a parser kept across
-// calls into an arena owned by the decoder (16 KiB at first, grown to what the
-// largest event needed, up to 1 MiB), and strings and vectors of `out` are
-// overwritten in place. Once warmed up on chunks of the same shape, `decode`
-// makes no heap allocation. Members that become absent keep their buffers in
-// a pool for the next chunk that has them. What does allocate: unknown
-// members the first time they appear (later same-typed scalar and string values
-// reuse theirs), non-null `logprobs`, a non-null `usage`, and events larger than
-// the retained arena (their extra memory is freed after the call).
+// chunk's memory and its own. The usual chunk is read straight from the JSON
+// parser's events (chunk_event_reader); the rest (error chunks, usage,
+// logprobs, unusual shapes, every malformed event) is parsed by a parser kept
+// across calls into a tree in an arena owned by the decoder (16 KiB, made for
+// the first such event, grown to what the largest event needed, up to 1 MiB)
+// and read by read_chunk. Either way strings and vectors of `out` are
+// overwritten in place, and once warmed up on chunks of the same shape,
+// `decode` makes no heap allocation. Members that become absent keep their
+// buffers in a pool for the next chunk that has them. What does allocate:
+// unknown members the first time they appear (later same-typed scalar and
+// string values reuse theirs), non-null `logprobs`, a non-null `usage`, and
+// events larger than the retained arena (their extra memory is freed after
+// the call).
 //
 // Not thread-safe; one decoder per stream.
 class chunk_decoder {
@@ -132,6 +139,10 @@ public:
 
     // Bytes of the arena kept between calls (for tests and tuning).
     DGRID_DECL std::size_t arena_size() const noexcept;
+
+    // Events that were read through a JSON tree rather than the parser's
+    // events (for tests and tuning).
+    DGRID_DECL std::size_t tree_reads() const noexcept;
 
 private:
     struct state;

@@ -43,12 +43,16 @@ public:
                                         clock::time_point total_deadline);
 
     // Registers a new operation for client::cancel(); its coroutine runs on
-    // the returned strand and its handler is `deliver_outcome`.
+    // the returned strand and its handler is `deliver_outcome`, which keeps
+    // `keep_alive` until the caller's handler has run.
+    // The strand is a new one unless `strand` is given (a stream's read runs
+    // on its connection's strand).
     template <class T>
     deliver_outcome<T> completion_for(asio::any_completion_handler<void(error_code, T)> handler,
-                                      std::shared_ptr<op_cancellation>& op) {
-        op = std::make_shared<op_cancellation>(asio::make_strand(ex_));
-        return deliver_outcome<T>(std::move(handler), ex_, op, ops_);
+                                      std::shared_ptr<op_cancellation>& op, std::shared_ptr<void> keep_alive = {},
+                                      std::optional<op_cancellation::strand_type> strand = {}) {
+        op = std::make_shared<op_cancellation>(strand ? std::move(*strand) : asio::make_strand(ex_));
+        return deliver_outcome<T>(std::move(handler), ex_, op, ops_, std::move(keep_alive));
     }
 
     // Cancels every operation under way.

@@ -39,6 +39,12 @@ namespace beast = boost::beast;
 using transport = fault_point_stream<beast::tcp_stream>;
 using tls_stream = asio::ssl::stream<transport>;
 
+// Bytes one socket read may take. Beast sizes each read by the buffer's free
+// capacity (512 bytes at least), so a buffer left at its first size would read
+// a streamed body a few hundred bytes at a time: one TLS record is the unit
+// worth taking at once.
+constexpr std::size_t read_buffer_size = 16 * 1024;
+
 // One keep-alive connection to the gateway, plain or TLS. A request owns it
 // while it runs; all of its I/O runs on its own strand, so that Beast's timeout
 // timer and the reads never race when the context runs on several threads.
@@ -49,6 +55,7 @@ public:
     // `tls_context` null: plain HTTP.
     connection(executor_type strand, asio::ssl::context* tls_context, bool verify = true)
         : strand_(strand), verify_(verify) {
+        buffer_.reserve(read_buffer_size);
         if (tls_context)
             stream_.emplace<tls_stream>(strand, *tls_context);
         else

@@ -58,8 +58,10 @@ public:
     using cancellation_slot_type = asio::cancellation_slot;
 
     deliver_outcome(asio::any_completion_handler<void(error_code, T)> handler, const asio::any_io_executor& fallback,
-                    std::shared_ptr<op_cancellation> op, std::shared_ptr<op_registry> registry)
-        : work_(asio::prefer(asio::get_associated_executor(handler, fallback),
+                    std::shared_ptr<op_cancellation> op, std::shared_ptr<op_registry> registry,
+                    std::shared_ptr<void> keep_alive = {})
+        : keep_alive_(std::move(keep_alive)),
+          work_(asio::prefer(asio::get_associated_executor(handler, fallback),
                              asio::execution::outstanding_work.tracked)),
           handler_(std::move(handler)),
           op_(std::move(op)),
@@ -87,7 +89,7 @@ public:
         std::exchange(registry_, nullptr)->remove(entry_);
         // The caller's slot is let go on the caller's executor, where it emits.
         auto complete = [handler = std::move(handler_), slot = caller_slot_, ec = result.ec,
-                         value = std::move(result.value)]() mutable {
+                         value = std::move(result.value), keep_alive = std::move(keep_alive_)]() mutable {
             if (slot.is_connected())
                 slot.clear();
             std::move(handler)(ec, std::move(value));
@@ -97,6 +99,7 @@ public:
     }
 
 private:
+    std::shared_ptr<void> keep_alive_; // what the handler may still read (a stream's diagnostics)
     asio::any_completion_executor work_;
     asio::any_completion_handler<void(error_code, T)> handler_;
     std::shared_ptr<op_cancellation> op_;

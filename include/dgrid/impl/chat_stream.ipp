@@ -7,6 +7,7 @@
 #include <dgrid/json.hpp>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/consign.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/system_executor.hpp>
 
@@ -233,8 +234,14 @@ inline asio::awaitable<outcome<bool>> run_next(std::shared_ptr<stream_state> sta
                 state->fail(result.ec, *diag, "the stream could not be opened again");
         }
         if (!result.ec) {
+            // The operation runs on the strand of the connection it started
+            // with; a connection opened by a retry has another one.
             auto reading = state->next_with_io(*diag, result.value);
-            result.ec = co_await asio::co_spawn(state->conn_strand, std::move(reading), asio::use_awaitable);
+            const asio::any_io_executor here = co_await asio::this_coro::executor;
+            if (state->conn_strand == here)
+                result.ec = co_await std::move(reading);
+            else
+                result.ec = co_await asio::co_spawn(state->conn_strand, std::move(reading), asio::use_awaitable);
         }
         std::chrono::milliseconds delay{};
         if (!result.ec)
@@ -258,9 +265,10 @@ inline asio::awaitable<outcome<bool>> run_next(std::shared_ptr<stream_state> sta
     co_return result;
 }
 
+// The state rides along: the handler may read its diagnostics.
 template <class... Values>
 void post_completion(const std::shared_ptr<stream_state>& state, next_handler handler, Values... values) {
-    asio::post(state->get_executor(), asio::append(std::move(handler), values...));
+    asio::post(state->get_executor(), asio::consign(asio::append(std::move(handler), values...), state));
 }
 
 DGRID_DECL bool try_next_buffered(const std::shared_ptr<stream_state>& state, diagnostics* diag, error_code& ec,
@@ -296,6 +304,10 @@ DGRID_DECL asio::any_io_executor stream_executor(const std::shared_ptr<stream_st
     return state->get_executor();
 }
 
+DGRID_DECL diagnostics* stream_diagnostics(const std::shared_ptr<stream_state>& state) noexcept {
+    return state ? &state->scratch_diagnostics : nullptr;
+}
+
 DGRID_DECL void async_next_erased(const std::shared_ptr<stream_state>& state, diagnostics* diag,
                                   next_handler handler) {
     if (!state) {
@@ -311,7 +323,11 @@ DGRID_DECL void async_next_erased(const std::shared_ptr<stream_state>& state, di
         return post_completion(state, std::move(handler), ec, has_chunk);
     state->in_flight.store(true);
     std::shared_ptr<op_cancellation> op;
-    auto completion = state->client().completion_for(std::move(handler), op);
+    // The state rides along to the handler, which may read its diagnostics.
+    std::optional<op_cancellation::strand_type> strand;
+    if (state->conn)
+        strand = state->conn->get_executor();
+    auto completion = state->client().completion_for(std::move(handler), op, state, std::move(strand));
     diagnostics* out = diag ? diag : &state->scratch_diagnostics;
     asio::co_spawn(op->strand(), run_next(state, out), std::move(completion));
 }

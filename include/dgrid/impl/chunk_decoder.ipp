@@ -2,8 +2,10 @@
 #define DGRID_IMPL_CHUNK_DECODER_IPP
 
 #include <dgrid/detail/chunk_decoder.hpp>
+#include <dgrid/detail/chunk_event_reader.hpp>
 #include <dgrid/json.hpp>
 
+#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/memory_resource.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse_options.hpp>
@@ -64,11 +66,15 @@ inline boost::json::parse_options parse_options() noexcept {
 } // namespace chunk_decoding
 
 struct chunk_decoder::state {
-    state()
-        : buffer(new unsigned char[chunk_decoding::initial_arena_size]),
-          buffer_size(chunk_decoding::initial_arena_size) {
+    state() : events(chunk_decoding::parse_options()) {}
+
+    // The tree is built in an arena over `buffer`, made for the first event
+    // that needs it.
+    void make_arena(std::size_t size) {
+        arena.reset();
+        buffer.reset(new unsigned char[size]);
+        buffer_size = size;
         arena.emplace(buffer.get(), buffer_size, boost::json::storage_ptr(&upstream));
-        make_parser();
     }
 
     void make_parser() {
@@ -76,33 +82,66 @@ struct chunk_decoder::state {
                        sizeof(parser_buffer));
     }
 
-    // After a call: forget the tree, and give the arena what the call needed
-    // beyond its buffer (up to the retained maximum) so that the next event of
-    // that size fits without allocating.
+    // The usual chunk, read from the parser's events; false when the tree is
+    // needed.
+    bool read_events(std::string_view data, chat_chunk& out) {
+        recycle_chunk(out, pool);
+        events.reset();
+        events.handler().start(out, pool);
+        boost::system::error_code ec;
+        const std::size_t n = events.write_some(false, data.data(), data.size(), ec);
+        return !ec && n == data.size(); // else an error, or something after the object
+
+    }
+
+    error_code read_tree(std::string_view data, chat_chunk& out, diagnostics& diag) {
+        ++tree_reads;
+        if (!arena)
+            make_arena(chunk_decoding::initial_arena_size);
+        if (!parser)
+            make_parser();
+        parser->reset(boost::json::storage_ptr(&*arena));
+        boost::system::error_code ec;
+        parser->write(data.data(), data.size(), ec);
+        error_code result;
+        if (ec) {
+            diag.message = "invalid JSON: " + ec.message();
+            result = error::invalid_json;
+        } else {
+            // The tree lives in the arena; read_chunk copies what it keeps into
+            // out's (the default) memory.
+            const boost::json::value v = parser->release();
+            result = read_chunk(v, out, pool, diag);
+        }
+        recycle(data.size());
+        return result;
+    }
+
+    // After a tree: forget it, and give the arena what the call needed beyond
+    // its buffer (up to the retained maximum) so that the next event of that
+    // size fits without allocating.
     void recycle(std::size_t event_size) {
         parser->reset(); // drops any partial tree before its memory goes
         arena->release();
         if (upstream.allocated != 0 && buffer_size < chunk_decoding::max_retained_size) {
             const std::size_t wanted = chunk_decoding::round_up_pow2(buffer_size + upstream.allocated);
-            if (wanted > buffer_size) {
-                arena.reset();
-                buffer.reset(new unsigned char[wanted]);
-                buffer_size = wanted;
-                arena.emplace(buffer.get(), buffer_size, boost::json::storage_ptr(&upstream));
-            }
+            if (wanted > buffer_size)
+                make_arena(wanted);
         }
         upstream.allocated = 0;
         if (event_size > chunk_decoding::max_retained_size)
             make_parser();
     }
 
+    boost::json::basic_parser<chunk_event_reader> events;
     chunk_decoding::counting_resource upstream;
     std::unique_ptr<unsigned char[]> buffer;
-    std::size_t buffer_size;
+    std::size_t buffer_size = 0;
     std::optional<boost::json::monotonic_resource> arena; // over `buffer`
     unsigned char parser_buffer[chunk_decoding::parser_buffer_size];
     std::optional<boost::json::parser> parser;
     string_pool pool;
+    std::size_t tree_reads = 0;
 };
 
 DGRID_DECL chunk_decoder::chunk_decoder() : state_(std::make_unique<state>()) {}
@@ -114,25 +153,14 @@ DGRID_DECL std::size_t chunk_decoder::arena_size() const noexcept {
     return state_ ? state_->buffer_size : 0;
 }
 
+DGRID_DECL std::size_t chunk_decoder::tree_reads() const noexcept { return state_ ? state_->tree_reads : 0; }
+
 DGRID_DECL error_code chunk_decoder::decode(std::string_view data, chat_chunk& out, diagnostics& diag) {
     if (!state_) // moved from
         state_ = std::make_unique<state>();
-    state& s = *state_;
-    s.parser->reset(boost::json::storage_ptr(&*s.arena));
-    boost::system::error_code ec;
-    s.parser->write(data.data(), data.size(), ec);
-    error_code result;
-    if (ec) {
-        diag.message = "invalid JSON: " + ec.message();
-        result = error::invalid_json;
-    } else {
-        // The tree lives in the arena; read_chunk copies what it keeps into
-        // out's (the default) memory.
-        const boost::json::value v = s.parser->release();
-        result = read_chunk(v, out, s.pool, diag);
-    }
-    s.recycle(data.size());
-    return result;
+    if (state_->read_events(data, out))
+        return {};
+    return state_->read_tree(data, out, diag);
 }
 
 } // namespace dgrid::detail

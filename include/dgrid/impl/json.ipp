@@ -1078,6 +1078,8 @@ inline void read(reader& r, string_pool& pool, const json::value& v, chat_chunk&
 
 } // namespace json_io
 
+DGRID_DECL void recycle_chunk(chat_chunk& out, string_pool& pool) { json_io::recycle(pool, out); }
+
 DGRID_DECL error_code read_chunk(const boost::json::value& v, chat_chunk& out, string_pool& pool,
                                  diagnostics& diag) {
     namespace json = boost::json;
