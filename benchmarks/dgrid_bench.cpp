@@ -5,7 +5,9 @@
 //   dgrid_bench BASE_URL plain|stream TOTAL CONCURRENCY [CAP_S] [WARMUP]
 //
 // Environment: BENCH_CA (else SSL_CERT_FILE) is the CA file to trust,
-// BODIES_DIR holds expected_plain.txt, expected_stream.txt and meta.json.
+// BODIES_DIR holds expected_plain.txt, expected_stream.txt and meta.json;
+// optional BENCH_REQUESTS_PER_CONNECTION (pool.max_requests_per_connection)
+// and BENCH_TLS_RESUMPTION=0|1 (client_options::tls_session_resumption).
 // Prints "PHASE start", "PHASE end" around the timed phase, then one JSON line
 // with the keys of node/bench.mjs. CPU figures cover the timed phase only
 // (getrusage difference); max_rss_kb is the process peak.
@@ -35,6 +37,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -234,6 +237,12 @@ int main(int argc, char** argv) {
         else if (const char* ca2 = std::getenv("SSL_CERT_FILE"))
             options.ca_file = ca2;
         options.pool.max_size = cfg.concurrency;
+        // Handshake figures: a new connection per request, with or without
+        // TLS session resumption.
+        if (const char* n = std::getenv("BENCH_REQUESTS_PER_CONNECTION"))
+            options.pool.max_requests_per_connection = std::strtoul(n, nullptr, 10);
+        if (const char* resume = std::getenv("BENCH_TLS_RESUMPTION"))
+            options.tls_session_resumption = std::string_view(resume) != "0";
         options.retry.max_retries = 0;
         options.timeouts.headers = std::chrono::seconds(30);
         options.timeouts.total = std::chrono::seconds(30);

@@ -65,6 +65,12 @@ struct client_options {
     /// production, since anyone on the path can then read the API key.
     bool insecure_skip_tls_verification = false;
 
+    /// New pool connections resume a TLS session of an earlier one (an
+    /// abbreviated handshake; each TLS 1.3 ticket is used once). Applies to
+    /// the client's own TLS context; one passed in `ssl_context` is not
+    /// changed, so it resumes only if the caller set it up to.
+    bool tls_session_resumption = true;
+
     /// The connection pool.
     pool_params pool;
 

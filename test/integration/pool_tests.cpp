@@ -167,6 +167,28 @@ BOOST_FIXTURE_TEST_CASE(destroying_the_client_closes_idle_connections, emulator_
     BOOST_TEST(server.open_connections() == 0u);
 }
 
+// Every request on a new connection: after the first full handshake, new
+// connections resume a session the server gave an earlier one.
+BOOST_FIXTURE_TEST_CASE(new_connections_resume_a_tls_session, emulator_fixture) {
+    auto options = client_options_for();
+    options.pool.max_requests_per_connection = 1;
+    auto c = make_client(options);
+    for (int i = 0; i < 6; ++i)
+        BOOST_TEST(run_concurrently(*this, c, 1) == 1);
+    BOOST_TEST(server.tls_handshakes() == 6u);
+    BOOST_TEST(c.stats().tls_handshakes == 6u);
+    // The first cannot resume; the session of each one arrives with its
+    // first response (TLS 1.3 tickets), before the next connection opens.
+    BOOST_TEST(c.stats().tls_resumed == 5u);
+
+    options.tls_session_resumption = false;
+    auto full = make_client(options);
+    for (int i = 0; i < 3; ++i)
+        BOOST_TEST(run_concurrently(*this, full, 1) == 1);
+    BOOST_TEST(full.stats().tls_handshakes == 3u);
+    BOOST_TEST(full.stats().tls_resumed == 0u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(pool_order_and_timeouts)

@@ -6,6 +6,7 @@
 #include <dgrid/detail/base_url.hpp>
 #include <dgrid/detail/fault_point_stream.hpp>
 #include <dgrid/detail/op_cancellation.hpp>
+#include <dgrid/detail/tls_session_cache.hpp>
 #include <dgrid/diagnostics.hpp>
 #include <dgrid/error.hpp>
 
@@ -52,9 +53,11 @@ class connection {
 public:
     using executor_type = asio::strand<asio::any_io_executor>;
 
-    // `tls_context` null: plain HTTP.
-    connection(executor_type strand, asio::ssl::context* tls_context, bool verify = true)
-        : strand_(strand), verify_(verify) {
+    // `tls_context` null: plain HTTP. `sessions`: where TLS sessions are
+    // resumed from and kept, or none.
+    connection(executor_type strand, asio::ssl::context* tls_context, bool verify = true,
+               std::shared_ptr<tls_session_cache> sessions = {})
+        : strand_(strand), verify_(verify), sessions_(std::move(sessions)) {
         buffer_.reserve(read_buffer_size);
         if (tls_context)
             stream_.emplace<tls_stream>(strand, *tls_context);
@@ -128,6 +131,8 @@ public:
                 diag.message = "cannot set up TLS verification for " + url.host;
                 co_return ec;
             }
+            if (sessions_)
+                sessions_->attach(stream->native_handle());
             auto [handshake_ec] = co_await stream->async_handshake(asio::ssl::stream_base::client, tuple_awaitable);
             if (handshake_ec) {
                 diag.message = "TLS handshake with " + url.host_header + " failed";
@@ -136,6 +141,8 @@ public:
                     diag.message += std::string(": certificate: ") + X509_verify_cert_error_string(verify);
                 co_return phase_error(handshake_ec);
             }
+            if (sessions_)
+                sessions_->count_handshake(stream->native_handle());
         }
         tcp().expires_never();
         co_return error_code();
@@ -180,6 +187,7 @@ private:
 
     executor_type strand_;
     bool verify_;
+    std::shared_ptr<tls_session_cache> sessions_;
     std::variant<std::monostate, transport, tls_stream> stream_;
     beast::flat_buffer buffer_;
 };

@@ -4,6 +4,7 @@
 // Internal, compiled into the library only.
 
 #include <dgrid/detail/connection.hpp>
+#include <dgrid/detail/tls_session_cache.hpp>
 #include <dgrid/pool_params.hpp>
 #include <dgrid/pool_stats.hpp>
 
@@ -68,7 +69,7 @@ public:
         }
         // Room to open one (a connection that must not be reused gives its room).
         g.conn.reset();
-        auto conn = std::make_unique<connection>(asio::make_strand(ex_), tls_context_.get(), verify_tls_);
+        auto conn = std::make_unique<connection>(asio::make_strand(ex_), tls_context_.get(), verify_tls_, sessions_);
         auto opening = conn->async_open(url_, params_.connect_timeout, diag);
         error_code ec = co_await asio::co_spawn(conn->get_executor(), std::move(opening), asio::use_awaitable);
         if (ec) {
@@ -118,7 +119,7 @@ public:
 
     pool_stats stats() const {
         std::lock_guard lock(mutex_);
-        return {open_, idle_.size(), waiters_.size()};
+        return {open_, idle_.size(), waiters_.size(), sessions_->handshakes(), sessions_->resumed()};
     }
 
 private:
@@ -238,6 +239,7 @@ private:
     std::shared_ptr<asio::ssl::context> tls_context_;
     pool_params params_;
     bool verify_tls_;
+    std::shared_ptr<tls_session_cache> sessions_ = std::make_shared<tls_session_cache>();
 
     mutable std::mutex mutex_;
     std::vector<std::unique_ptr<connection>> idle_;

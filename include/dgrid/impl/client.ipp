@@ -58,6 +58,8 @@ inline std::shared_ptr<asio::ssl::context> make_tls_context(const client_options
                          asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
                          asio::ssl::context::no_tlsv1_1);
     SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+    if (options.tls_session_resumption)
+        tls_session_cache::enable(context->native_handle());
     context->set_verify_mode(asio::ssl::verify_peer);
     if (options.ca_file.empty())
         context->set_default_verify_paths();
