@@ -4,7 +4,6 @@
 #include <dgrid/impl/base_url.ipp>
 #include <dgrid/impl/chat_accumulator.ipp>
 #include <dgrid/impl/chunk_decoder.ipp>
-#include <dgrid/impl/chunk_event_reader.ipp>
 #include <dgrid/impl/error.ipp>
 #include <dgrid/impl/error_with_diagnostics.ipp>
 #include <dgrid/impl/gemini_contents.ipp>

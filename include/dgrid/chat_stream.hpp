@@ -11,7 +11,9 @@
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/append.hpp>
+#include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/consign.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -127,13 +129,15 @@ private:
             error_code ec;
             bool has_chunk = false;
             if (detail::try_next_buffered(state, diag, ec, has_chunk)) {
+                // Posted straight to the handler's executor (the stream's when
+                // it has none): one pass through its queue, no work guard.
+                auto ex = boost::asio::get_associated_executor(handler, detail::stream_executor(state));
                 auto completion = boost::asio::append(std::forward<Handler>(handler), ec, has_chunk);
                 if (!ec)
-                    return boost::asio::post(detail::stream_executor(state), std::move(completion));
+                    return boost::asio::post(boost::asio::bind_executor(ex, std::move(completion)));
                 // The failure's diagnostics may be the stream's own: it must
                 // outlive the completion even if the stream is dropped first.
-                return boost::asio::post(detail::stream_executor(state),
-                                         boost::asio::consign(std::move(completion), state));
+                return boost::asio::post(ex, boost::asio::consign(std::move(completion), state));
             }
             detail::async_next_erased(state, diag, std::forward<Handler>(handler));
         }

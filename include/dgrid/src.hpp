@@ -12,7 +12,6 @@
 #include <dgrid/impl/chat_accumulator.ipp>
 #include <dgrid/impl/chat_stream.ipp>
 #include <dgrid/impl/chunk_decoder.ipp>
-#include <dgrid/impl/chunk_event_reader.ipp>
 #include <dgrid/impl/client.ipp>
 #include <dgrid/impl/error.ipp>
 #include <dgrid/impl/error_with_diagnostics.ipp>

@@ -144,14 +144,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
     dgrid::chat_accumulator accumulator;
     bool failed = false; // the stream would have ended here; decoding goes on
 
-    // Sometimes (as the last byte says) a large event first: the decoder's
-    // arena grows past its initial 16 KiB, or past the 1 MiB it keeps, and
-    // the events of the input are then decoded with that decoder.
+    // Sometimes (as the last byte says) a large event first, one that is
+    // read through a JSON tree (an unknown member holding an object): the
+    // decoder's arena grows past its initial 16 KiB, or past the 1 MiB it
+    // keeps, and the events of the input are then decoded with that decoder.
     const unsigned char control = size == 0 ? 0 : bytes[size - 1];
     if (control % 8 == 1 || control == 0xFE) {
         const std::size_t pad = control == 0xFE ? (1u << 20) + 100 : 20000;
-        const std::string large =
-            R"({"id":"large","pad":")" + std::string(pad, 'x') + R"(","choices":[{"delta":{"content":"big"}}]})";
+        const std::string large = R"({"id":"large","pad":{"p":")" + std::string(pad, 'x') +
+                                  R"("},"choices":[{"delta":{"content":"big"}}]})";
         check(!decode_both(decoder, chunk, large), "a large chunk does not decode");
         const std::size_t arena = decoder.arena_size();
         check(arena > 16 * 1024 && arena <= 1024 * 1024, "the arena did not grow, or grew too much");

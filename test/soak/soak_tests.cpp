@@ -333,10 +333,12 @@ phase_figures run_phase(const char* name, bool announce_close, std::size_t first
     // No fault here stalls, so anything waiting this long is a client bug. A
     // byte-at-a-time stream may take longer than that as a whole under this
     // load, so streams keep no total deadline (the default) and stream_idle
-    // catches a stalled one.
+    // catches a stalled one. The total of a call includes its wait for one
+    // of the 64 connections (256 workers) and, byte at a time, some 800 TLS
+    // records: 15 s leaves room for a shared 2-core machine.
     options.timeouts.headers = 5s;
     options.timeouts.stream_idle = 5s;
-    options.timeouts.total = 5s;
+    options.timeouts.total = 15s;
     // A retry would resend the same fault after a backoff: slower, and the
     // outcome would no longer be the fault's own.
     options.retry.max_retries = 0;

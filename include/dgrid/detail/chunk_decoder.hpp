@@ -102,9 +102,6 @@ private:
 DGRID_DECL error_code read_chunk(const boost::json::value& v, chat_chunk& out, string_pool& pool,
                                  diagnostics& diag);
 
-// Empties every member of `out` the way read_chunk does first, keeping buffers.
-DGRID_DECL void recycle_chunk(chat_chunk& out, string_pool& pool);
-
 // Decodes the data of one server-sent event into a `chat_chunk`, reusing the
 // chunk's memory and its own. The usual chunk is read straight from the JSON
 // parser's events (chunk_event_reader); the rest (error chunks, usage,
@@ -143,6 +140,9 @@ public:
     // Events that were read through a JSON tree rather than the parser's
     // events (for tests and tuning).
     DGRID_DECL std::size_t tree_reads() const noexcept;
+
+    // Spare string buffers kept for members that come back (for tests).
+    DGRID_DECL std::size_t pooled_strings() const noexcept;
 
 private:
     struct state;

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace dgrid::detail {
 
@@ -39,7 +40,9 @@ public:
     static constexpr std::size_t max_key_size = boost::json::string::max_size();
     static constexpr std::size_t max_string_size = boost::json::string::max_size();
 
-    // Prepares to read one event into `out` (which holds the previous chunk).
+    // Prepares to read one event into `out`, which holds the previous chunk:
+    // members are overwritten in place, and those the event lacks are
+    // emptied at the end of their object (buffers kept, strings pooled).
     void start(chat_chunk& out, string_pool& pool) noexcept;
 
     bool on_document_begin(error_code&) { return true; }
@@ -98,11 +101,14 @@ private:
     // What the value being read is for.
     member current() const noexcept;
     chunk_choice& current_choice() noexcept;
+    tool_call_delta& current_call() noexcept;
     bool push(level where, error_code& ec);
     bool give_up(error_code& ec);
     bool string_value(std::string_view v, error_code& ec);
     bool integer_value(std::int64_t i, error_code& ec);
-    boost::json::value& extra_value();
+    boost::json::value* extra_value();
+    template <class Value>
+    bool set_extra(Value v, error_code& ec);
     bool end_of_object(error_code& ec);
 
     chat_chunk* out_ = nullptr;
@@ -112,6 +118,7 @@ private:
     std::size_t skipping_ = 0; // depth inside a skipped value
     member next_ = member::unreadable;
     std::size_t unknown_ = 0;   // top-level unknown members in this event
+    std::vector<unsigned char> extra_seen_; // per member of `extra`: named in this event
     bool has_reasoning_ = false; // the current delta had `reasoning`
     std::string key_;            // a key (unknown top-level, or split into parts)
     std::string text_;           // a string split into parts (escapes)

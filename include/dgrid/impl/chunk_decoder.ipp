@@ -3,6 +3,7 @@
 
 #include <dgrid/detail/chunk_decoder.hpp>
 #include <dgrid/detail/chunk_event_reader.hpp>
+#include <dgrid/impl/chunk_event_reader.ipp> // compiled with the decoder, its only user
 #include <dgrid/json.hpp>
 
 #include <boost/json/basic_parser_impl.hpp>
@@ -85,7 +86,6 @@ struct chunk_decoder::state {
     // The usual chunk, read from the parser's events; false when the tree is
     // needed.
     bool read_events(std::string_view data, chat_chunk& out) {
-        recycle_chunk(out, pool);
         events.reset();
         events.handler().start(out, pool);
         boost::system::error_code ec;
@@ -154,6 +154,8 @@ DGRID_DECL std::size_t chunk_decoder::arena_size() const noexcept {
 }
 
 DGRID_DECL std::size_t chunk_decoder::tree_reads() const noexcept { return state_ ? state_->tree_reads : 0; }
+
+DGRID_DECL std::size_t chunk_decoder::pooled_strings() const noexcept { return state_ ? state_->pool.size() : 0; }
 
 DGRID_DECL error_code chunk_decoder::decode(std::string_view data, chat_chunk& out, diagnostics& diag) {
     if (!state_) // moved from

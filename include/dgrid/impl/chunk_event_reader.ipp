@@ -2,6 +2,7 @@
 #define DGRID_IMPL_CHUNK_EVENT_READER_IPP
 
 #include <dgrid/detail/chunk_event_reader.hpp>
+#include <dgrid/detail/chunk_recycling.hpp>
 
 #include <cstring>
 #include <limits>
@@ -31,6 +32,7 @@ DGRID_DECL void chunk_event_reader::start(chat_chunk& out, string_pool& pool) no
     skipping_ = 0;
     next_ = member::unreadable;
     unknown_ = 0;
+    extra_seen_.assign(out.extra.size(), 0);
     has_reasoning_ = false;
     key_.clear();
     text_.clear();
@@ -102,9 +104,20 @@ DGRID_DECL chunk_event_reader::member chunk_event_reader::member_of(level where,
     return member::unreadable;
 }
 
-// Below the top level the tree is chunk, choices, choice, ...: the choice
-// being read is the last element counted by the frame of `choices`.
+// Below the top level the tree is chunk, choices, choice, delta, tool_calls,
+// tool_call, function: the choice and the tool call being read are the last
+// elements counted by the frames of `choices` and `tool_calls`.
 DGRID_DECL chunk_choice& chunk_event_reader::current_choice() noexcept { return out_->choices[stack_[1].count - 1]; }
+
+DGRID_DECL tool_call_delta& chunk_event_reader::current_call() noexcept {
+    return current_choice().delta.tool_calls[stack_[4].count - 1];
+}
+
+// Assigns unless equal: the chunks of a stream repeat their id and model.
+inline void assign_if_changed(std::string& to, std::string_view v) {
+    if (std::string_view(to) != v)
+        to.assign(v);
+}
 
 DGRID_DECL chunk_event_reader::member chunk_event_reader::current() const noexcept {
     if (depth_ == 0)
@@ -151,7 +164,9 @@ DGRID_DECL bool chunk_event_reader::on_object_begin(error_code& ec) {
             return push(level::choice, ec);
         }
         auto& calls = current_choice().delta.tool_calls;
-        calls.emplace_back().index = i;
+        if (array.count > calls.size())
+            calls.emplace_back();
+        calls[array.count - 1].index = i; // when `index` is missing
         return push(level::tool_call, ec);
     }
     default:
@@ -159,21 +174,81 @@ DGRID_DECL bool chunk_event_reader::on_object_begin(error_code& ec) {
     }
 }
 
+// The members an object did not have are emptied (their buffers kept), so
+// that a member seen again in the next event is overwritten in place.
 DGRID_DECL bool chunk_event_reader::end_of_object(error_code& ec) {
-    const level where = stack_[--depth_].where;
-    if (where == level::delta && has_reasoning_) {
-        // WIRE.md quirk 8: `reasoning` stands for an absent or empty `reasoning_content`.
-        auto& delta = current_choice().delta;
-        if (!delta.reasoning_content || delta.reasoning_content->empty())
-            pool_->assign(delta.reasoning_content, reasoning_);
-        has_reasoning_ = false;
-    } else if (where == level::chunk) {
-        if ((stack_[0].seen & chunk_events::bit(member::choices)) == 0)
-            out_->choices.clear(); // missing is no choices (WIRE.md quirk 6)
+    const frame& object = stack_[--depth_];
+    auto lacks = [&](member m) { return (object.seen & chunk_events::bit(m)) == 0; };
+    switch (object.where) {
+    case level::chunk:
+        if (lacks(member::id))
+            out_->id.clear();
+        if (lacks(member::object))
+            out_->object.clear();
+        if (lacks(member::created))
+            out_->created.reset();
+        if (lacks(member::model))
+            out_->model.clear();
+        if (lacks(member::choices))
+            recycle_choices(*pool_, out_->choices); // missing is no choices (WIRE.md quirk 6)
+        if (lacks(member::usage))
+            out_->usage.reset();
+        if (lacks(member::system_fingerprint))
+            pool_->put(out_->system_fingerprint);
         // Members of the previous chunk that this one lacks, or a repeated
         // unknown member: the tree reader sorts that out.
         if (out_->extra.size() != unknown_)
             return give_up(ec);
+        break;
+    case level::choice: {
+        chunk_choice& choice = current_choice();
+        if (lacks(member::delta))
+            recycle(*pool_, choice.delta);
+        if (lacks(member::finish_reason))
+            pool_->put(choice.finish_reason);
+        if (!choice.logprobs.is_null()) // read by the tree reader before
+            choice.logprobs = nullptr;
+        break;
+    }
+    case level::delta: {
+        chunk_delta& delta = current_choice().delta;
+        if (lacks(member::role))
+            pool_->put(delta.role);
+        if (lacks(member::content))
+            pool_->put(delta.content);
+        if (lacks(member::reasoning_content))
+            pool_->put(delta.reasoning_content);
+        if (lacks(member::tool_calls))
+            recycle_tool_calls(*pool_, delta.tool_calls);
+        // WIRE.md quirk 8: `reasoning` stands for an absent or empty `reasoning_content`.
+        if (has_reasoning_ && (!delta.reasoning_content || delta.reasoning_content->empty()))
+            pool_->assign(delta.reasoning_content, reasoning_);
+        has_reasoning_ = false;
+        break;
+    }
+    case level::tool_call: {
+        tool_call_delta& call = current_call();
+        if (lacks(member::call_id))
+            pool_->put(call.id);
+        if (lacks(member::call_type))
+            pool_->put(call.type);
+        if (lacks(member::function)) {
+            pool_->put(call.name);
+            pool_->put(call.arguments);
+        }
+        break;
+    }
+    case level::function: {
+        tool_call_delta& call = current_call();
+        if (lacks(member::name))
+            pool_->put(call.name);
+        if (lacks(member::arguments))
+            pool_->put(call.arguments);
+        break;
+    }
+    case level::choices:
+    case level::tool_calls:
+        break;
     }
     return true;
 }
@@ -211,7 +286,9 @@ DGRID_DECL bool chunk_event_reader::on_array_end(std::size_t, error_code&) {
     }
     const frame& array = stack_[--depth_];
     if (array.where == level::choices)
-        out_->choices.resize(array.count);
+        recycle_choices(*pool_, out_->choices, array.count);
+    else
+        recycle_tool_calls(*pool_, current_choice().delta.tool_calls, array.count);
     return true;
 }
 
@@ -234,7 +311,6 @@ DGRID_DECL bool chunk_event_reader::on_key(boost::json::string_view s, std::size
     if (next_ == member::unreadable)
         return give_up(ec);
     if (next_ == member::extra) {
-        ++unknown_;
         if (key_.empty()) {
             string_pool::grow(key_, key.size());
             key_.assign(key);
@@ -268,22 +344,43 @@ DGRID_DECL bool chunk_event_reader::on_string(boost::json::string_view s, std::s
     return ok;
 }
 
-// The member of `extra` named by `key_`, made if new.
-DGRID_DECL boost::json::value& chunk_event_reader::extra_value() {
-    boost::json::value* v = out_->extra.if_contains(key_);
-    if (!v)
-        v = &out_->extra.emplace(key_, nullptr).first->value();
+// The member of `extra` named by `key_`, made if new; null when this event
+// named it before (the tree keeps one of the two: the tree reader decides).
+DGRID_DECL boost::json::value* chunk_event_reader::extra_value() {
+    boost::json::object& extra = out_->extra;
+    std::size_t i = 0;
+    if (auto it = extra.find(key_); it != extra.end()) {
+        i = static_cast<std::size_t>(it - extra.begin());
+    } else {
+        extra.emplace(key_, nullptr);
+        i = extra.size() - 1;
+        extra_seen_.push_back(0);
+    }
     key_.clear();
-    return *v;
+    if (extra_seen_[i] != 0)
+        return nullptr;
+    extra_seen_[i] = 1;
+    ++unknown_;
+    return &extra.begin()[i].value();
+}
+
+// Sets the current member of `extra`, or gives up on a repeated one.
+template <class Value>
+bool chunk_event_reader::set_extra(Value v, error_code& ec) {
+    boost::json::value* slot = extra_value();
+    if (!slot)
+        return give_up(ec);
+    *slot = v;
+    return true;
 }
 
 DGRID_DECL bool chunk_event_reader::string_value(std::string_view v, error_code& ec) {
     auto choice = [&]() -> chunk_choice& { return current_choice(); };
-    auto call = [&]() -> tool_call_delta& { return choice().delta.tool_calls.back(); };
+    auto call = [&]() -> tool_call_delta& { return current_call(); };
     switch (current()) {
-    case member::id: out_->id.assign(v); return true;
-    case member::object: out_->object.assign(v); return true;
-    case member::model: out_->model.assign(v); return true;
+    case member::id: assign_if_changed(out_->id, v); return true;
+    case member::object: assign_if_changed(out_->object, v); return true;
+    case member::model: assign_if_changed(out_->model, v); return true;
     case member::system_fingerprint: pool_->assign(out_->system_fingerprint, v); return true;
     case member::finish_reason: pool_->assign(choice().finish_reason, v); return true;
     case member::role: pool_->assign(choice().delta.role, v); return true;
@@ -301,12 +398,14 @@ DGRID_DECL bool chunk_event_reader::string_value(std::string_view v, error_code&
     case member::skipped: return true;
     case member::extra: {
         // Kept in place: members such as `obfuscation` come in every chunk.
-        boost::json::value& value = extra_value();
-        if (boost::json::string* s = value.if_string()) {
+        boost::json::value* value = extra_value();
+        if (!value)
+            return give_up(ec);
+        if (boost::json::string* s = value->if_string()) {
             string_pool::grow(*s, v.size());
             s->assign(v.data(), v.size());
         } else {
-            value = boost::json::string_view(v.data(), v.size());
+            *value = boost::json::string_view(v.data(), v.size());
         }
         return true;
     }
@@ -318,9 +417,9 @@ DGRID_DECL bool chunk_event_reader::integer_value(std::int64_t i, error_code& ec
     switch (current()) {
     case member::created: out_->created = i; return true;
     case member::choice_index: current_choice().index = i; return true;
-    case member::call_index: current_choice().delta.tool_calls.back().index = i; return true;
+    case member::call_index: current_call().index = i; return true;
     case member::skipped: return true;
-    case member::extra: extra_value() = i; return true;
+    case member::extra: return set_extra(i, ec);
     default: return give_up(ec);
     }
 }
@@ -332,10 +431,8 @@ DGRID_DECL bool chunk_event_reader::on_int64(std::int64_t i, boost::json::string
 DGRID_DECL bool chunk_event_reader::on_uint64(std::uint64_t u, boost::json::string_view, error_code& ec) {
     if (skipping_ != 0)
         return true;
-    if (current() == member::extra) {
-        extra_value() = u;
-        return true;
-    }
+    if (current() == member::extra)
+        return set_extra(u, ec);
     if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
         return current() == member::skipped || give_up(ec);
     return integer_value(static_cast<std::int64_t>(u), ec);
@@ -346,8 +443,7 @@ DGRID_DECL bool chunk_event_reader::on_double(double d, boost::json::string_view
         return true;
     if (current() != member::extra)
         return give_up(ec); // integral doubles and their errors: the tree reader's rules
-    extra_value() = d;
-    return true;
+    return set_extra(d, ec);
 }
 
 DGRID_DECL bool chunk_event_reader::on_bool(bool b, error_code& ec) {
@@ -355,27 +451,47 @@ DGRID_DECL bool chunk_event_reader::on_bool(bool b, error_code& ec) {
         return true;
     if (current() != member::extra)
         return give_up(ec);
-    extra_value() = b;
-    return true;
+    return set_extra(b, ec);
 }
 
+// null empties a member, as absence does (and an index keeps its position).
 DGRID_DECL bool chunk_event_reader::on_null(error_code& ec) {
     if (skipping_ != 0)
         return true;
     switch (current()) {
-    case member::choices:
-        out_->choices.clear(); // null is no choices (WIRE.md quirk 6)
+    case member::id: out_->id.clear(); return true;
+    case member::object: out_->object.clear(); return true;
+    case member::created: out_->created.reset(); return true;
+    case member::model: out_->model.clear(); return true;
+    case member::choices: recycle_choices(*pool_, out_->choices); return true; // WIRE.md quirk 6
+    case member::usage: out_->usage.reset(); return true;
+    case member::system_fingerprint: pool_->put(out_->system_fingerprint); return true;
+    case member::delta: recycle(*pool_, current_choice().delta); return true;
+    case member::finish_reason: pool_->put(current_choice().finish_reason); return true;
+    case member::role: pool_->put(current_choice().delta.role); return true;
+    case member::content: pool_->put(current_choice().delta.content); return true;
+    case member::reasoning_content: pool_->put(current_choice().delta.reasoning_content); return true;
+    case member::tool_calls: recycle_tool_calls(*pool_, current_choice().delta.tool_calls); return true;
+    case member::call_id: pool_->put(current_call().id); return true;
+    case member::call_type: pool_->put(current_call().type); return true;
+    case member::function:
+        pool_->put(current_call().name);
+        pool_->put(current_call().arguments);
         return true;
-    case member::extra:
-        extra_value() = nullptr;
+    case member::name: pool_->put(current_call().name); return true;
+    case member::arguments: pool_->put(current_call().arguments); return true;
+    case member::extra: return set_extra(nullptr, ec);
+    case member::choice_index:
+    case member::call_index:
+    case member::logprobs:
+    case member::reasoning:
+    case member::skipped:
         return true;
     case member::element:
     case member::unreadable:
-        return give_up(ec);
-    default:
-        // Every other member was emptied or is left as it is by null.
-        return true;
+        break;
     }
+    return give_up(ec);
 }
 
 } // namespace dgrid::detail

@@ -2,6 +2,7 @@
 #define DGRID_IMPL_JSON_IPP
 
 #include <dgrid/detail/chunk_decoder.hpp>
+#include <dgrid/detail/chunk_recycling.hpp>
 #include <dgrid/json.hpp>
 
 #include <boost/json/array.hpp>
@@ -841,43 +842,10 @@ inline bool read_error_object(const json::object& o, diagnostics& diag) {
 // Stream chunks
 //------------------------------------------------------------------------------
 
-// A chunk is read into the chunk of the previous event: `recycle` first
-// empties every member while keeping its buffers (absent optional strings
-// go to the pool, vectors keep their elements or capacity), then the readers
-// below fill in only what is present, assigning into existing strings.
-
-inline void recycle(string_pool& pool, tool_call_delta& d) {
-    d.index = 0;
-    pool.put(d.id);
-    pool.put(d.type);
-    pool.put(d.name);
-    pool.put(d.arguments);
-}
-
-inline void recycle(string_pool& pool, chunk_choice& c) {
-    c.index = 0;
-    pool.put(c.delta.role);
-    pool.put(c.delta.content);
-    pool.put(c.delta.reasoning_content);
-    for (tool_call_delta& d : c.delta.tool_calls)
-        recycle(pool, d);
-    c.delta.tool_calls.clear(); // emptied elements: nothing freed but the vector keeps its capacity
-    pool.put(c.finish_reason);
-    c.logprobs = nullptr;
-}
-
-// Elements stay: a choice keeps its tool_calls vector's capacity. `extra` is
-// updated in place by the chunk reader.
-inline void recycle(string_pool& pool, chat_chunk& c) {
-    c.id.clear();
-    c.object.clear();
-    c.created.reset();
-    c.model.clear();
-    for (chunk_choice& choice : c.choices)
-        recycle(pool, choice);
-    c.usage.reset();
-    pool.put(c.system_fingerprint);
-}
+// A chunk is read into the chunk of the previous event: `recycle`
+// (detail/chunk_recycling.hpp) first empties every member while keeping its
+// buffers, then the readers below fill in only what is present, assigning
+// into existing strings.
 
 // A string member of a chunk; null leaves it absent.
 inline void read(reader& r, string_pool& pool, const json::value& v, std::optional<std::string>& out) {
@@ -1078,12 +1046,10 @@ inline void read(reader& r, string_pool& pool, const json::value& v, chat_chunk&
 
 } // namespace json_io
 
-DGRID_DECL void recycle_chunk(chat_chunk& out, string_pool& pool) { json_io::recycle(pool, out); }
-
 DGRID_DECL error_code read_chunk(const boost::json::value& v, chat_chunk& out, string_pool& pool,
                                  diagnostics& diag) {
     namespace json = boost::json;
-    json_io::recycle(pool, out);
+    recycle(pool, out);
     json_io::reader r(diag);
     const json::object* o = v.if_object();
     if (!o) {
