@@ -43,7 +43,7 @@ public:
     // Prepares to read one event into `out`, which holds the previous chunk:
     // members are overwritten in place, and those the event lacks are
     // emptied at the end of their object (buffers kept, strings pooled).
-    void start(chat_chunk& out, string_pool& pool) noexcept;
+    void start(chat_chunk& out, string_pool& pool);
 
     bool on_document_begin(error_code&) { return true; }
     bool on_document_end(error_code&) { return true; }

@@ -25,7 +25,7 @@ inline void append(std::string& to, std::string_view s) {
 
 } // namespace chunk_events
 
-DGRID_DECL void chunk_event_reader::start(chat_chunk& out, string_pool& pool) noexcept {
+DGRID_DECL void chunk_event_reader::start(chat_chunk& out, string_pool& pool) {
     out_ = &out;
     pool_ = &pool;
     depth_ = 0;
