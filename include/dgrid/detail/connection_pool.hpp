@@ -69,7 +69,7 @@ public:
         }
         // Room to open one (a connection that must not be reused gives its room).
         g.conn.reset();
-        auto conn = std::make_unique<connection>(asio::make_strand(ex_), tls_context_.get(), verify_tls_, sessions_);
+        auto conn = std::make_unique<connection>(make_strand_over(ex_), tls_context_.get(), verify_tls_, sessions_);
         auto opening = conn->async_open(url_, params_.connect_timeout, diag);
         error_code ec = co_await asio::co_spawn(conn->get_executor(), std::move(opening), asio::use_awaitable);
         if (ec) {

@@ -9,6 +9,7 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/cancellation_type.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 
@@ -20,11 +21,21 @@ namespace dgrid::detail {
 
 namespace asio = boost::asio;
 
+// A new strand over `ex`, as an any_io_executor. Over the io_context's own
+// executor type when `ex` is one: Asio 1.81's strand asks its inner executor
+// on every execute whether it may block, and an any_io_executor answers that
+// query with a heap allocation (the answer's type is a class).
+inline asio::any_io_executor make_strand_over(const asio::any_io_executor& ex) {
+    if (const auto* io = ex.target<asio::io_context::executor_type>())
+        return asio::make_strand(*io);
+    return asio::make_strand(ex);
+}
+
 // The signal an operation's coroutine listens to. Requests may come from any
 // thread; they are emitted on the operation's strand, where its coroutine runs.
 class op_cancellation : public std::enable_shared_from_this<op_cancellation> {
 public:
-    using strand_type = asio::strand<asio::any_io_executor>;
+    using strand_type = asio::any_io_executor; // a strand (make_strand_over)
 
     explicit op_cancellation(strand_type strand) : strand_(std::move(strand)) {}
 
