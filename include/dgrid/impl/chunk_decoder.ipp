@@ -91,7 +91,6 @@ struct chunk_decoder::state {
         boost::system::error_code ec;
         const std::size_t n = events.write_some(false, data.data(), data.size(), ec);
         return !ec && n == data.size(); // else an error, or something after the object
-
     }
 
     error_code read_tree(std::string_view data, chat_chunk& out, diagnostics& diag) {
