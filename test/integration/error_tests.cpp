@@ -12,25 +12,6 @@
 using namespace dgrid;
 using namespace dgrid::test;
 
-namespace {
-
-struct failure {
-    error_code ec;
-    diagnostics diag;
-};
-
-failure chat_failure(emulator_fixture& f, client& c, chat_request request) {
-    return f.run([&]() -> asio::awaitable<failure> {
-        failure result;
-        auto token = asio::as_tuple(asio::use_awaitable);
-        auto [ec, completion] = co_await c.async_chat(std::move(request), result.diag, token);
-        result.ec = ec;
-        co_return result;
-    }());
-}
-
-} // namespace
-
 BOOST_AUTO_TEST_SUITE(errors)
 
 BOOST_FIXTURE_TEST_CASE(every_status_maps_to_its_code_with_diagnostics, emulator_fixture) {
@@ -42,7 +23,7 @@ BOOST_FIXTURE_TEST_CASE(every_status_maps_to_its_code_with_diagnostics, emulator
         {503, error::service_unavailable},  {504, error::gateway_timeout},       {418, error::unexpected_status},
     };
     for (auto [status, expected] : cases) {
-        auto result = chat_failure(*this, c, with_fault(echo_request("x"), "status=" + std::to_string(status)));
+        auto result = chat(c, with_fault(echo_request("x"), "status=" + std::to_string(status)));
         BOOST_TEST_CONTEXT("status " << status) {
             BOOST_TEST(result.ec == expected);
             BOOST_TEST(result.diag.http_status == status);
@@ -60,14 +41,14 @@ BOOST_FIXTURE_TEST_CASE(every_status_maps_to_its_code_with_diagnostics, emulator
 
 BOOST_FIXTURE_TEST_CASE(numeric_error_code, emulator_fixture) {
     auto c = make_client();
-    auto result = chat_failure(*this, c, with_fault(echo_request("x"), "status=400,code=number"));
+    auto result = chat(c, with_fault(echo_request("x"), "status=400,code=number"));
     BOOST_TEST(result.ec == error::bad_request);
     BOOST_TEST(result.diag.code.is_number());
 }
 
 BOOST_FIXTURE_TEST_CASE(proxy_html_page_is_kept_as_an_excerpt, emulator_fixture) {
     auto c = make_client();
-    auto result = chat_failure(*this, c, with_fault(echo_request("x"), "status=502"));
+    auto result = chat(c, with_fault(echo_request("x"), "status=502"));
     BOOST_TEST(result.ec == error::bad_gateway);
     BOOST_TEST(result.diag.http_status == 502u);
     BOOST_TEST(result.diag.message.empty());
@@ -76,7 +57,7 @@ BOOST_FIXTURE_TEST_CASE(proxy_html_page_is_kept_as_an_excerpt, emulator_fixture)
 
 BOOST_FIXTURE_TEST_CASE(empty_error_body, emulator_fixture) {
     auto c = make_client();
-    auto result = chat_failure(*this, c, with_fault(echo_request("x"), "status=500,empty-body"));
+    auto result = chat(c, with_fault(echo_request("x"), "status=500,empty-body"));
     BOOST_TEST(result.ec == error::internal_server_error);
     BOOST_TEST(result.diag.body_excerpt.empty());
 }
@@ -85,19 +66,19 @@ BOOST_FIXTURE_TEST_CASE(server_side_errors_from_the_emulator, emulator_fixture) 
     auto c = make_client();
     chat_request unknown_model = echo_request("x");
     unknown_model.model = "emulator/nope";
-    auto result = chat_failure(*this, c, unknown_model);
+    auto result = chat(c, unknown_model);
     BOOST_TEST(result.ec == error::not_found);
     BOOST_TEST(result.diag.code.as_string() == "model_not_found");
 
     chat_request no_messages;
     no_messages.model = "emulator/echo";
-    result = chat_failure(*this, c, no_messages);
+    result = chat(c, no_messages);
     BOOST_TEST(result.ec == error::bad_request);
 
     auto options = client_options_for();
     options.api_key = "wrong-key";
     auto wrong_key = make_client(options);
-    result = chat_failure(*this, wrong_key, echo_request("x"));
+    result = chat(wrong_key, echo_request("x"));
     BOOST_TEST(result.ec == error::authentication_failed);
     BOOST_TEST(result.diag.code.as_string() == "invalid_api_key");
     // The key never shows in what the client reports.
@@ -108,7 +89,7 @@ BOOST_FIXTURE_TEST_CASE(server_side_errors_from_the_emulator, emulator_fixture) 
 
 BOOST_FIXTURE_TEST_CASE(connection_reset_mid_body_is_an_error_and_the_client_recovers, emulator_fixture) {
     auto c = make_client();
-    auto result = chat_failure(*this, c, with_fault(echo_request("x"), "reset-mid-body"));
+    auto result = chat(c, with_fault(echo_request("x"), "reset-mid-body"));
     BOOST_TEST(result.ec.failed());
     BOOST_TEST(!result.diag.message.empty());
     auto ok = run([&]() -> asio::awaitable<std::string> { co_return (co_await c.async_chat(echo_request("again"))).text(); }());
@@ -118,7 +99,7 @@ BOOST_FIXTURE_TEST_CASE(connection_reset_mid_body_is_an_error_and_the_client_rec
 
 BOOST_FIXTURE_TEST_CASE(reset_before_headers_on_a_fresh_connection_is_reported, emulator_fixture) {
     auto c = make_client();
-    auto result = chat_failure(*this, c, with_fault(echo_request("x"), "reset-before-headers"));
+    auto result = chat(c, with_fault(echo_request("x"), "reset-before-headers"));
     BOOST_TEST(result.ec.failed());
     BOOST_TEST(result.diag.attempts == 1u);
 }
@@ -136,7 +117,7 @@ BOOST_FIXTURE_TEST_CASE(response_larger_than_the_limit, emulator_fixture) {
     options.max_response_size = 2048;
     auto c = make_client(options);
     chat_request request = echo_request(std::string(4096, 'a'));
-    auto result = chat_failure(*this, c, request);
+    auto result = chat(c, request);
     BOOST_TEST(result.ec == error::response_too_large);
     auto ok = run([&]() -> asio::awaitable<std::string> { co_return (co_await c.async_chat(echo_request("small"))).text(); }());
     BOOST_TEST(ok == "small");
@@ -146,7 +127,7 @@ BOOST_FIXTURE_TEST_CASE(response_headers_larger_than_the_limit, emulator_fixture
     auto options = client_options_for();
     options.max_header_size = 64;
     auto c = make_client(options);
-    auto result = chat_failure(*this, c, echo_request("x"));
+    auto result = chat(c, echo_request("x"));
     BOOST_TEST(result.ec == error::headers_too_large);
     BOOST_TEST(result.diag.message.find("max_header_size") != std::string::npos);
 }
@@ -156,7 +137,7 @@ BOOST_FIXTURE_TEST_CASE(headers_timeout, emulator_fixture) {
     options.timeouts.headers = std::chrono::milliseconds(200);
     options.retry.max_retries = 0;
     auto c = make_client(options);
-    auto result = chat_failure(*this, c, with_fault(echo_request("x"), "stall=3000"));
+    auto result = chat(c, with_fault(echo_request("x"), "stall=3000"));
     BOOST_TEST(result.ec == error::headers_timeout);
     BOOST_TEST(c.stats().open == 0u); // the timed-out connection is not kept
 }
@@ -169,7 +150,7 @@ BOOST_FIXTURE_TEST_CASE(a_certificate_from_an_untrusted_ca_is_refused, emulator_
     auto options = client_options_for();
     options.ca_file = other.ca_file().string(); // trusts another CA
     auto c = make_client(options);
-    auto result = chat_failure(*this, c, echo_request("x"));
+    auto result = chat(c, echo_request("x"));
     BOOST_TEST(result.ec.category().name() == std::string("asio.ssl"));
     BOOST_TEST(result.diag.message.find("certificate") != std::string::npos, result.diag.message);
     BOOST_TEST(server.requests_served() == 0u);
@@ -188,7 +169,7 @@ BOOST_FIXTURE_TEST_CASE(the_system_store_does_not_trust_the_emulator, emulator_f
     auto options = client_options_for();
     options.ca_file.clear();
     auto c = make_client(options);
-    auto result = chat_failure(*this, c, echo_request("x"));
+    auto result = chat(c, echo_request("x"));
     BOOST_TEST(result.ec.failed());
     BOOST_TEST(server.requests_served() == 0u);
 }
@@ -198,7 +179,7 @@ BOOST_AUTO_TEST_CASE(a_certificate_for_another_host_name_is_refused) {
     options.certificate_names = {"api.example.com"};
     emulator_fixture f(options);
     auto c = f.make_client();
-    auto result = chat_failure(f, c, echo_request("x"));
+    auto result = f.chat(c, echo_request("x"));
     BOOST_TEST(result.ec.failed());
     BOOST_TEST(result.diag.message.find("mismatch") != std::string::npos, result.diag.message);
     BOOST_TEST(f.server.requests_served() == 0u);
@@ -286,11 +267,11 @@ BOOST_FIXTURE_TEST_CASE(per_request_problems_fail_before_any_io, emulator_fixtur
     auto c = make_client();
     chat_request request = echo_request("x");
     request.extra_headers.push_back({"X-Bad", "a\r\nb"});
-    auto result = chat_failure(*this, c, request);
+    auto result = chat(c, request);
     BOOST_TEST(result.ec == error::invalid_header_value);
     request = echo_request("x");
     request.temperature = std::numeric_limits<double>::quiet_NaN();
-    result = chat_failure(*this, c, request);
+    result = chat(c, request);
     BOOST_TEST(result.ec == error::invalid_request);
     BOOST_TEST(server.connections_accepted() == 0u);
 }

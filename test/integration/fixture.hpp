@@ -8,13 +8,16 @@
 
 #include <dgrid/dgrid.hpp>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 
 #include <future>
 #include <ostream>
+#include <string>
 #include <memory>
 
 namespace dgrid {
@@ -30,6 +33,44 @@ inline emulator::server_options emulator_defaults() {
     emulator::server_options options;
     options.api_key = "test-key";
     return options;
+}
+
+// What one call gave: its error, what the server said, and the answer's text
+// (for a stream, the deltas that reached the caller, joined).
+struct call_result {
+    error_code ec;
+    diagnostics diag;
+    std::string text;
+};
+
+inline asio::awaitable<call_result> chat_once(client& c, chat_request request) {
+    call_result result;
+    auto token = asio::as_tuple(asio::use_awaitable);
+    auto [ec, answer] = co_await c.async_chat(std::move(request), result.diag, token);
+    result.ec = ec;
+    result.text = answer.text();
+    co_return result;
+}
+
+// Streams to the end or the first error. The merged completion must agree
+// with the deltas: a difference shows up in the text, with both texts.
+inline asio::awaitable<call_result> stream_once(client& c, chat_request request) {
+    call_result result;
+    auto token = asio::as_tuple(asio::use_awaitable);
+    auto [ec, stream] = co_await c.async_chat_stream(std::move(request), result.diag, token);
+    result.ec = ec;
+    if (ec)
+        co_return result;
+    for (;;) {
+        auto [next_ec, more] = co_await stream.async_next(result.diag, token);
+        result.ec = next_ec;
+        if (next_ec || !more)
+            break;
+        result.text += stream.chunk().text();
+    }
+    if (!result.ec && (!stream.done() || stream.completion().text() != result.text))
+        result.text += " | completion: " + stream.completion().text();
+    co_return result;
 }
 
 struct emulator_fixture {
@@ -60,6 +101,9 @@ struct emulator_fixture {
         io.run();
         return result.get();
     }
+
+    call_result chat(client& c, chat_request request) { return run(chat_once(c, std::move(request))); }
+    call_result stream(client& c, chat_request request) { return run(stream_once(c, std::move(request))); }
 
     emulator::server server;
     asio::io_context io;

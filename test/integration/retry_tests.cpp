@@ -27,41 +27,6 @@ client_options retrying(const emulator_fixture& f) {
     return options;
 }
 
-struct call_result {
-    error_code ec;
-    diagnostics diag;
-    std::string text;
-};
-
-call_result chat(emulator_fixture& f, client& c, chat_request request) {
-    return f.run([&]() -> asio::awaitable<call_result> {
-        call_result result;
-        auto [ec, completion] =
-            co_await c.async_chat(std::move(request), result.diag, asio::as_tuple(asio::use_awaitable));
-        result.ec = ec;
-        result.text = completion.text();
-        co_return result;
-    }());
-}
-
-// Streams to the end; `text` is what reached the caller.
-call_result stream(emulator_fixture& f, client& c, chat_request request) {
-    return f.run([&]() -> asio::awaitable<call_result> {
-        call_result result;
-        auto token = asio::as_tuple(asio::use_awaitable);
-        auto [ec, s] = co_await c.async_chat_stream(std::move(request), result.diag, token);
-        result.ec = ec;
-        while (!ec) {
-            auto [next_ec, more] = co_await s.async_next(result.diag, token);
-            result.ec = next_ec;
-            if (next_ec || !more)
-                break;
-            result.text += s.chunk().text();
-        }
-        co_return result;
-    }());
-}
-
 // A fault for the first `times` requests carrying `id` only.
 chat_request failing(std::string fault, int times, std::string id, std::string text = "retried") {
     return with_fault(echo_request(std::move(text)),
@@ -74,7 +39,7 @@ BOOST_AUTO_TEST_SUITE(retries)
 
 BOOST_FIXTURE_TEST_CASE(a_500_then_success, emulator_fixture) {
     auto c = make_client(retrying(*this));
-    auto result = chat(*this, c, failing("status=500", 1, "500-once"));
+    auto result = chat(c, failing("status=500", 1, "500-once"));
     BOOST_TEST(!result.ec, result.ec.message());
     BOOST_TEST(result.text == "retried");
     BOOST_TEST(result.diag.attempts == 2u);
@@ -82,14 +47,14 @@ BOOST_FIXTURE_TEST_CASE(a_500_then_success, emulator_fixture) {
 
 BOOST_FIXTURE_TEST_CASE(reset_before_headers_is_retried, emulator_fixture) {
     auto c = make_client(retrying(*this));
-    auto result = chat(*this, c, failing("reset-before-headers", 2, "reset-twice"));
+    auto result = chat(c, failing("reset-before-headers", 2, "reset-twice"));
     BOOST_TEST(!result.ec, result.ec.message());
     BOOST_TEST(result.diag.attempts == 3u);
 }
 
 BOOST_FIXTURE_TEST_CASE(retries_run_out_and_the_diagnostics_count_them, emulator_fixture) {
     auto c = make_client(retrying(*this));
-    auto result = chat(*this, c, with_fault(echo_request("x"), "status=502"));
+    auto result = chat(c, with_fault(echo_request("x"), "status=502"));
     BOOST_TEST(result.ec == error::bad_gateway);
     BOOST_TEST(result.diag.attempts == 3u);
     BOOST_TEST(std::string(error_with_diagnostics(result.ec, result.diag).what()).find("3 attempts") !=
@@ -99,11 +64,11 @@ BOOST_FIXTURE_TEST_CASE(retries_run_out_and_the_diagnostics_count_them, emulator
 BOOST_FIXTURE_TEST_CASE(client_errors_are_not_retried, emulator_fixture) {
     auto c = make_client(retrying(*this));
     for (const char* status : {"400", "401", "403", "404", "422"}) {
-        auto result = chat(*this, c, with_fault(echo_request("x"), std::string("status=") + status));
+        auto result = chat(c, with_fault(echo_request("x"), std::string("status=") + status));
         BOOST_TEST(result.diag.attempts == 1u, status);
     }
     for (const char* status : {"408", "409", "429", "500", "503", "504"}) {
-        auto result = chat(*this, c, failing(std::string("status=") + status, 1, std::string("once-") + status));
+        auto result = chat(c, failing(std::string("status=") + status, 1, std::string("once-") + status));
         BOOST_TEST(!result.ec, status);
         BOOST_TEST(result.diag.attempts == 2u, status);
     }
@@ -111,10 +76,10 @@ BOOST_FIXTURE_TEST_CASE(client_errors_are_not_retried, emulator_fixture) {
 
 BOOST_FIXTURE_TEST_CASE(x_should_retry_overrides_the_status, emulator_fixture) {
     auto c = make_client(retrying(*this));
-    auto result = chat(*this, c, failing("status=400,should-retry=true", 1, "400-retry"));
+    auto result = chat(c, failing("status=400,should-retry=true", 1, "400-retry"));
     BOOST_TEST(!result.ec, result.ec.message());
     BOOST_TEST(result.diag.attempts == 2u);
-    result = chat(*this, c, failing("status=503,should-retry=false", 1, "503-no-retry"));
+    result = chat(c, failing("status=503,should-retry=false", 1, "503-no-retry"));
     BOOST_TEST(result.ec == error::service_unavailable);
     BOOST_TEST(result.diag.attempts == 1u);
     BOOST_TEST((result.diag.should_retry == false));
@@ -126,7 +91,7 @@ BOOST_FIXTURE_TEST_CASE(retry_after_is_honoured, emulator_fixture) {
     auto c = make_client(options);
     auto started = steady::now();
     // The emulator asks for 1000 ms (retry-after-ms) with its 429.
-    auto result = chat(*this, c, failing("status=429", 1, "429-once"));
+    auto result = chat(c, failing("status=429", 1, "429-once"));
     auto waited = steady::now() - started;
     BOOST_TEST(!result.ec);
     BOOST_TEST((waited >= milliseconds(950)), "retried after " << std::chrono::duration_cast<milliseconds>(waited).count() << " ms");
@@ -135,7 +100,7 @@ BOOST_FIXTURE_TEST_CASE(retry_after_is_honoured, emulator_fixture) {
 BOOST_FIXTURE_TEST_CASE(a_retry_after_beyond_the_cap_falls_back_to_backoff, emulator_fixture) {
     auto c = make_client(retrying(*this));
     auto started = steady::now();
-    auto result = chat(*this, c, failing("status=429", 1, "429-capped"));
+    auto result = chat(c, failing("status=429", 1, "429-capped"));
     BOOST_TEST(!result.ec);
     BOOST_TEST((steady::now() - started < milliseconds(900)));
 }
@@ -145,7 +110,7 @@ BOOST_FIXTURE_TEST_CASE(an_empty_budget_allows_no_retry, emulator_fixture) {
     options.retry.budget_min_retries = 0;
     options.retry.budget_ratio = 0;
     auto c = make_client(options);
-    auto result = chat(*this, c, failing("status=500", 1, "no-budget"));
+    auto result = chat(c, failing("status=500", 1, "no-budget"));
     BOOST_TEST(result.ec == error::internal_server_error);
     BOOST_TEST(result.diag.attempts == 1u);
 }
@@ -157,7 +122,7 @@ BOOST_FIXTURE_TEST_CASE(the_budget_caps_retries_during_an_outage, emulator_fixtu
     auto c = make_client(options);
     unsigned attempts = 0;
     for (int i = 0; i < 5; ++i)
-        attempts += chat(*this, c, with_fault(echo_request("x"), "status=503")).diag.attempts;
+        attempts += chat(c, with_fault(echo_request("x"), "status=503")).diag.attempts;
     // 5 first attempts and only the 3 retries the budget holds.
     BOOST_TEST(attempts == 8u);
 }
@@ -165,18 +130,18 @@ BOOST_FIXTURE_TEST_CASE(the_budget_caps_retries_during_an_outage, emulator_fixtu
 BOOST_FIXTURE_TEST_CASE(a_stream_is_retried_before_its_first_chunk, emulator_fixture) {
     auto c = make_client(retrying(*this));
     // An error status when the stream is opened.
-    auto result = stream(*this, c, failing("status=503", 1, "stream-503", "streamed after a retry"));
+    auto result = stream(c, failing("status=503", 1, "stream-503", "streamed after a retry"));
     BOOST_TEST(!result.ec, result.ec.message());
     BOOST_TEST(result.text == "streamed after a retry");
     // An error object before any token: no chunk reached the caller yet.
-    result = stream(*this, c, failing("stream-error=0", 1, "stream-error-0", "again after an error event"));
+    result = stream(c, failing("stream-error=0", 1, "stream-error-0", "again after an error event"));
     BOOST_TEST(!result.ec, result.ec.message() << ": " << result.diag.message);
     BOOST_TEST(result.text == "again after an error event");
 }
 
 BOOST_FIXTURE_TEST_CASE(a_stream_is_not_retried_after_a_chunk_reached_the_caller, emulator_fixture) {
     auto c = make_client(retrying(*this));
-    auto result = stream(*this, c, failing("stream-error=3", 1, "stream-error-3", "a b c d e f"));
+    auto result = stream(c, failing("stream-error=3", 1, "stream-error-3", "a b c d e f"));
     BOOST_TEST(result.ec == error::stream_error);
     BOOST_TEST(result.text == "a b c ");
 }
@@ -190,7 +155,7 @@ BOOST_FIXTURE_TEST_CASE(the_total_deadline_covers_every_attempt, emulator_fixtur
     options.timeouts.total = milliseconds(300);
     auto c = make_client(options);
     auto started = steady::now();
-    auto result = chat(*this, c, with_fault(echo_request("x"), "stall=5000"));
+    auto result = chat(c, with_fault(echo_request("x"), "stall=5000"));
     BOOST_TEST(result.ec == error::total_timeout);
     BOOST_TEST((steady::now() - started < milliseconds(3000)));
 }
@@ -207,7 +172,7 @@ BOOST_FIXTURE_TEST_CASE(the_total_deadline_covers_waiting_for_a_connection, emul
         co_return co_await c.async_chat_stream(request);
     }());
     auto started = steady::now();
-    auto result = chat(*this, c, echo_request("queued"));
+    auto result = chat(c, echo_request("queued"));
     BOOST_TEST(result.ec == error::total_timeout);
     BOOST_TEST((steady::now() - started < milliseconds(3000)));
     BOOST_TEST(c.stats().waiting == 0u);
@@ -217,7 +182,7 @@ BOOST_FIXTURE_TEST_CASE(a_stalled_stream_hits_the_idle_deadline, emulator_fixtur
     auto options = client_options_for();
     options.timeouts.stream_idle = milliseconds(200);
     auto c = make_client(options);
-    auto result = stream(*this, c, with_fault(echo_request("a b c"), "stall-stream=3000"));
+    auto result = stream(c, with_fault(echo_request("a b c"), "stall-stream=3000"));
     BOOST_TEST(result.ec == error::stream_idle_timeout);
     BOOST_TEST(result.text == "a ");
     BOOST_TEST(c.stats().open == 0u);
@@ -228,7 +193,7 @@ BOOST_FIXTURE_TEST_CASE(keep_alive_comments_do_not_count_as_progress, emulator_f
     options.timeouts.stream_idle = milliseconds(300);
     auto c = make_client(options);
     // During the stall the emulator sends ": PING" every 50 ms.
-    auto result = stream(*this, c, with_fault(echo_request("a b c"), "stall-stream=2000,keepalive"));
+    auto result = stream(c, with_fault(echo_request("a b c"), "stall-stream=2000,keepalive"));
     BOOST_TEST(result.ec == error::stream_idle_timeout);
     BOOST_TEST(result.text == "a ");
 }
@@ -239,7 +204,7 @@ BOOST_FIXTURE_TEST_CASE(slow_tokens_within_the_idle_deadline_are_fine, emulator_
     auto c = make_client(options);
     auto request = echo_request("one two three four");
     request.extra_headers.push_back({"X-Emulator-Token-Delay-Ms", "100"});
-    auto result = stream(*this, c, request);
+    auto result = stream(c, request);
     BOOST_TEST(!result.ec);
     BOOST_TEST(result.text == "one two three four");
 }
@@ -250,7 +215,7 @@ BOOST_FIXTURE_TEST_CASE(the_stream_total_deadline, emulator_fixture) {
     auto c = make_client(options);
     auto request = echo_request("one two three four five six seven eight");
     request.extra_headers.push_back({"X-Emulator-Token-Delay-Ms", "100"});
-    auto result = stream(*this, c, request);
+    auto result = stream(c, request);
     BOOST_TEST(result.ec == error::total_timeout);
     BOOST_TEST(!result.text.empty());
 }

@@ -124,45 +124,9 @@ request_plan plan_for(std::size_t id) {
 // Six tokens, so that the faults striking after two of them land mid-stream.
 std::string text_for(std::size_t id) { return "soak " + std::to_string(id) + " one two three four"; }
 
-// ---- One request
+// ---- One request (chat_once and stream_once: fixture.hpp)
 
-struct outcome {
-    error_code ec;
-    std::string text; // the answer; for a stream the joined deltas
-    diagnostics diag;
-};
-
-asio::awaitable<outcome> chat_once(client& c, chat_request request) {
-    outcome result;
-    auto token = asio::as_tuple(asio::use_awaitable);
-    auto [ec, answer] = co_await c.async_chat(std::move(request), result.diag, token);
-    result.ec = ec;
-    result.text = answer.text();
-    co_return result;
-}
-
-asio::awaitable<outcome> stream_once(client& c, chat_request request) {
-    outcome result;
-    auto token = asio::as_tuple(asio::use_awaitable);
-    auto [ec, stream] = co_await c.async_chat_stream(std::move(request), result.diag, token);
-    result.ec = ec;
-    if (ec)
-        co_return result;
-    for (;;) {
-        auto [next_ec, more] = co_await stream.async_next(result.diag, token);
-        result.ec = next_ec;
-        if (next_ec || !more)
-            break;
-        result.text += stream.chunk().text();
-    }
-    // The merged completion must agree with the deltas; a difference shows up
-    // in the text comparison, with both texts in the report.
-    if (!result.ec && (!stream.done() || stream.completion().text() != result.text))
-        result.text += " | completion: " + stream.completion().text();
-    co_return result;
-}
-
-bool meets(const expectation& expected, const outcome& got, const std::string& text) {
+bool meets(const expectation& expected, const call_result& got, const std::string& text) {
     if (!got.ec)
         return expected.what == expectation::answer && got.text == text;
     switch (expected.what) {
@@ -195,7 +159,7 @@ struct phase_state {
     phase_state(std::size_t first, std::size_t n) : first_id(first), count(n), completions(n) {}
 
     // Called once per completed request, from any io thread.
-    void record(std::size_t id, const request_plan& plan, const outcome& got, const std::string& text) {
+    void record(std::size_t id, const request_plan& plan, const call_result& got, const std::string& text) {
         (got.ec ? failed : answered).fetch_add(1, std::memory_order_relaxed);
         const expectation& expected = plan.streamed ? plan.fault->streamed : plan.fault->plain;
         if (meets(expected, got, text))
@@ -234,7 +198,7 @@ asio::awaitable<void> worker(client& c, phase_state& state, std::size_t first_in
         chat_request request = echo_request(text);
         if (*plan.fault->header != '\0')
             request = with_fault(std::move(request), plan.fault->header);
-        outcome got;
+        call_result got;
         if (plan.streamed)
             got = co_await stream_once(c, std::move(request));
         else
