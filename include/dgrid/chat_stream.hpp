@@ -27,6 +27,7 @@ class stream_state;
 
 using next_handler = boost::asio::any_completion_handler<void(error_code, bool)>;
 
+// Reads from the network; called when try_next_buffered found nothing to hand over.
 DGRID_DECL void async_next_erased(const std::shared_ptr<stream_state>& state, diagnostics* diag, next_handler handler);
 
 // Takes the next chunk, the end or the final failure from what was already

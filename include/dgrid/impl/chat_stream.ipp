@@ -7,7 +7,6 @@
 #include <dgrid/json.hpp>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/consign.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/system_executor.hpp>
 
@@ -265,12 +264,6 @@ inline asio::awaitable<outcome<bool>> run_next(std::shared_ptr<stream_state> sta
     co_return result;
 }
 
-// The state rides along: the handler may read its diagnostics.
-template <class... Values>
-void post_completion(const std::shared_ptr<stream_state>& state, next_handler handler, Values... values) {
-    asio::post(state->get_executor(), asio::consign(asio::append(std::move(handler), values...), state));
-}
-
 DGRID_DECL bool try_next_buffered(const std::shared_ptr<stream_state>& state, diagnostics* diag, error_code& ec,
                                   bool& has_chunk) {
     if (!state)
@@ -317,10 +310,6 @@ DGRID_DECL void async_next_erased(const std::shared_ptr<stream_state>& state, di
         asio::post(asio::system_executor(), asio::append(std::move(handler), ec, false));
         return;
     }
-    error_code ec;
-    bool has_chunk = false;
-    if (try_next_buffered(state, diag, ec, has_chunk))
-        return post_completion(state, std::move(handler), ec, has_chunk);
     state->in_flight.store(true);
     std::shared_ptr<op_cancellation> op;
     // The state rides along to the handler, which may read its diagnostics.
