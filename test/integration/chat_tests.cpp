@@ -43,6 +43,24 @@ BOOST_FIXTURE_TEST_CASE(echo_answers_with_the_last_user_message, emulator_fixtur
     BOOST_TEST(completion.extra.contains("provider"));
 }
 
+// A request and an answer of many TLS records each, written and read in
+// pieces, on one connection that then serves another request.
+BOOST_FIXTURE_TEST_CASE(a_megabyte_each_way_over_one_connection, emulator_fixture) {
+    std::string prompt;
+    for (unsigned i = 0; prompt.size() < (1u << 20); ++i)
+        prompt += "w" + std::to_string(i * 7919u % 100003u) + (i % 13 == 0 ? "\n" : " ");
+    prompt += "end";
+    auto c = make_client();
+    auto big = chat(c, echo_request(prompt));
+    BOOST_TEST(big.ec == error_code());
+    BOOST_TEST((big.text == prompt));
+    auto small = chat(c, echo_request("and then a small one"));
+    BOOST_TEST(small.ec == error_code());
+    BOOST_TEST(small.text == "and then a small one");
+    BOOST_TEST(c.stats().open == 1u);
+    BOOST_TEST(c.stats().tls_handshakes == 1u);
+}
+
 BOOST_FIXTURE_TEST_CASE(n_choices_and_length_limit, emulator_fixture) {
     auto c = make_client();
     auto completion = run([&]() -> asio::awaitable<chat_completion> {

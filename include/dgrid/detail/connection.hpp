@@ -7,6 +7,7 @@
 #include <dgrid/detail/fault_point_stream.hpp>
 #include <dgrid/detail/op_cancellation.hpp>
 #include <dgrid/detail/tls_session_cache.hpp>
+#include <dgrid/detail/tls_stream.hpp>
 #include <dgrid/diagnostics.hpp>
 #include <dgrid/error.hpp>
 
@@ -14,7 +15,6 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -38,7 +38,7 @@ namespace beast = boost::beast;
 
 // The socket with its timer, under a fault point for the fail-count tests.
 using transport = fault_point_stream<beast::tcp_stream>;
-using tls_stream = asio::ssl::stream<transport>;
+using tls_transport = tls_stream<transport>;
 
 // Bytes one read may take. Beast sizes each read by the buffer's free
 // capacity (512 bytes at least), so a buffer left at its first size would read
@@ -61,7 +61,7 @@ public:
         : strand_(strand), verify_(verify), sessions_(std::move(sessions)) {
         buffer_.reserve(read_buffer_size);
         if (tls_context)
-            stream_.emplace<tls_stream>(strand, *tls_context);
+            stream_.emplace<tls_transport>(strand, *tls_context);
         else
             stream_.emplace<transport>(strand);
     }
@@ -69,12 +69,12 @@ public:
     executor_type get_executor() const { return strand_; }
 
     beast::tcp_stream& tcp() {
-        if (auto* tls = std::get_if<tls_stream>(&stream_))
+        if (auto* tls = std::get_if<tls_transport>(&stream_))
             return tls->next_layer().next_layer();
         return std::get<transport>(stream_).next_layer();
     }
 
-    tls_stream* tls() { return std::get_if<tls_stream>(&stream_); }
+    tls_transport* tls() { return std::get_if<tls_transport>(&stream_); }
 
     // Starts `op` on the stream this connection speaks over, TLS or plain.
     // Both give the same awaitable type: they complete with one signature.
@@ -134,7 +134,7 @@ public:
             }
             if (sessions_)
                 sessions_->attach(stream->native_handle());
-            auto [handshake_ec] = co_await stream->async_handshake(asio::ssl::stream_base::client, tuple_awaitable);
+            auto [handshake_ec] = co_await stream->async_handshake(tuple_awaitable);
             if (handshake_ec) {
                 diag.message = "TLS handshake with " + url.host_header + " failed";
                 long verify = SSL_get_verify_result(stream->native_handle());
@@ -154,7 +154,7 @@ public:
     bool dropped_while_idle() {
         if (buffer_.size() != 0)
             return true;
-        if (auto* stream = tls(); stream && SSL_pending(stream->native_handle()) > 0)
+        if (auto* stream = tls(); stream && stream->has_unread_input())
             return true;
         char byte;
         auto n = ::recv(tcp().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
@@ -168,7 +168,7 @@ private:
         return ec == beast::error::timeout ? error_code(error::connect_timeout) : ec;
     }
 
-    error_code prepare_verification(tls_stream& stream, const base_url& url) {
+    error_code prepare_verification(tls_transport& stream, const base_url& url) {
         SSL* ssl = stream.native_handle();
         X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
         if (url.host_is_ip) {
@@ -189,7 +189,7 @@ private:
     executor_type strand_;
     bool verify_;
     std::shared_ptr<tls_session_cache> sessions_;
-    std::variant<std::monostate, transport, tls_stream> stream_;
+    std::variant<std::monostate, transport, tls_transport> stream_;
     beast::flat_buffer buffer_;
 };
 

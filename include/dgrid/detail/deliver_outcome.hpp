@@ -66,8 +66,8 @@ public:
           handler_(std::move(handler)),
           op_(std::move(op)),
           registry_(std::move(registry)),
-          entry_(registry_->add(op_)),
           caller_slot_(asio::get_associated_cancellation_slot(handler_)) {
+        registry_->add(*op_);
         if (caller_slot_.is_connected())
             caller_slot_.assign([op = op_](asio::cancellation_type type) { op->request(type); });
     }
@@ -78,7 +78,7 @@ public:
     // Never invoked (its execution context went away first): leave the registry.
     ~deliver_outcome() {
         if (registry_)
-            registry_->remove(entry_);
+            registry_->remove(*op_);
     }
 
     cancellation_slot_type get_cancellation_slot() const noexcept { return op_->slot(); }
@@ -86,7 +86,7 @@ public:
     void operator()(std::exception_ptr ex, outcome<T> result) {
         if (ex)
             result.ec = error_from_exception(ex);
-        std::exchange(registry_, nullptr)->remove(entry_);
+        std::exchange(registry_, nullptr)->remove(*op_);
         // The caller's slot is let go on the caller's executor, where it emits.
         auto complete = [handler = std::move(handler_), slot = caller_slot_, ec = result.ec,
                          value = std::move(result.value), keep_alive = std::move(keep_alive_)]() mutable {
@@ -104,7 +104,6 @@ private:
     asio::any_completion_handler<void(error_code, T)> handler_;
     std::shared_ptr<op_cancellation> op_;
     std::shared_ptr<op_registry> registry_; // null once left
-    op_registry::entry entry_;
     asio::cancellation_slot caller_slot_;
 };
 

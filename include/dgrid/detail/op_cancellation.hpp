@@ -13,9 +13,9 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 
-#include <list>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 namespace dgrid::detail {
 
@@ -30,6 +30,8 @@ inline asio::any_io_executor make_strand_over(const asio::any_io_executor& ex) {
         return asio::make_strand(*io);
     return asio::make_strand(ex);
 }
+
+class op_registry;
 
 // The signal an operation's coroutine listens to. Requests may come from any
 // thread; they are emitted on the operation's strand, where its coroutine runs.
@@ -47,8 +49,14 @@ public:
     }
 
 private:
+    friend class op_registry;
+
     strand_type strand_;
     asio::cancellation_signal signal_;
+    // Links of the registry's list, under its mutex: entering and leaving it
+    // allocates nothing, which matters for a stream's every read.
+    op_cancellation* prev_ = nullptr;
+    op_cancellation* next_ = nullptr;
 };
 
 // True when the running coroutine was asked to stop. A request that arrives
@@ -59,28 +67,33 @@ inline asio::awaitable<bool> stop_requested() {
     co_return state.cancelled() != asio::cancellation_type::none;
 }
 
-// The operations of one client under way, for client::cancel().
+// The operations of one client under way, for client::cancel(). Each entry
+// stays alive while registered: it is removed before its owner lets it go.
 class op_registry {
 public:
-    using entry = std::list<std::weak_ptr<op_cancellation>>::iterator;
-
-    entry add(const std::shared_ptr<op_cancellation>& op) {
+    void add(op_cancellation& op) {
         std::lock_guard lock(mutex_);
-        return ops_.insert(ops_.end(), op);
+        op.prev_ = nullptr;
+        op.next_ = head_;
+        if (head_)
+            head_->prev_ = &op;
+        head_ = &op;
     }
 
-    void remove(entry e) {
+    void remove(op_cancellation& op) {
         std::lock_guard lock(mutex_);
-        ops_.erase(e);
+        (op.prev_ ? op.prev_->next_ : head_) = op.next_;
+        if (op.next_)
+            op.next_->prev_ = op.prev_;
+        op.prev_ = op.next_ = nullptr;
     }
 
     void cancel_all() {
-        std::list<std::shared_ptr<op_cancellation>> live;
+        std::vector<std::shared_ptr<op_cancellation>> live;
         {
             std::lock_guard lock(mutex_);
-            for (auto& weak : ops_)
-                if (auto op = weak.lock())
-                    live.push_back(std::move(op));
+            for (op_cancellation* op = head_; op; op = op->next_)
+                live.push_back(op->shared_from_this());
         }
         for (auto& op : live)
             op->request(asio::cancellation_type::terminal);
@@ -88,7 +101,7 @@ public:
 
 private:
     std::mutex mutex_;
-    std::list<std::weak_ptr<op_cancellation>> ops_;
+    op_cancellation* head_ = nullptr;
 };
 
 } // namespace dgrid::detail

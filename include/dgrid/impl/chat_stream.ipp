@@ -140,7 +140,10 @@ inline stream_state::step_result stream_state::step(diagnostics& diag) {
             return step_result::failed;
         }
         accumulator_.add(chunk_);
-        delivered_ = delivered_ || carries_answer(chunk_);
+        if (!delivered_ && carries_answer(chunk_)) {
+            delivered_ = true;
+            request_ = {}; // never sent again: a long prompt need not stay for the whole answer
+        }
         return step_result::chunk;
     }
     return step_result::need_bytes;
