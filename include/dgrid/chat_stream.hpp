@@ -15,10 +15,12 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/consign.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <memory>
+#include <type_traits>
 
 namespace dgrid {
 namespace detail {
@@ -139,6 +141,18 @@ private:
                 // The failure's diagnostics may be the stream's own: it must
                 // outlive the completion even if the stream is dropped first.
                 return boost::asio::post(ex, boost::asio::consign(std::move(completion), state));
+            }
+            // Type erasure puts an executor that does not fit its small buffer
+            // on the heap, as any_io_executor does, at every read; the
+            // io_context executor inside it fits.
+            using executor = boost::asio::associated_executor_t<std::decay_t<Handler>, boost::asio::any_io_executor>;
+            if constexpr (std::is_same_v<executor, boost::asio::any_io_executor>) {
+                if (state) {
+                    auto ex = boost::asio::get_associated_executor(handler, detail::stream_executor(state));
+                    if (const auto* io = ex.template target<boost::asio::io_context::executor_type>())
+                        return detail::async_next_erased(state, diag,
+                                                         boost::asio::bind_executor(*io, std::forward<Handler>(handler)));
+                }
             }
             detail::async_next_erased(state, diag, std::forward<Handler>(handler));
         }

@@ -1,7 +1,10 @@
-// Proves that decoding stream chunks makes no heap allocation once warmed up.
-// Its own executable: it replaces the global operator new, which would
-// otherwise count (and slow down) every other test.
+// Proves that decoding stream chunks, and streaming from the emulator, make
+// no heap allocation once warmed up. Its own executable: it replaces the
+// global operator new, which would otherwise count (and slow down) every
+// other test. Only the test's thread counts, not the emulator's.
 #define BOOST_TEST_MODULE dgrid allocation tests
+#include "fixture.hpp"
+
 #include <dgrid/chat_chunk.hpp>
 #include <dgrid/detail/chunk_decoder.hpp>
 #include <dgrid/diagnostics.hpp>
@@ -12,6 +15,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <new>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -221,4 +225,39 @@ BOOST_AUTO_TEST_CASE(steady_state_decoding_does_not_allocate) {
     // Read from the parser's events: no tree, no arena.
     BOOST_TEST(decoder.tree_reads() == 0u);
     BOOST_TEST(decoder.arena_size() == 0u);
+}
+
+// End to end over TLS from the emulator, one token per TLS record, so that
+// nearly every delta needs a read of the socket: once the client is warm,
+// 300 deltas allocate only when the merged answer outgrows its capacity
+// (which doubles: a few times), never per read or per delta.
+BOOST_AUTO_TEST_CASE(streaming_over_tls_allocates_nothing_per_read) {
+    dgrid::test::emulator_fixture fixture;
+    auto client = fixture.make_client();
+    std::string words;
+    for (int i = 0; i < 500; ++i)
+        words += "word" + std::to_string(i) + " ";
+    dgrid::chat_request request = dgrid::test::echo_request(words);
+    request.extra_headers.push_back({"X-Emulator-Token-Delay-Ms", "1"});
+
+    std::size_t deltas = 0;
+    std::size_t counted = 0;
+    fixture.run([&]() -> boost::asio::awaitable<void> {
+        for (int round = 0; round < 3; ++round) { // two to warm up
+            auto stream = co_await client.async_chat_stream(request);
+            deltas = 0;
+            std::optional<allocation_counter> counter;
+            while (co_await stream.async_next()) {
+                ++deltas;
+                if (deltas == 100)
+                    counter.emplace();
+                if (deltas == 400)
+                    counted = counter->stop();
+            }
+            BOOST_TEST((stream.completion().text() == words));
+        }
+    }());
+    BOOST_TEST_MESSAGE(counted << " allocations over deltas 100 to 400");
+    BOOST_TEST(deltas > 400u);
+    BOOST_TEST(counted <= 4u);
 }

@@ -16,6 +16,7 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/prefer.hpp>
 #include <boost/system/system_error.hpp>
 
@@ -61,8 +62,7 @@ public:
                     std::shared_ptr<op_cancellation> op, std::shared_ptr<op_registry> registry,
                     std::shared_ptr<void> keep_alive = {})
         : keep_alive_(std::move(keep_alive)),
-          work_(asio::prefer(asio::get_associated_executor(handler, fallback),
-                             asio::execution::outstanding_work.tracked)),
+          work_(asio::prefer(handler_executor(handler, fallback), asio::execution::outstanding_work.tracked)),
           handler_(std::move(handler)),
           op_(std::move(op)),
           registry_(std::move(registry)),
@@ -83,6 +83,9 @@ public:
 
     cancellation_slot_type get_cancellation_slot() const noexcept { return op_->slot(); }
 
+    // The completion of an operation that is not a coroutine.
+    void operator()(error_code ec, T value) { (*this)(nullptr, outcome<T>{ec, std::move(value)}); }
+
     void operator()(std::exception_ptr ex, outcome<T> result) {
         if (ex)
             result.ec = error_from_exception(ex);
@@ -99,6 +102,16 @@ public:
     }
 
 private:
+    // The handler's executor. The fallback is passed through the type
+    // erasure as a candidate: an any_io_executor would be boxed on the heap
+    // there at every call, the io_context executor inside it is not.
+    static asio::any_completion_executor handler_executor(const asio::any_completion_handler<void(error_code, T)>& h,
+                                                          const asio::any_io_executor& fallback) {
+        if (const auto* io = fallback.target<asio::io_context::executor_type>())
+            return asio::get_associated_executor(h, *io);
+        return asio::get_associated_executor(h, fallback);
+    }
+
     std::shared_ptr<void> keep_alive_; // what the handler may still read (a stream's diagnostics)
     asio::any_completion_executor work_;
     asio::any_completion_handler<void(error_code, T)> handler_;

@@ -55,8 +55,32 @@ public:
     // Takes the next event from the bytes already read, without I/O.
     step_result step(diagnostics& diag);
 
-    // Reads until the next chunk or the end. Runs on the connection's strand.
-    asio::awaitable<error_code> next_with_io(diagnostics& diag, bool& has_chunk);
+    // The steps of a read of the body (next_chunk_op), on the connection's
+    // strand: arm the deadline and point the parser at the body buffer (or
+    // only the latter), take what was read, turn a failed read into the
+    // stream's failure.
+    void begin_read();
+    void begin_read_rest();
+    void end_read();
+    void fail_read(error_code ec, diagnostics& diag);
+
+    // After [DONE] the rest of the HTTP message is read within the idle
+    // deadline; then the connection goes back to the pool, to serve another
+    // request if `reusable`.
+    void begin_drain();
+    void end_drain(bool reusable);
+
+    // Cancels the next_chunk_op under way; one asked for while none runs
+    // yet is kept for it. On the connection's strand.
+    void cancel_read(asio::cancellation_type type);
+    bool read_cancelled() const { return read_cancel_requested_ != asio::cancellation_type::none; }
+    asio::cancellation_slot read_slot() { return read_signal_.slot(); }
+    void forget_read_cancellation() { read_cancel_requested_ = asio::cancellation_type::none; }
+
+    // The stream's own cancellation on its connection's strand, for the
+    // reads once it is no longer sent again: made once, it spares every
+    // async_next an allocation.
+    const std::shared_ptr<op_cancellation>& canceller();
 
     // The failure that ended the stream, with what was known about it.
     error_code failure() const { return failure_; }
@@ -90,14 +114,9 @@ public:
 private:
     enum class status { streaming, done, failed };
 
-    asio::awaitable<void> settle_after_done();
-
     // When the next read must end: `timeouts.stream_idle` after `since`,
     // within `timeouts.stream_total`.
     clock::time_point read_deadline(clock::time_point since) const;
-
-    // Reads more of the body into `body_`, which then holds just that.
-    asio::awaitable<error_code> read_body();
 
     std::shared_ptr<client_impl> client_;
     string_request request_;
@@ -115,6 +134,9 @@ private:
     status status_ = status::streaming;
     error_code failure_;
     diagnostics failure_diag_;
+    std::shared_ptr<op_cancellation> canceller_;
+    asio::cancellation_signal read_signal_;
+    asio::cancellation_type read_cancel_requested_ = asio::cancellation_type::none;
 };
 
 } // namespace dgrid::detail

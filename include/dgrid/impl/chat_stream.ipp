@@ -3,6 +3,7 @@
 
 #include <dgrid/chat_stream.hpp>
 #include <dgrid/detail/deliver_outcome.hpp>
+#include <dgrid/detail/next_chunk_op.hpp>
 #include <dgrid/detail/stream_state.hpp>
 #include <dgrid/json.hpp>
 
@@ -16,10 +17,6 @@ namespace detail {
 // Body bytes taken from the HTTP parser per read: small, since events are
 // assembled by the SSE parser and the socket buffer holds the rest.
 constexpr std::size_t stream_read_size = 8192;
-
-// Body bytes read after [DONE] while waiting for the end of the HTTP message,
-// beyond which the connection is closed rather than drained.
-constexpr std::size_t max_drain_reads = 8;
 
 inline stream_state::stream_state(std::shared_ptr<client_impl> client, string_request request)
     : client_(std::move(client)),
@@ -149,78 +146,65 @@ inline stream_state::step_result stream_state::step(diagnostics& diag) {
     return step_result::need_bytes;
 }
 
-// After [DONE] only the end of the HTTP message is left (usually the last
-// chunk of the chunked encoding): read it, so that the connection can serve
-// another request, unless more than a little is left.
 inline clock::time_point stream_state::read_deadline(clock::time_point since) const {
     auto idle = client_->options().timeouts.stream_idle;
     return std::min(idle.count() > 0 ? since + idle : clock::time_point::max(), total_deadline_);
 }
 
-inline asio::awaitable<error_code> stream_state::read_body() {
+inline void stream_state::begin_read() {
+    // Only data events move the idle deadline: comments do not.
+    conn->expire_at(read_deadline(last_data_));
+    begin_read_rest();
+}
+
+inline void stream_state::begin_read_rest() {
     auto& body = parser->get().body();
     body.data = body_.data();
     body.size = body_.size();
-    error_code ec = co_await read_some_body(*conn, *parser);
-    pending_begin_ = 0;
-    pending_end_ = body_.size() - body.size;
-    co_return ec;
 }
 
-inline asio::awaitable<void> stream_state::settle_after_done() {
-    error_code ec;
-    conn->expire_at(read_deadline(clock::now()));
-    for (std::size_t reads = 0; !ec && !parser->is_done() && reads < max_drain_reads; ++reads)
-        ec = co_await read_body();
+inline void stream_state::end_read() {
+    pending_begin_ = 0;
+    pending_end_ = body_.size() - parser->get().body().size;
+}
+
+inline void stream_state::fail_read(error_code ec, diagnostics& diag) {
+    bool cut = ec == http::error::partial_message || ec == http::error::end_of_stream || ec == asio::error::eof ||
+               ec == asio::ssl::error::stream_truncated;
+    if (ec == beast::error::timeout) {
+        bool total = clock::now() >= total_deadline_;
+        fail(total ? error_code(error::total_timeout) : error_code(error::stream_idle_timeout), diag,
+             total ? "the stream passed timeouts.stream_total" : "no data event within timeouts.stream_idle");
+    } else if (cut) {
+        fail(error::stream_truncated, diag, "the connection closed before data: [DONE]");
+    } else {
+        fail(ec, diag, "reading the stream failed");
+    }
+}
+
+inline void stream_state::begin_drain() { conn->expire_at(read_deadline(clock::now())); }
+
+inline void stream_state::end_drain(bool reusable) {
     conn->tcp().expires_never();
-    bool reusable = !ec && parser->is_done() && parser->get().keep_alive();
     client_->pool().release(std::move(conn), reusable);
 }
 
-inline asio::awaitable<error_code> stream_state::next_with_io(diagnostics& diag, bool& has_chunk) {
-    co_await asio::this_coro::throw_if_cancelled(false);
-    has_chunk = false;
-    for (;;) {
-        step_result result = step(diag);
-        if (result == step_result::chunk) {
-            has_chunk = true;
-            co_return error_code();
-        }
-        if (result == step_result::failed) {
-            diag = failure_diag_;
-            co_return failure_;
-        }
-        if (result == step_result::end) {
-            if (conn)
-                co_await settle_after_done();
-            co_return error_code();
-        }
-        if (parser->is_done()) {
-            fail(error::stream_truncated, diag, "the stream ended without data: [DONE]");
-            co_return failure_;
-        }
-        if (co_await stop_requested()) {
-            fail(asio::error::operation_aborted, diag, "cancelled");
-            co_return failure_;
-        }
-        // Only data events move the idle deadline: comments do not.
-        conn->expire_at(read_deadline(last_data_));
-        error_code ec = co_await read_body();
-        if (ec) {
-            bool cut = ec == http::error::partial_message || ec == http::error::end_of_stream ||
-                       ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
-            if (ec == beast::error::timeout) {
-                bool total = clock::now() >= total_deadline_;
-                fail(total ? error_code(error::total_timeout) : error_code(error::stream_idle_timeout), diag,
-                     total ? "the stream passed timeouts.stream_total" : "no data event within timeouts.stream_idle");
-            } else if (cut) {
-                fail(error::stream_truncated, diag, "the connection closed before data: [DONE]");
-            } else {
-                fail(ec, diag, "reading the stream failed");
-            }
-            co_return failure_;
-        }
+inline void stream_state::cancel_read(asio::cancellation_type type) {
+    if (!in_flight.load())
+        return; // no async_next under way: nothing to cancel
+    read_cancel_requested_ |= type;
+    read_signal_.emit(type);
+}
+
+inline const std::shared_ptr<op_cancellation>& stream_state::canceller() {
+    if (!canceller_) {
+        canceller_ = std::make_shared<op_cancellation>(conn_strand);
+        canceller_->slot().assign([state = weak_from_this()](asio::cancellation_type type) {
+            if (auto live = state.lock())
+                live->cancel_read(type);
+        });
     }
+    return canceller_;
 }
 
 // One async_next that needs the network. Until a chunk has reached the
@@ -235,15 +219,14 @@ inline asio::awaitable<outcome<bool>> run_next(std::shared_ptr<stream_state> sta
             if (result.ec)
                 state->fail(result.ec, *diag, "the stream could not be opened again");
         }
+        if (!result.ec && co_await stop_requested()) {
+            result.ec = asio::error::operation_aborted;
+            state->fail(result.ec, *diag, "cancelled");
+        }
         if (!result.ec) {
-            // The operation runs on the strand of the connection it started
-            // with; a connection opened by a retry has another one.
-            auto reading = state->next_with_io(*diag, result.value);
-            const asio::any_io_executor here = co_await asio::this_coro::executor;
-            if (state->conn_strand == here)
-                result.ec = co_await std::move(reading);
-            else
-                result.ec = co_await asio::co_spawn(state->conn_strand, std::move(reading), asio::use_awaitable);
+            auto [ec, has_chunk] = co_await async_next_chunk(state, *diag, false, asio::as_tuple(asio::use_awaitable));
+            result.ec = ec;
+            result.value = has_chunk;
         }
         std::chrono::milliseconds delay{};
         if (!result.ec)
@@ -314,13 +297,20 @@ DGRID_DECL void async_next_erased(const std::shared_ptr<stream_state>& state, di
         return;
     }
     state->in_flight.store(true);
+    diagnostics* out = diag ? diag : &state->scratch_diagnostics;
+    if (!state->may_retry() && state->conn) {
+        // The answer is under way: no retry is left to make, so the read
+        // needs no coroutine, and the stream's own canceller serves.
+        auto completion = state->client().completion_with(std::move(handler), state->canceller(), state);
+        async_next_chunk(state, *out, true, std::move(completion));
+        return;
+    }
     std::shared_ptr<op_cancellation> op;
     // The state rides along to the handler, which may read its diagnostics.
     std::optional<op_cancellation::strand_type> strand;
     if (state->conn)
         strand = state->conn->get_executor();
     auto completion = state->client().completion_for(std::move(handler), op, state, std::move(strand));
-    diagnostics* out = diag ? diag : &state->scratch_diagnostics;
     asio::co_spawn(op->strand(), run_next(state, out), std::move(completion));
 }
 
