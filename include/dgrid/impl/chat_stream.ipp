@@ -197,7 +197,7 @@ inline void stream_state::cancel_read(asio::cancellation_type type) {
 }
 
 inline const std::shared_ptr<op_cancellation>& stream_state::canceller() {
-    if (!canceller_) {
+    if (!canceller_ || canceller_->strand() != conn_strand) { // a retry moved the stream to another connection
         canceller_ = std::make_shared<op_cancellation>(conn_strand);
         canceller_->slot().assign([state = weak_from_this()](asio::cancellation_type type) {
             if (auto live = state.lock())
