@@ -30,8 +30,8 @@ export DGRID_EMULATOR_KEY=scale-key
 start_emulator "${server_cpu[@]}" "$BUILD_DIR/src/emulator/dgrid-emulator" --threads 1 --api-key "$DGRID_EMULATOR_KEY" \
   --ca-file "$(mktemp -u).pem"
 
-echo "| streams | opened | open s | KiB per stream | deltas/s | client CPU µs per delta | TLS resumed |"
-echo "|---:|---:|---:|---:|---:|---:|---:|"
+echo "| streams | opened | open s | KiB per stream (RSS) | KiB per stream (heap) | deltas/s | client CPU µs per delta | TLS resumed |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
 for n in $COUNTS; do
   line=$("${client_cpu[@]}" "$BUILD_DIR/benchmarks/scale_bench" "$emulator_url" "$emulator_ca" "$n") || true
   python3 - "$line" <<'PY'
@@ -40,7 +40,7 @@ try:
     r = json.loads(sys.argv[1])
 except Exception:
     print(f"| ? | failed: {sys.argv[1][:200]} |"); sys.exit()
-print(f"| {r['streams']:,} | {r['opened']:,} | {r['open_s']:.1f} | {r['kib_per_stream']:.1f} | {r['deltas_per_s']:,.0f} "
+print(f"| {r['streams']:,} | {r['opened']:,} | {r['open_s']:.1f} | {r['kib_per_stream']:.1f} | {r['heap_kib_per_stream']:.1f} | {r['deltas_per_s']:,.0f} "
       f"| {r['cpu_us_per_delta']:.1f} | {r['tls_resumed']:,}/{r['tls_handshakes']:,} |"
       + (f" failed {r['failed']}: {r['first_error']}" if r['failed'] else ""))
 PY

@@ -20,6 +20,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -48,6 +49,13 @@ std::size_t rss_kib() {
     std::size_t resident = 0;
     statm >> pages >> resident;
     return resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE)) / 1024;
+}
+
+// Heap in use now (glibc, all arenas, mmapped blocks included), in KiB: the
+// allocations themselves, without the free space between them that RSS holds.
+std::size_t heap_kib() {
+    struct mallinfo2 info = mallinfo2();
+    return (info.uordblks + info.hblkhd) / 1024;
 }
 
 double cpu_seconds() {
@@ -142,6 +150,7 @@ int main(int argc, char** argv) {
         asio::co_spawn(io, client.async_list_models(), [](std::exception_ptr, dgrid::model_list) {});
         io.run();
         const std::size_t rss_warm = rss_kib();
+        const std::size_t heap_warm = heap_kib();
 
         run_state state;
         const auto open_start = clock_type::now();
@@ -160,6 +169,7 @@ int main(int argc, char** argv) {
         const double cpu = cpu_seconds() - cpu0;
         const std::size_t deltas = state.deltas - deltas0;
         const std::size_t rss_hold = rss_kib();
+        const std::size_t heap_hold = heap_kib();
 
         state.stop = true;
         client.cancel();
@@ -176,6 +186,8 @@ int main(int argc, char** argv) {
         out["rss_hold_kib"] = rss_hold;
         out["rss_warm_kib"] = rss_warm;
         out["kib_per_stream"] = n ? (static_cast<double>(rss_hold) - static_cast<double>(rss_warm)) / static_cast<double>(n) : 0.0;
+        out["heap_kib_per_stream"] =
+            n ? (static_cast<double>(heap_hold) - static_cast<double>(heap_warm)) / static_cast<double>(n) : 0.0;
         out["deltas"] = deltas;
         out["deltas_per_s"] = static_cast<double>(deltas) / hold;
         out["cpu_s"] = cpu;

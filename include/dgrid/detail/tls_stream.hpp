@@ -199,8 +199,7 @@ public:
     // Writes up to one record's worth of the buffers.
     template <class ConstBuffers, class Token>
     auto async_write_some(const ConstBuffers& buffers, Token&& token) {
-        return start<void(error_code, std::size_t)>(write_step{first_nonempty<asio::const_buffer>(buffers)},
-                                                    std::forward<Token>(token));
+        return start<void(error_code, std::size_t)>(write_step<ConstBuffers>{buffers}, std::forward<Token>(token));
     }
 
 private:
@@ -226,6 +225,7 @@ private:
         asio::mutable_buffer buffer;
         std::size_t done = 0;
         static constexpr bool completes_empty = true;
+        bool empty() const { return buffer.size() == 0; }
         int operator()(SSL* ssl, std::size_t& bytes) {
             // Record after record, while they are at hand: one read of the
             // caller takes what one read of the socket brought.
@@ -244,12 +244,20 @@ private:
         }
     };
 
+    // Beast hands a request's header over as many small buffers: they are
+    // gathered into one record, not sent as a record (and a packet) each.
+    template <class ConstBuffers>
     struct write_step {
-        asio::const_buffer buffer;
+        ConstBuffers buffers;
         static constexpr bool completes_empty = true;
+        bool empty() const { return asio::buffer_size(buffers) == 0; }
         int operator()(SSL* ssl, std::size_t& bytes) {
+            std::array<unsigned char, tls_max_write> gathered;
+            asio::const_buffer first = first_nonempty<asio::const_buffer>(buffers);
+            if (first.size() < gathered.size())
+                first = asio::buffer(gathered.data(), asio::buffer_copy(asio::buffer(gathered), buffers));
             std::size_t n = 0;
-            if (SSL_write_ex(ssl, buffer.data(), std::min(buffer.size(), tls_max_write), &n) != 1)
+            if (SSL_write_ex(ssl, first.data(), std::min(first.size(), tls_max_write), &n) != 1)
                 return SSL_get_error(ssl, 0);
             bytes = n;
             return SSL_ERROR_NONE;
@@ -272,7 +280,7 @@ private:
         template <class Self>
         void operator()(Self& self) {
             if constexpr (Step::completes_empty) {
-                if (step.buffer.size() == 0) {
+                if (step.empty()) {
                     finished = true;
                     return finish_later(self);
                 }
