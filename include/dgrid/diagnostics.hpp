@@ -44,8 +44,21 @@ struct diagnostics {
     /// Attempts made, the last one included; 0 when it failed before any I/O.
     unsigned attempts = 0;
 
-    /// Forgets everything, for reuse of one object across operations.
-    void clear() { *this = diagnostics{}; }
+    /// Forgets everything, for reuse of one object across operations. The
+    /// strings keep their memory: a stream clears its diagnostics per chunk.
+    void clear() {
+        http_status = 0;
+        message.clear();
+        type.clear();
+        param.reset();
+        if (!code.is_null())
+            code = nullptr;
+        request_id.clear();
+        body_excerpt.clear();
+        retry_after.reset();
+        should_retry.reset();
+        attempts = 0;
+    }
 };
 
 } // namespace dgrid

@@ -290,6 +290,9 @@ BOOST_AUTO_TEST_CASE(invalid_json) {
              std::string(R"({"id":"x"} trailing)"),
              std::string(R"({"id":"x",})"),
              std::string("{\"id\":\"\xFF\"}"),
+             std::string("{\"choices\":[{\"delta\":{\"content\":\"\xED\xA0\x80\"}}]}"), // a surrogate
+             std::string("{\"choices\":[{\"delta\":{\"content\":\"\xC0\xAF\"}}]}"),     // overlong
+             std::string("{\"choices\":[{\"delta\":{\"content\":\"ab\xE2\x82\"}}]}"),   // cut short
              std::string(100, '[') + std::string(100, ']'),
          }) {
         BOOST_TEST_CONTEXT(text) {
@@ -429,6 +432,9 @@ BOOST_AUTO_TEST_CASE(usual_chunks_skip_the_tree) {
         R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1741569952,"model":"gpt-4o-mini",)"
         R"("service_tier":"default","system_fingerprint":"fp_1","choices":[{"index":0,"delta":{"content":)"
         R"("\n\"quoted\" \\back\\slash caf\u00e9 \ud83d\ude00"},"logprobs":null,"finish_reason":null}],"usage":null})",
+        R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1741569952,"model":"gpt-4o-mini",)"
+        "\"service_tier\":\"default\",\"choices\":[{\"index\":0,\"delta\":{\"content\":"
+        "\"raw caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80\"}}],\"usage\":null}",
         R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1741569952,"model":"gpt-4o-mini",)"
         R"("service_tier":"priority","system_fingerprint":"fp_1","choices":[{"index":0,"delta":{"reasoning":"hm",)"
         R"("extra_content":{"google":{"thought":true}},"annotations":[1,[2],{"a":null}]},"native_finish_reason":null}],)"

@@ -258,4 +258,30 @@ BOOST_AUTO_TEST_CASE(deep_body_is_excerpted_not_crashed) {
     BOOST_TEST(d.body_excerpt == deep.substr(0, 512));
 }
 
+BOOST_AUTO_TEST_CASE(clear_forgets_every_field) {
+    diagnostics d;
+    d.http_status = 429;
+    d.message = "slow down";
+    d.type = "rate_limit";
+    d.param = "model";
+    d.code = 7;
+    d.request_id = "req_1";
+    d.body_excerpt = "<html>";
+    d.retry_after = std::chrono::milliseconds(250);
+    d.should_retry = true;
+    d.attempts = 3;
+    d.clear();
+    const diagnostics fresh;
+    BOOST_TEST(d.http_status == fresh.http_status);
+    BOOST_TEST(d.message == fresh.message);
+    BOOST_TEST(d.type == fresh.type);
+    BOOST_TEST(!d.param.has_value());
+    BOOST_TEST(d.code.is_null());
+    BOOST_TEST(d.request_id == fresh.request_id);
+    BOOST_TEST(d.body_excerpt == fresh.body_excerpt);
+    BOOST_TEST(!d.retry_after.has_value());
+    BOOST_TEST(!d.should_retry.has_value());
+    BOOST_TEST(d.attempts == fresh.attempts);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
