@@ -141,8 +141,9 @@ inline error_code tls_error(int ssl_error) {
         return asio::error::eof;
     if (unsigned long code = ERR_get_error())
         return error_code(static_cast<int>(code), asio::error::get_ssl_category());
-    // Nothing queued: the BIO failed to store what OpenSSL wrote.
-    return make_error_code(boost::system::errc::not_enough_memory);
+    // Nothing queued: the BIO failed to store what OpenSSL wrote, or the
+    // connection failed earlier (its error was reported then).
+    return asio::ssl::error::unspecified_system_error;
 }
 
 template <class NextLayer>
