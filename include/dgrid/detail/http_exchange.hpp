@@ -95,17 +95,6 @@ asio::awaitable<error_code> read_rest(connection& conn, Parser& parser, clock::t
     co_return library_error(ec, deadline, error::total_timeout);
 }
 
-// Reads more of a message whose header is in: as much as `parser` takes
-// (for a buffer_body parser, until its buffer is full). Runs on the
-// connection's strand.
-template <class Parser>
-asio::awaitable<error_code> read_some_body(connection& conn, Parser& parser) {
-    auto token = asio::as_tuple(asio::use_awaitable);
-    auto read_some = [&](auto& stream) { return http::async_read_some(stream, conn.buffer(), parser, token); };
-    auto [ec, bytes] = co_await conn.on_stream(read_some);
-    co_return ec == http::error::need_buffer ? error_code() : ec;
-}
-
 // Errors with which a reused keep-alive connection shows that the server had
 // closed it while it sat idle: the request never reached the server, so it
 // may be sent again when no byte of a response arrived.

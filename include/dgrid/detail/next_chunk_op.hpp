@@ -48,7 +48,7 @@ public:
     // On the thread of the initiating call.
     void start() {
         auto slot = asio::get_associated_cancellation_slot(handler_);
-        if (slot.is_connected() && slot != state_->canceller()->slot())
+        if (slot.is_connected() && !state_->is_canceller_slot(slot))
             slot.assign([state = std::weak_ptr<stream_state>(state_)](asio::cancellation_type type) {
                 if (auto live = state.lock())
                     live->cancel_read(type);
@@ -139,7 +139,7 @@ private:
         if (ends_flight_)
             state->in_flight.store(false);
         auto slot = asio::get_associated_cancellation_slot(handler_);
-        if (slot.is_connected() && slot != state->canceller()->slot())
+        if (slot.is_connected() && !state->is_canceller_slot(slot))
             slot.clear();
         auto ex = asio::get_associated_executor(handler_, state->conn_strand);
         asio::dispatch(ex, asio::append(std::move(handler_), ec, has_chunk));

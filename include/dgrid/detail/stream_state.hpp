@@ -82,6 +82,11 @@ public:
     // async_next an allocation.
     const std::shared_ptr<op_cancellation>& canceller();
 
+    // Whether `slot` is the canceller's, which forwards to the read already.
+    bool is_canceller_slot(const asio::cancellation_slot& slot) const {
+        return canceller_ && slot == canceller_->slot();
+    }
+
     // The failure that ended the stream, with what was known about it.
     error_code failure() const { return failure_; }
     const diagnostics& failure_diagnostics() const { return failure_diag_; }
