@@ -66,9 +66,11 @@ struct client_options {
     bool insecure_skip_tls_verification = false;
 
     /// New pool connections resume a TLS session of an earlier one (an
-    /// abbreviated handshake; each TLS 1.3 ticket is used once). Applies to
-    /// the client's own TLS context; one passed in `ssl_context` is not
-    /// changed, so it resumes only if the caller set it up to.
+    /// abbreviated handshake). Each TLS 1.3 ticket is used once; a TLS 1.2
+    /// session serves every new connection until the server gives a newer
+    /// one. Applies to the client's own TLS context; one passed in
+    /// `ssl_context` is not changed, so it resumes only if the caller set it
+    /// up to.
     bool tls_session_resumption = true;
 
     /// The connection pool.

@@ -534,6 +534,9 @@ void server::start() {
         if (SSL_CTX_set_min_proto_version(s.tls->native_handle(), TLS1_2_VERSION) != 1) {
             throw std::runtime_error("dgrid::emulator::server: cannot require TLS 1.2");
         }
+        if (s.options.tls_1_2_only && SSL_CTX_set_max_proto_version(s.tls->native_handle(), TLS1_2_VERSION) != 1) {
+            throw std::runtime_error("dgrid::emulator::server: cannot limit TLS to 1.2");
+        }
         s.tls->use_certificate_chain(asio::buffer(certificates.leaf_certificate));
         s.tls->use_private_key(asio::buffer(certificates.leaf_private_key), asio::ssl::context::pem);
     }

@@ -33,6 +33,9 @@ struct server_options {
     /// client that reuses the connection sees its next request fail.
     bool announce_close = true;
 
+    /// Speak TLS 1.2 at most, like a gateway behind an older terminator.
+    bool tls_1_2_only = false;
+
     /// Subject alternative names of the leaf certificate: IP addresses become IP
     /// SANs, anything else DNS SANs.
     std::vector<std::string> certificate_names = {"localhost", "127.0.0.1"};

@@ -15,9 +15,12 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <chrono>
+#include <cstdint>
 #include <future>
 #include <ostream>
 #include <string>
+#include <thread>
 #include <memory>
 
 namespace dgrid {
@@ -108,6 +111,15 @@ struct emulator_fixture {
     emulator::server server;
     asio::io_context io;
 };
+
+// The responses `server` has written, once it wrote `expected` or after a
+// second: it counts a response when the write completed, which may come just
+// after the client read it.
+inline std::uint64_t requests_served(const emulator::server& server, std::uint64_t expected) {
+    for (int i = 0; i < 100 && server.requests_served() < expected; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return server.requests_served();
+}
 
 inline chat_request echo_request(std::string text) {
     chat_request request;

@@ -61,7 +61,7 @@ BOOST_FIXTURE_TEST_CASE(concurrency_64_and_512_stay_within_max_size, emulator_fi
     BOOST_TEST(server.connections_accepted() <= 16u);
     BOOST_TEST(run_concurrently(*this, c, 512) == 512);
     BOOST_TEST(server.connections_accepted() <= 16u);
-    BOOST_TEST(server.requests_served() == 576u);
+    BOOST_TEST(requests_served(server, 576) == 576u);
     auto stats = c.stats();
     BOOST_TEST(stats.open <= 16u);
     BOOST_TEST(stats.waiting == 0u);
@@ -95,7 +95,7 @@ BOOST_AUTO_TEST_CASE(server_announcing_close_every_3_requests) {
     options.pool.max_size = 8;
     auto c = f.make_client(options);
     BOOST_TEST(run_concurrently(f, c, 256) == 256);
-    BOOST_TEST(f.server.requests_served() == 256u);
+    BOOST_TEST(requests_served(f.server, 256) == 256u);
 }
 
 // The server drops the connection after 3 requests without saying so; the
@@ -114,7 +114,7 @@ BOOST_AUTO_TEST_CASE(server_closing_silently_every_3_requests) {
     // Sequential requests hit the stale connection every time, idle or not.
     for (int i = 0; i < 10; ++i)
         BOOST_TEST(run_concurrently(f, c, 1) == 1);
-    BOOST_TEST(f.server.requests_served() == 266u);
+    BOOST_TEST(requests_served(f.server, 266) == 266u);
 }
 
 BOOST_AUTO_TEST_CASE(one_client_from_four_threads) {
@@ -252,6 +252,32 @@ BOOST_AUTO_TEST_CASE(nobody_listening) {
     io.run();
     BOOST_TEST(result == asio::error::connection_refused);
     BOOST_TEST(diag.message.find("cannot connect") != std::string::npos, diag.message);
+}
+
+// A gateway that speaks TLS 1.2 only: answers plain and streamed, a large
+// request, and new connections that resume sessions (TLS 1.2 sends its
+// ticket within the handshake).
+BOOST_AUTO_TEST_CASE(a_tls_1_2_gateway) {
+    auto server_options = emulator_defaults();
+    server_options.tls_1_2_only = true;
+    emulator_fixture f(server_options);
+    auto options = f.client_options_for();
+    options.pool.max_requests_per_connection = 1;
+    auto c = f.make_client(options);
+    std::string prompt;
+    for (int i = 0; prompt.size() < 100000; ++i)
+        prompt += "w" + std::to_string(i) + " ";
+    auto big = f.chat(c, echo_request(prompt));
+    BOOST_TEST(big.ec == error_code());
+    BOOST_TEST((big.text == prompt));
+    for (int i = 0; i < 5; ++i) {
+        auto streamed = f.stream(c, echo_request("over TLS 1.2 " + std::to_string(i)));
+        BOOST_TEST(streamed.ec == error_code());
+        BOOST_TEST(streamed.text == "over TLS 1.2 " + std::to_string(i));
+    }
+    BOOST_TEST(c.stats().tls_handshakes == 6u);
+    BOOST_TEST_MESSAGE("TLS 1.2: " << c.stats().tls_resumed << " of 6 handshakes resumed");
+    BOOST_TEST(c.stats().tls_resumed == 5u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

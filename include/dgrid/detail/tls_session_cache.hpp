@@ -20,8 +20,11 @@ namespace dgrid::detail {
 // The server hands sessions out as it likes (TLS 1.3: tickets after the
 // handshake, read with the first response), so OpenSSL reports them through
 // the context's new-session callback, which finds the cache of the
-// connection through the SSL object. Each session is used once (RFC 8446
-// C.4: tickets are not to be reused), newest first; a few are kept.
+// connection through the SSL object. The newest session is offered first; a
+// few are kept. A TLS 1.3 session is used once (RFC 8446 C.4: tickets are
+// not to be reused). A TLS 1.2 session stays for the connections after it:
+// a resumed TLS 1.2 handshake brings no new session, so using each once
+// would make every other connection a full handshake.
 //
 // Thread safety: any thread; a mutex guards the sessions.
 class tls_session_cache {
@@ -67,6 +70,11 @@ private:
         std::lock_guard lock(mutex_);
         if (sessions_.empty())
             return nullptr;
+        // A copy, like those the cache keeps: the connection's own session
+        // is marked not resumable if it ends without a close_notify.
+        SSL_SESSION* newest = sessions_.back().get();
+        if (SSL_SESSION_get_protocol_version(newest) < TLS1_3_VERSION)
+            return session_ptr(SSL_SESSION_dup(newest));
         session_ptr s = std::move(sessions_.back());
         sessions_.pop_back();
         return s;
