@@ -32,7 +32,8 @@ public:
 
     // Sends `request` over a pooled connection and reads the response, or
     // only its header (`read_mode::header`: the connection is then handed to
-    // the caller in `held` instead of going back to the pool). A request lost
+    // the caller in `held` instead of going back to the pool). A connection
+    // already in `held` serves the first attempt. A request lost
     // by a reused connection before any response byte is sent once more on a
     // fresh connection.
     // Each attempt must get its headers within `timeouts.headers` and be

@@ -80,6 +80,14 @@ public:
         co_return error_code();
     }
 
+    // An idle connection ready for a request, or null when none is (opening
+    // one, or waiting for one, is async_acquire's).
+    std::unique_ptr<connection> take_idle() {
+        std::vector<std::unique_ptr<connection>> stale; // closed after the lock is released
+        std::lock_guard lock(mutex_);
+        return closed_ ? nullptr : take_idle_locked(stale);
+    }
+
     // Takes a connection back: kept for the next request when `reusable`
     // (response read to the end, keep-alive holds), closed otherwise.
     void release(std::unique_ptr<connection> conn, bool reusable) {
@@ -176,20 +184,26 @@ private:
     grant take_locked(std::vector<std::unique_ptr<connection>>& stale) {
         if (closed_)
             return {grant_kind::wait, nullptr}; // wait_or_grant fails it
-        auto now = std::chrono::steady_clock::now();
-        while (!idle_.empty()) {
-            auto conn = std::move(idle_.back());
-            idle_.pop_back();
-            if (now - conn->idle_since <= params_.idle_timeout && !conn->dropped_while_idle())
-                return {grant_kind::connection, std::move(conn)};
-            stale.push_back(std::move(conn));
-            --open_;
-        }
+        if (auto conn = take_idle_locked(stale))
+            return {grant_kind::connection, std::move(conn)};
         if (open_ < params_.max_size) {
             ++open_;
             return {grant_kind::room, nullptr};
         }
         return {grant_kind::wait, nullptr};
+    }
+
+    std::unique_ptr<connection> take_idle_locked(std::vector<std::unique_ptr<connection>>& stale) {
+        auto now = std::chrono::steady_clock::now();
+        while (!idle_.empty()) {
+            auto conn = std::move(idle_.back());
+            idle_.pop_back();
+            if (now - conn->idle_since <= params_.idle_timeout && !conn->dropped_while_idle())
+                return conn;
+            stale.push_back(std::move(conn));
+            --open_;
+        }
+        return nullptr;
     }
 
     void wait_or_grant(waiter_ptr w) {
@@ -246,6 +260,26 @@ private:
     std::deque<waiter_ptr> waiters_;
     std::size_t open_ = 0;
     bool closed_ = false;
+};
+
+// A connection taken from the pool for a request that has not started:
+// given back (closed, its room freed) if the request ends without using it.
+// The pool must outlive it.
+class held_connection {
+public:
+    held_connection(connection_pool& pool, std::unique_ptr<connection> conn) : pool_(&pool), conn_(std::move(conn)) {}
+    held_connection(held_connection&&) noexcept = default;
+    held_connection& operator=(held_connection&&) = delete;
+    ~held_connection() {
+        if (conn_)
+            pool_->release(std::move(conn_), false);
+    }
+
+    std::unique_ptr<connection> take() { return std::move(conn_); }
+
+private:
+    connection_pool* pool_;
+    std::unique_ptr<connection> conn_;
 };
 
 } // namespace dgrid::detail

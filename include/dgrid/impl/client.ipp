@@ -200,8 +200,10 @@ asio::awaitable<error_code> client_impl::perform(const string_request& request, 
                                                  read_mode mode, std::unique_ptr<connection>& held,
                                                  diagnostics& diag, clock::time_point total_deadline) {
     for (bool fresh = false;; fresh = true) {
-        std::unique_ptr<connection> conn;
-        error_code ec = co_await pool_.async_acquire(conn, fresh, diag);
+        std::unique_ptr<connection> conn = std::move(held);
+        error_code ec;
+        if (!conn)
+            ec = co_await pool_.async_acquire(conn, fresh, diag);
         if (!ec && co_await stop_requested()) {
             pool_.release(std::move(conn), false);
             ec = asio::error::operation_aborted;
@@ -216,8 +218,14 @@ asio::awaitable<error_code> client_impl::perform(const string_request& request, 
         parser->body_limit(options_.max_response_size);
         parser->header_limit(options_.max_header_size);
         exchange_deadlines limits{deadline_after(options_.timeouts.headers), total_deadline};
+        // The I/O runs on the connection's strand: in place when the call
+        // runs there too (it started with this connection), else there and back.
         auto exchanging = exchange(*conn, request, *parser, mode, limits);
-        ec = co_await asio::co_spawn(conn->get_executor(), std::move(exchanging), asio::use_awaitable);
+        const asio::any_io_executor here = co_await asio::this_coro::executor;
+        if (conn->get_executor() == here)
+            ec = co_await std::move(exchanging);
+        else
+            ec = co_await asio::co_spawn(conn->get_executor(), std::move(exchanging), asio::use_awaitable);
 
         if (ec && reused && !fresh && !parser->got_some() && is_lost_idle_connection(ec)) {
             pool_.release(std::move(conn), false);
@@ -279,9 +287,10 @@ inline bool has_non_finite(const chat_request& request) {
 }
 
 // One call, sent again while the policy allows, all within `timeouts.total`.
+// `first`: the connection for the first attempt, if one was idle.
 template <class T>
 asio::awaitable<outcome<T>> run_call(std::shared_ptr<client_impl> impl, diagnostics* user_diag, string_request request,
-                                     std::shared_ptr<op_cancellation> op) {
+                                     std::shared_ptr<op_cancellation> op, held_connection first) {
     // Cancellation shows as operation_aborted from the operation it hits,
     // never as an exception that would skip giving connections back.
     co_await asio::this_coro::throw_if_cancelled(false);
@@ -294,8 +303,8 @@ asio::awaitable<outcome<T>> run_call(std::shared_ptr<client_impl> impl, diagnost
     impl->note_request();
     for (unsigned retry = 0;; ++retry) {
         std::optional<string_response_parser> parser;
-        std::unique_ptr<connection> unused;
-        result.ec = deadline.translate(co_await impl->perform(request, parser, read_mode::whole, unused, diag, total));
+        std::unique_ptr<connection> conn = first.take();
+        result.ec = deadline.translate(co_await impl->perform(request, parser, read_mode::whole, conn, diag, total));
         if (!result.ec)
             result.ec = read_response(parser->get(), result.value, diag);
         std::chrono::milliseconds delay{};
@@ -312,9 +321,18 @@ asio::awaitable<outcome<T>> run_call(std::shared_ptr<client_impl> impl, diagnost
 template <class T>
 void start_call(const std::shared_ptr<client_impl>& impl, diagnostics* diag, string_request request,
                 asio::any_completion_handler<void(error_code, T)> handler) {
+    // A connection idle now is taken at once, and the call runs on its
+    // strand, where its I/O runs too: no strand of its own to make, no hop
+    // per exchange. Else the call gets a new strand and waits in the pool.
+    std::unique_ptr<connection> idle = impl->pool().take_idle();
+    std::optional<op_cancellation::strand_type> strand;
+    if (idle)
+        strand = idle->get_executor();
     std::shared_ptr<op_cancellation> op;
-    auto completion = impl->completion_for(std::move(handler), op);
-    asio::co_spawn(op->strand(), run_call<T>(impl, diag, std::move(request), op), std::move(completion));
+    auto completion = impl->completion_for(std::move(handler), op, {}, std::move(strand));
+    held_connection first(impl->pool(), std::move(idle));
+    asio::co_spawn(op->strand(), run_call<T>(impl, diag, std::move(request), op, std::move(first)),
+                   std::move(completion));
 }
 
 // Fails before any I/O, still never inside the initiating call.
