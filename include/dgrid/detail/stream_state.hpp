@@ -31,7 +31,8 @@ public:
 
     // Sends the request (again) and reads the response headers: an error
     // status or another content type fails, with the body read for the
-    // diagnostics. Runs on the operation's executor.
+    // diagnostics. Over `conn` if it holds an idle connection, else one from
+    // the pool. Runs on the operation's executor.
     asio::awaitable<error_code> open(diagnostics& diag);
 
     std::optional<stream_response_parser> parser;

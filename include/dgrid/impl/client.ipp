@@ -252,9 +252,10 @@ error_code read_response(const http::response<http::string_body>& response, T& o
 }
 
 // Opens a stream, sending the request again while the policy allows.
+// `first`: the connection for the first attempt, if one was idle.
 inline asio::awaitable<outcome<chat_stream>> run_stream(std::shared_ptr<client_impl> impl, diagnostics* user_diag,
-                                                        string_request request,
-                                                        std::shared_ptr<op_cancellation> op) {
+                                                        string_request request, std::shared_ptr<op_cancellation> op,
+                                                        held_connection first) {
     co_await asio::this_coro::throw_if_cancelled(false);
     diagnostics own_diag;
     diagnostics& diag = user_diag ? *user_diag : own_diag;
@@ -264,6 +265,7 @@ inline asio::awaitable<outcome<chat_stream>> run_stream(std::shared_ptr<client_i
     deadline_guard deadline(co_await asio::this_coro::executor, state->total_deadline(), op);
     impl->note_request();
     for (unsigned retry = 0;; ++retry) {
+        state->conn = first.take();
         result.ec = deadline.translate(co_await state->open(diag));
         if (!result.ec) {
             result.value = chat_stream(std::move(state));
@@ -318,21 +320,36 @@ asio::awaitable<outcome<T>> run_call(std::shared_ptr<client_impl> impl, diagnost
     }
 }
 
+// A new operation, registered (completion_for), with where it runs.
 template <class T>
-void start_call(const std::shared_ptr<client_impl>& impl, diagnostics* diag, string_request request,
-                asio::any_completion_handler<void(error_code, T)> handler) {
-    // A connection idle now is taken at once, and the call runs on its
-    // strand, where its I/O runs too: no strand of its own to make, no hop
-    // per exchange. Else the call gets a new strand and waits in the pool.
+struct started_operation {
+    std::shared_ptr<op_cancellation> op;
+    deliver_outcome<T> completion;
+    held_connection first; // for its first attempt, when one was idle
+};
+
+// A connection idle now is taken at once, and the operation runs on its
+// strand, where its I/O runs too: no strand of its own to make, no hop per
+// exchange. Else the operation gets a new strand and waits in the pool.
+template <class T>
+started_operation<T> start_operation(const std::shared_ptr<client_impl>& impl,
+                                     asio::any_completion_handler<void(error_code, T)> handler) {
     std::unique_ptr<connection> idle = impl->pool().take_idle();
     std::optional<op_cancellation::strand_type> strand;
     if (idle)
         strand = idle->get_executor();
     std::shared_ptr<op_cancellation> op;
     auto completion = impl->completion_for(std::move(handler), op, {}, std::move(strand));
-    held_connection first(impl->pool(), std::move(idle));
-    asio::co_spawn(op->strand(), run_call<T>(impl, diag, std::move(request), op, std::move(first)),
-                   std::move(completion));
+    return {std::move(op), std::move(completion), held_connection(impl->pool(), std::move(idle))};
+}
+
+template <class T>
+void start_call(const std::shared_ptr<client_impl>& impl, diagnostics* diag, string_request request,
+                asio::any_completion_handler<void(error_code, T)> handler) {
+    auto started = start_operation(impl, std::move(handler));
+    asio::co_spawn(started.op->strand(),
+                   run_call<T>(impl, diag, std::move(request), started.op, std::move(started.first)),
+                   std::move(started.completion));
 }
 
 // Fails before any I/O, still never inside the initiating call.
@@ -374,9 +391,10 @@ DGRID_DECL void async_chat_stream_erased(const std::shared_ptr<client_impl>& imp
     auto http_request =
         impl->make_request(http::verb::post, "/chat/completions", std::move(body), request.extra_headers);
     http_request.set(http::field::accept, "text/event-stream");
-    std::shared_ptr<op_cancellation> op;
-    auto completion = impl->completion_for(std::move(handler), op);
-    asio::co_spawn(op->strand(), run_stream(impl, diag, std::move(http_request), op), std::move(completion));
+    auto started = start_operation(impl, std::move(handler));
+    asio::co_spawn(started.op->strand(),
+                   run_stream(impl, diag, std::move(http_request), started.op, std::move(started.first)),
+                   std::move(started.completion));
 }
 
 DGRID_DECL void async_list_models_erased(const std::shared_ptr<client_impl>& impl, diagnostics* diag,
