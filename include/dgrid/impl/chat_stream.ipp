@@ -47,6 +47,7 @@ inline asio::awaitable<error_code> stream_state::open(diagnostics& diag) {
     if (ec)
         co_return ec;
     conn_strand = conn->get_executor();
+    canceller(); // made now, so that reading the answer allocates nothing
     last_data_ = clock::now();
     const auto& header = parser->get();
     if (header.result_int() / 100 == 2 && is_event_stream(header)) {
