@@ -280,4 +280,23 @@ BOOST_AUTO_TEST_CASE(a_tls_1_2_gateway) {
     BOOST_TEST(c.stats().tls_resumed == 5u);
 }
 
+// A call takes an idle connection when it is started. Here the client and
+// then the io_context go away before that call ever ran: the connection goes
+// back to a pool that is still there, and is closed.
+BOOST_AUTO_TEST_CASE(a_call_that_never_ran_outlives_its_client) {
+    emulator_fixture f;
+    auto io = std::make_unique<asio::io_context>();
+    auto c = std::make_unique<client>(*io, f.client_options_for());
+    asio::co_spawn(*io, c->async_chat(echo_request("leaves a connection idle")), asio::detached);
+    io->run();
+    BOOST_TEST(c->stats().idle == 1u);
+    c->async_chat(echo_request("never sent"), asio::detached);
+    c.reset();
+    io.reset();
+    for (int i = 0; i < 100 && f.server.open_connections() != 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    BOOST_TEST(f.server.open_connections() == 0u);
+    BOOST_TEST(f.server.requests_served() == 1u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -264,10 +264,12 @@ private:
 
 // A connection taken from the pool for a request that has not started:
 // given back (closed, its room freed) if the request ends without using it.
-// The pool must outlive it.
+// It keeps the pool alive: a coroutine that never ran may drop it after the
+// client went away.
 class held_connection {
 public:
-    held_connection(connection_pool& pool, std::unique_ptr<connection> conn) : pool_(&pool), conn_(std::move(conn)) {}
+    held_connection(std::shared_ptr<connection_pool> pool, std::unique_ptr<connection> conn)
+        : pool_(std::move(pool)), conn_(std::move(conn)) {}
     held_connection(held_connection&&) noexcept = default;
     held_connection& operator=(held_connection&&) = delete;
     ~held_connection() {
@@ -275,10 +277,11 @@ public:
             pool_->release(std::move(conn_), false);
     }
 
+    const connection* get() const { return conn_.get(); }
     std::unique_ptr<connection> take() { return std::move(conn_); }
 
 private:
-    connection_pool* pool_;
+    std::shared_ptr<connection_pool> pool_;
     std::unique_ptr<connection> conn_;
 };
 

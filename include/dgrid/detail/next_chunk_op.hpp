@@ -45,13 +45,18 @@ public:
     }
     cancellation_slot_type get_cancellation_slot() const noexcept { return state_->read_slot(); }
 
-    // On the thread of the initiating call.
+    // On the thread of the initiating call. A caller on another strand (a
+    // stream moved to another connection by a retry) has its cancellation
+    // carried over to the connection's strand, where the read runs.
     void start() {
         auto slot = asio::get_associated_cancellation_slot(handler_);
         if (slot.is_connected() && !state_->is_canceller_slot(slot))
-            slot.assign([state = std::weak_ptr<stream_state>(state_)](asio::cancellation_type type) {
-                if (auto live = state.lock())
-                    live->cancel_read(type);
+            slot.assign([state = std::weak_ptr<stream_state>(state_),
+                         strand = state_->conn_strand](asio::cancellation_type type) {
+                asio::dispatch(strand, [state, type] {
+                    if (auto live = state.lock())
+                        live->cancel_read(type);
+                });
             });
         asio::post(state_->conn_strand, std::move(*this));
     }
@@ -138,11 +143,15 @@ private:
         state->forget_read_cancellation();
         if (ends_flight_)
             state->in_flight.store(false);
-        auto slot = asio::get_associated_cancellation_slot(handler_);
-        if (slot.is_connected() && !state->is_canceller_slot(slot))
-            slot.clear();
         auto ex = asio::get_associated_executor(handler_, state->conn_strand);
-        asio::dispatch(ex, asio::append(std::move(handler_), ec, has_chunk));
+        auto slot = asio::get_associated_cancellation_slot(handler_);
+        if (!slot.is_connected() || state->is_canceller_slot(slot))
+            return asio::dispatch(ex, asio::append(std::move(handler_), ec, has_chunk));
+        // The slot is let go on the handler's executor, where its signal emits.
+        asio::dispatch(ex, [slot, handler = std::move(handler_), ec, has_chunk]() mutable {
+            slot.clear();
+            std::move(handler)(ec, has_chunk);
+        });
     }
 
     std::shared_ptr<stream_state> state_;

@@ -193,8 +193,8 @@ public:
     // Reads at least one byte, and whatever else is decrypted without waiting.
     template <class MutableBuffers, class Token>
     auto async_read_some(const MutableBuffers& buffers, Token&& token) {
-        return start<void(error_code, std::size_t)>(read_step{first_nonempty<asio::mutable_buffer>(buffers)},
-                                                    std::forward<Token>(token));
+        return start<void(error_code, std::size_t)>(
+            read_step{first_nonempty<asio::mutable_buffer>(buffers), &deferred_read_error_}, std::forward<Token>(token));
     }
 
     // Writes up to one record's worth of the buffers.
@@ -224,6 +224,7 @@ private:
 
     struct read_step {
         asio::mutable_buffer buffer;
+        error_code* deferred; // a failure after data, for the next read
         std::size_t done = 0;
         static constexpr bool completes_empty = true;
         bool empty() const { return buffer.size() == 0; }
@@ -236,7 +237,11 @@ private:
                     int error = SSL_get_error(ssl, 0);
                     if (done == 0)
                         return error;
-                    break; // what was read first; a failure shows again on the next read
+                    // The data read first goes to the caller now. OpenSSL
+                    // would not report a fatal error twice: it is kept.
+                    if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_ZERO_RETURN)
+                        *deferred = tls_error(error);
+                    break;
                 }
                 done += n;
             }
@@ -280,11 +285,15 @@ private:
 
         template <class Self>
         void operator()(Self& self) {
-            if constexpr (Step::completes_empty) {
-                if (step.empty()) {
-                    finished = true;
+            if constexpr (std::is_same_v<Step, read_step>) {
+                if (*step.deferred) {
+                    result_ec = std::exchange(*step.deferred, error_code());
                     return finish_later(self);
                 }
+            }
+            if constexpr (Step::completes_empty) {
+                if (step.empty())
+                    return finish_later(self);
             }
             run(self);
         }
@@ -365,6 +374,7 @@ private:
 
     NextLayer next_;
     tls_ciphertext text_;
+    error_code deferred_read_error_;
     SSL* ssl_ = nullptr;
 };
 

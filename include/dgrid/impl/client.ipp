@@ -334,13 +334,14 @@ struct started_operation {
 template <class T>
 started_operation<T> start_operation(const std::shared_ptr<client_impl>& impl,
                                      asio::any_completion_handler<void(error_code, T)> handler) {
-    std::unique_ptr<connection> idle = impl->pool().take_idle();
+    // The pool lives in the client: an aliasing pointer keeps both.
+    held_connection first(std::shared_ptr<connection_pool>(impl, &impl->pool()), impl->pool().take_idle());
     std::optional<op_cancellation::strand_type> strand;
-    if (idle)
+    if (const connection* idle = first.get())
         strand = idle->get_executor();
     std::shared_ptr<op_cancellation> op;
     auto completion = impl->completion_for(std::move(handler), op, {}, std::move(strand));
-    return {std::move(op), std::move(completion), held_connection(impl->pool(), std::move(idle))};
+    return {std::move(op), std::move(completion), std::move(first)};
 }
 
 template <class T>
