@@ -48,7 +48,7 @@ inline constexpr std::size_t initial_arena_size = 16 * 1024;
 // and after a larger event the parser is rebuilt to free its stack.
 inline constexpr std::size_t max_retained_size = 1024 * 1024;
 
-// The parser's own stack starts in this buffer inside the state.
+// The tree parser's own stack starts in this buffer inside the tree reader.
 inline constexpr std::size_t parser_buffer_size = 1024;
 
 inline std::size_t round_up_pow2(std::size_t n) noexcept {
@@ -64,13 +64,15 @@ inline boost::json::parse_options parse_options() noexcept {
     return options;
 }
 
-} // namespace chunk_decoding
+// What reads an event through a tree: made for the first event that needs
+// it, which most streams never send. The tree is built in an arena over
+// `buffer`.
+struct tree_reader {
+    tree_reader() {
+        make_arena(initial_arena_size);
+        make_parser();
+    }
 
-struct chunk_decoder::state {
-    state() : events(chunk_decoding::parse_options()) {}
-
-    // The tree is built in an arena over `buffer`, made for the first event
-    // that needs it.
     void make_arena(std::size_t size) {
         arena.reset();
         buffer.reset(new unsigned char[size]);
@@ -79,26 +81,10 @@ struct chunk_decoder::state {
     }
 
     void make_parser() {
-        parser.emplace(boost::json::storage_ptr(), chunk_decoding::parse_options(), parser_buffer,
-                       sizeof(parser_buffer));
+        parser.emplace(boost::json::storage_ptr(), parse_options(), parser_buffer, sizeof(parser_buffer));
     }
 
-    // The usual chunk, read from the parser's events; false when the tree is
-    // needed.
-    bool read_events(std::string_view data, chat_chunk& out) {
-        events.reset();
-        events.handler().start(out, pool);
-        boost::system::error_code ec;
-        const std::size_t n = events.write_some(false, data.data(), data.size(), ec);
-        return !ec && n == data.size(); // else an error, or something after the object
-    }
-
-    error_code read_tree(std::string_view data, chat_chunk& out, diagnostics& diag) {
-        ++tree_reads;
-        if (!arena)
-            make_arena(chunk_decoding::initial_arena_size);
-        if (!parser)
-            make_parser();
+    error_code read(std::string_view data, chat_chunk& out, string_pool& pool, diagnostics& diag) {
         parser->reset(boost::json::storage_ptr(&*arena));
         boost::system::error_code ec;
         parser->write(data.data(), data.size(), ec);
@@ -122,23 +108,48 @@ struct chunk_decoder::state {
     void recycle(std::size_t event_size) {
         parser->reset(); // drops any partial tree before its memory goes
         arena->release();
-        if (upstream.allocated != 0 && buffer_size < chunk_decoding::max_retained_size) {
-            const std::size_t wanted = chunk_decoding::round_up_pow2(buffer_size + upstream.allocated);
+        if (upstream.allocated != 0 && buffer_size < max_retained_size) {
+            const std::size_t wanted = round_up_pow2(buffer_size + upstream.allocated);
             if (wanted > buffer_size)
                 make_arena(wanted);
         }
         upstream.allocated = 0;
-        if (event_size > chunk_decoding::max_retained_size)
+        if (event_size > max_retained_size)
             make_parser();
     }
 
-    boost::json::basic_parser<chunk_event_reader> events;
-    chunk_decoding::counting_resource upstream;
+    counting_resource upstream;
     std::unique_ptr<unsigned char[]> buffer;
     std::size_t buffer_size = 0;
     std::optional<boost::json::monotonic_resource> arena; // over `buffer`
-    unsigned char parser_buffer[chunk_decoding::parser_buffer_size];
+    unsigned char parser_buffer[parser_buffer_size];
     std::optional<boost::json::parser> parser;
+};
+
+} // namespace chunk_decoding
+
+struct chunk_decoder::state {
+    state() : events(chunk_decoding::parse_options()) {}
+
+    // The usual chunk, read from the parser's events; false when the tree is
+    // needed.
+    bool read_events(std::string_view data, chat_chunk& out) {
+        events.reset();
+        events.handler().start(out, pool);
+        boost::system::error_code ec;
+        const std::size_t n = events.write_some(false, data.data(), data.size(), ec);
+        return !ec && n == data.size(); // else an error, or something after the object
+    }
+
+    error_code read_tree(std::string_view data, chat_chunk& out, diagnostics& diag) {
+        ++tree_reads;
+        if (!tree)
+            tree = std::make_unique<chunk_decoding::tree_reader>();
+        return tree->read(data, out, pool, diag);
+    }
+
+    boost::json::basic_parser<chunk_event_reader> events;
+    std::unique_ptr<chunk_decoding::tree_reader> tree;
     string_pool pool;
     std::size_t tree_reads = 0;
 };
@@ -149,7 +160,7 @@ DGRID_DECL chunk_decoder::chunk_decoder(chunk_decoder&&) noexcept = default;
 DGRID_DECL chunk_decoder& chunk_decoder::operator=(chunk_decoder&&) noexcept = default;
 
 DGRID_DECL std::size_t chunk_decoder::arena_size() const noexcept {
-    return state_ ? state_->buffer_size : 0;
+    return state_ && state_->tree ? state_->tree->buffer_size : 0;
 }
 
 DGRID_DECL std::size_t chunk_decoder::tree_reads() const noexcept { return state_ ? state_->tree_reads : 0; }
