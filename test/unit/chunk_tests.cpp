@@ -421,8 +421,8 @@ BOOST_AUTO_TEST_CASE(reused_chunk_equals_fresh_one) {
     }
 }
 
-// The usual chunks are read from the parser's events, without a tree; what
-// the event reader does not read exactly as the tree reader would goes through
+// The usual chunks are read straight from their text, without a tree; what
+// the chunk reader does not read exactly as the tree reader would goes through
 // the tree. Both give what from_json gives.
 BOOST_AUTO_TEST_CASE(usual_chunks_skip_the_tree) {
     const std::vector<std::string> usual = {
@@ -494,6 +494,78 @@ BOOST_AUTO_TEST_CASE(usual_chunks_skip_the_tree) {
             const error_code e2 = parse_ec ? error_code(error::invalid_json) : from_json(v, fresh, d2);
             BOOST_TEST(e1 == e2);
             if (!e1 || e1 == error::stream_error)
+                BOOST_TEST(json::serialize(to_json(reused)) == json::serialize(to_json(fresh)));
+        }
+    }
+}
+
+// The chunk reader scans JSON text by hand: whatever it reads, it reads as
+// the tree parser would, and what it gives up on (invalid text, numbers only
+// Boost.JSON converts) the tree reads. Strings are scanned 16 bytes at a
+// time, so escapes and multi-byte sequences sit across those boundaries here.
+BOOST_AUTO_TEST_CASE(chunk_reader_reads_json_as_the_tree_parser_does) {
+    struct event {
+        std::string text;
+        bool needs_tree;
+    };
+    const std::string sixteen = "0123456789abcdef";
+    const std::vector<event> events = {
+        {" \t\r\n{ \"id\" : \"a\" ,\n \"choices\" : [ { \"index\" : 0 , \"delta\" : { \"content\" : \"x\" } } ] }\n ",
+         false},
+        {R"({"\u0069d":"escaped key","choices":[{"delta":{"content":"a\/b\b\f\r\t"}}]})", false},
+        {"{\"choices\":[{\"delta\":{\"content\":\"" + sixteen.substr(0, 15) + "\\n" + sixteen + "\xC3\xA9" +
+             sixteen.substr(0, 14) + "\xF0\x9F\x98\x80" + "\"}}]}",
+         false},
+        {"{\"choices\":[{\"delta\":{\"content\":\"" + sixteen + "\\u00e9\\uD83D\\uDE00" + sixteen + "\"}}]}", false},
+        {R"({"created":-5,"choices":[{"index":null,"delta":{"tool_calls":[{"index":null,"function":null}]}}]})", false},
+        {R"({"choices":[{"delta":{"x":{"y":[{"z":[1.5,-0,"\u00e9",true,null,{}]}]},"content":"c"}}]})", false},
+        // Unknown members, the same set twice; the next event lacks them (the tree removes them).
+        {R"({"a":-1,"b":-9223372036854775808,"c":9223372036854775808,"d":18446744073709551615,"e":1.5e3,"f":-0,)"
+         R"("g":0.25,"h":1E-2,"i":false,"j":"s"})",
+         false},
+        {R"({"a":-2,"b":-9223372036854775808,"c":9223372036854775808,"d":18446744073709551615,"e":2,"f":-0.0,)"
+         R"("g":1e400,"h":null,"i":true,"j":""})",
+         false},
+        {"{\"choices\":[{\"delta\":{\"content\":\"" + sixteen + "\xC3\x28\"}}]}", true},     // invalid UTF-8
+        {"{\"choices\":[{\"delta\":{\"content\":\"\xED\xA0\x80\"}}]}", true},                 // an encoded surrogate
+        {"{\"choices\":[{\"delta\":{\"content\":\"\xF4\x90\x80\x80\"}}]}", true},             // above U+10FFFF
+        {"{\"choices\":[{\"delta\":{\"content\":\"\xE0\x80\xAF\"}}]}", true},                 // overlong
+        {R"({"choices":[{"delta":{"content":"\ud800 lone"}}]})", true},
+        {R"({"choices":[{"delta":{"content":"\udc00"}}]})", true},
+        {R"({"choices":[{"delta":{"content":"\x41"}}]})", true},
+        {"{\"choices\":[{\"delta\":{\"content\":\"tab\tinside\"}}]}", true},
+        {R"({"created":01})", true},
+        {R"({"created":-0})", true},
+        {R"({"created":1.})", true},
+        {R"({"created":12345678901234567890})", true},
+        {R"({"id":"a",})", true},
+        {R"({"choices":[1,]})", true},
+        {R"({"id":"a"})" + std::string(1, '\0'), true},
+        {R"({"id":"a"} {})", true},
+        {R"({"id" "a"})", true},
+        {R"({"id":"unterminated)", true},
+        {R"({"id":nul})", true},
+        {"{\"x\":" + std::string(70, '[') + std::string(70, ']') + "}", true}, // deeper than the parser's limit
+    };
+    json::parse_options options;
+    options.max_depth = 64; // the decoder's limit
+    chunk_decoder decoder;
+    chat_chunk reused;
+    std::size_t tree_reads = 0;
+    for (const event& e : events) {
+        BOOST_TEST_CONTEXT(e.text) {
+            diagnostics d1;
+            diagnostics d2;
+            const error_code e1 = decoder.decode(e.text, reused, d1);
+            if (e.needs_tree)
+                ++tree_reads;
+            BOOST_TEST(decoder.tree_reads() == tree_reads);
+            chat_chunk fresh;
+            boost::system::error_code parse_ec;
+            const json::value v = json::parse(e.text, parse_ec, {}, options);
+            const error_code e2 = parse_ec ? error_code(error::invalid_json) : from_json(v, fresh, d2);
+            BOOST_TEST(e1 == e2);
+            if (!e1)
                 BOOST_TEST(json::serialize(to_json(reused)) == json::serialize(to_json(fresh)));
         }
     }

@@ -103,8 +103,8 @@ DGRID_DECL error_code read_chunk(const boost::json::value& v, chat_chunk& out, s
                                  diagnostics& diag);
 
 // Decodes the data of one server-sent event into a `chat_chunk`, reusing the
-// chunk's memory and its own. The usual chunk is read straight from the JSON
-// parser's events (chunk_event_reader); the rest (error chunks, usage,
+// chunk's memory and its own. The usual chunk is read straight from its text
+// by a reader that knows the chunk's shape (chunk_reader); the rest (error chunks, usage,
 // logprobs, unusual shapes, every malformed event) is parsed by a parser kept
 // across calls into a tree in an arena owned by the decoder (16 KiB, made for
 // the first such event, grown to what the largest event needed, up to 1 MiB)

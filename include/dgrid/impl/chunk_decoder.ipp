@@ -2,11 +2,10 @@
 #define DGRID_IMPL_CHUNK_DECODER_IPP
 
 #include <dgrid/detail/chunk_decoder.hpp>
-#include <dgrid/detail/chunk_event_reader.hpp>
-#include <dgrid/impl/chunk_event_reader.ipp> // compiled with the decoder, its only user
+#include <dgrid/detail/chunk_reader.hpp>
+#include <dgrid/impl/chunk_reader.ipp> // compiled with the decoder, its only user
 #include <dgrid/json.hpp>
 
-#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/memory_resource.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse_options.hpp>
@@ -129,18 +128,6 @@ struct tree_reader {
 } // namespace chunk_decoding
 
 struct chunk_decoder::state {
-    state() : events(chunk_decoding::parse_options()) {}
-
-    // The usual chunk, read from the parser's events; false when the tree is
-    // needed.
-    bool read_events(std::string_view data, chat_chunk& out) {
-        events.reset();
-        events.handler().start(out, pool);
-        boost::system::error_code ec;
-        const std::size_t n = events.write_some(false, data.data(), data.size(), ec);
-        return !ec && n == data.size(); // else an error, or something after the object
-    }
-
     error_code read_tree(std::string_view data, chat_chunk& out, diagnostics& diag) {
         ++tree_reads;
         if (!tree)
@@ -148,7 +135,7 @@ struct chunk_decoder::state {
         return tree->read(data, out, pool, diag);
     }
 
-    boost::json::basic_parser<chunk_event_reader> events;
+    chunk_reader reader;
     std::unique_ptr<chunk_decoding::tree_reader> tree;
     string_pool pool;
     std::size_t tree_reads = 0;
@@ -170,7 +157,7 @@ DGRID_DECL std::size_t chunk_decoder::pooled_strings() const noexcept { return s
 DGRID_DECL error_code chunk_decoder::decode(std::string_view data, chat_chunk& out, diagnostics& diag) {
     if (!state_) // moved from
         state_ = std::make_unique<state>();
-    if (state_->read_events(data, out))
+    if (state_->reader.read(data, out, state_->pool))
         return {};
     return state_->read_tree(data, out, diag);
 }
