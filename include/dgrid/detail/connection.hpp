@@ -40,12 +40,17 @@ namespace beast = boost::beast;
 using transport = fault_point_stream<beast::tcp_stream>;
 using tls_transport = tls_stream<transport>;
 
-// Bytes one read may take. Beast sizes each read by the buffer's free
-// capacity (512 bytes at least), so a buffer left at its first size would read
-// a streamed body a few hundred bytes at a time. 8 KiB: half a TLS record per
-// read (OpenSSL serves the rest without a system call) costs no more CPU than
-// a whole one, and an open stream holds 8 KiB less.
-constexpr std::size_t read_buffer_size = 8 * 1024;
+// Bytes one read may take at first. Beast sizes each read by the buffer's free
+// capacity (512 bytes at least), so a buffer left at the few hundred bytes of
+// its first use would read a response a few hundred bytes at a time. 4 KiB:
+// a slow stream's reads take one event each, and 10,000 of them hold 40 MiB
+// less than with 8 KiB; a stream whose reads fill the buffer grows it to
+// `max_read_buffer_size` (stream_state::read_space).
+constexpr std::size_t read_buffer_size = 4 * 1024;
+
+// 8 KiB: half a TLS record per read (OpenSSL serves the rest without a system
+// call) costs no more CPU than a whole one.
+constexpr std::size_t max_read_buffer_size = 8 * 1024;
 
 // One keep-alive connection to the gateway, plain or TLS. A request owns it
 // while it runs; all of its I/O runs on its own strand, so that Beast's timeout

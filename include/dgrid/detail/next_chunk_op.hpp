@@ -14,7 +14,6 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/recycling_allocator.hpp>
-#include <boost/beast/http/read.hpp>
 
 #include <memory>
 #include <utility>
@@ -64,11 +63,13 @@ public:
     void operator()() { advance(); }
 
     // A read of the body completed.
-    void operator()(error_code ec, std::size_t) {
+    void operator()(error_code ec, std::size_t bytes) {
         auto& state = *state_;
-        state.end_read();
-        if (ec == http::error::need_buffer) // the body buffer is full
+        state.end_read(bytes);
+        if (ec == asio::error::eof && state.body_ends_at_close()) {
+            state.end_body_at_close();
             ec = {};
+        }
         if (draining_) {
             if (ec) {
                 state.end_drain(false);
@@ -105,7 +106,7 @@ private:
         case stream_state::step_result::need_bytes:
             break;
         }
-        if (state.parser->is_done()) {
+        if (state.body_done()) {
             state.fail(error::stream_truncated, *diag_, "the stream ended without data: [DONE]");
             return finish(state.failure(), false);
         }
@@ -118,24 +119,27 @@ private:
     }
 
     // After [DONE]: reads on to the end of the HTTP message, then lets the
-    // connection go. The answer is complete whatever happens to it.
+    // connection go. The answer is complete whatever happens to it. A body
+    // that runs up to the close leaves nothing to reuse.
     void drain() {
         auto& state = *state_;
-        bool done = state.parser->is_done();
+        if (!state.skip_body() || state.body_ends_at_close()) {
+            state.end_drain(false);
+            return finish(error_code(), false);
+        }
+        bool done = state.body_done();
         if (done || drain_reads_++ == max_drain_reads) {
             state.end_drain(done && state.parser->get().keep_alive());
             return finish(error_code(), false);
         }
-        state.begin_read_rest();
         read();
     }
 
     void read() {
         auto& state = *state_;
-        auto& conn = *state.conn;
-        auto& parser = *state.parser;
-        auto read_some = [&](auto& stream) { http::async_read_some(stream, conn.buffer(), parser, std::move(*this)); };
-        conn.on_stream(read_some);
+        const asio::mutable_buffer space = state.read_space();
+        auto read_some = [&](auto& stream) { stream.async_read_some(space, std::move(*this)); };
+        state.conn->on_stream(read_some);
     }
 
     void finish(error_code ec, bool has_chunk) {

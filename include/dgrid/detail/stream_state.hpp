@@ -5,6 +5,7 @@
 
 #include <dgrid/chat_accumulator.hpp>
 #include <dgrid/chat_chunk.hpp>
+#include <dgrid/detail/body_framing.hpp>
 #include <dgrid/detail/chunk_decoder.hpp>
 #include <dgrid/detail/client_impl.hpp>
 #include <dgrid/detail/response_status.hpp>
@@ -18,9 +19,11 @@
 namespace dgrid::detail {
 
 // A streamed response: the request (kept to send it again while no chunk
-// reached the caller), the connection it arrives on, the HTTP parser
-// positioned at the body, and the SSE and chunk decoders. Bytes are read only
-// when the consumer asks for the next chunk and none is buffered.
+// reached the caller), the connection it arrives on, the response header, the
+// body's framing, and the SSE and chunk decoders. The body is read by the SSE
+// reader straight from the connection's read buffer, without a copy, and bytes
+// are read only when the consumer asks for the next chunk and none is
+// buffered.
 class stream_state : public std::enable_shared_from_this<stream_state> {
 public:
     stream_state(std::shared_ptr<client_impl> client, string_request request);
@@ -35,7 +38,8 @@ public:
     // the pool. Runs on the operation's executor.
     asio::awaitable<error_code> open(diagnostics& diag);
 
-    std::optional<stream_response_parser> parser;
+    std::optional<stream_response_parser> parser; // the header
+
     std::unique_ptr<connection> conn;
 
     // `timeouts.stream_total` from the first request, or none.
@@ -57,18 +61,26 @@ public:
     step_result step(diagnostics& diag);
 
     // The steps of a read of the body (next_chunk_op), on the connection's
-    // strand: arm the deadline and point the parser at the body buffer (or
-    // only the latter), take what was read, turn a failed read into the
-    // stream's failure.
+    // strand: arm the deadline, give the space to read into (the read
+    // buffer's whole capacity, free at that point: every byte read before was
+    // taken, as body or framing), take the bytes read, turn a failed read
+    // into the stream's failure. A close ends a body that runs up to it.
     void begin_read();
-    void begin_read_rest();
-    void end_read();
+    asio::mutable_buffer read_space();
+    void end_read(std::size_t bytes);
     void fail_read(error_code ec, diagnostics& diag);
+    void end_body_at_close() { body_ended_ = true; }
+    bool body_ends_at_close() const { return framing_.ends_at_close(); }
+
+    // The HTTP message ended: no more bytes of this response will come.
+    bool body_done() const { return body_ended_ || framing_.done(); }
 
     // After [DONE] the rest of the HTTP message is read within the idle
-    // deadline; then the connection goes back to the pool, to serve another
+    // deadline (`skip_body` drops what came so far: false on malformed
+    // framing); then the connection goes back to the pool, to serve another
     // request if `reusable`.
     void begin_drain();
+    bool skip_body();
     void end_drain(bool reusable);
 
     // Cancels the next_chunk_op under way; one asked for while none runs
@@ -130,9 +142,9 @@ private:
     clock::time_point last_data_; // when the last data event arrived (or the headers)
     bool delivered_ = false;
     bool failure_final_ = false;
-    std::vector<char> body_;   // de-chunked body bytes read but not yet parsed
-    std::size_t pending_begin_ = 0;
-    std::size_t pending_end_ = 0;
+    body_framing framing_ = body_framing::length(0);
+    bool body_ended_ = false; // a body that runs up to the close met it
+    bool read_filled_ = false; // the last read filled the read buffer
     sse_parser sse_;
     chunk_decoder decoder_;
     chat_chunk chunk_;

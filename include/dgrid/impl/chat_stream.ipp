@@ -14,15 +14,10 @@
 namespace dgrid {
 namespace detail {
 
-// Body bytes taken from the HTTP parser per read: small, since events are
-// assembled by the SSE parser and the socket buffer holds the rest.
-constexpr std::size_t stream_read_size = 8192;
-
 inline stream_state::stream_state(std::shared_ptr<client_impl> client, string_request request)
     : client_(std::move(client)),
       request_(std::move(request)),
       total_deadline_(deadline_after(client_->options().timeouts.stream_total)),
-      body_(stream_read_size),
       sse_(client_->options().max_event_size) {}
 
 // True when the chunk holds part of the answer. Chunks with only a role or
@@ -42,7 +37,8 @@ inline asio::awaitable<error_code> stream_state::open(diagnostics& diag) {
     accumulator_.take(); // what a failed attempt said is not part of the answer
     failure_ = {};
     sse_.reset();
-    pending_begin_ = pending_end_ = 0;
+    framing_ = body_framing::length(0);
+    body_ended_ = false;
     error_code ec = co_await client_->perform(request_, parser, read_mode::header, conn, diag, total_deadline_);
     if (ec)
         co_return ec;
@@ -53,8 +49,12 @@ inline asio::awaitable<error_code> stream_state::open(diagnostics& diag) {
     if (header.result_int() / 100 == 2 && is_event_stream(header)) {
         diag.http_status = header.result_int();
         diag.request_id = std::string(header["x-request-id"]);
-        // A stream may run as long as the answer; each event is bounded instead.
-        parser->body_limit(boost::none);
+        if (parser->chunked())
+            framing_ = body_framing::chunked();
+        else if (auto length = parser->content_length(); length || parser->is_done())
+            framing_ = body_framing::length(length.value_or(0));
+        else
+            framing_ = body_framing::until_close();
         co_return error_code();
     }
 
@@ -106,21 +106,40 @@ inline void stream_state::fail(error_code ec, diagnostics& diag, const char* wha
         client_->pool().release(std::move(conn), false);
 }
 
+// The bytes a flat_buffer holds.
+inline std::string_view buffer_view(const beast::flat_buffer& buffer) {
+    const auto data = buffer.data();
+    return {static_cast<const char*>(data.data()), data.size()};
+}
+
 inline stream_state::step_result stream_state::step(diagnostics& diag) {
     if (status_ == status::failed)
         return step_result::failed;
     if (status_ == status::done)
         return step_result::end;
-    while (pending_begin_ < pending_end_) {
+    for (;;) {
         error_code ec;
-        std::string_view pending(body_.data() + pending_begin_, pending_end_ - pending_begin_);
-        pending_begin_ += sse_.parse(pending, ec);
+        beast::flat_buffer& input = conn->buffer();
+        std::size_t framing = 0;
+        const std::string_view body = framing_.body(buffer_view(input), framing, ec);
+        input.consume(framing);
+        if (ec) {
+            fail(ec, diag, "the stream's chunked encoding is malformed");
+            return step_result::failed;
+        }
+        if (body.empty())
+            break;
+        const std::size_t used = sse_.parse(body, ec);
+        framing_.take(used);
+        input.consume(used);
         if (ec) {
             fail(ec, diag, "a server-sent event exceeds client_options::max_event_size");
             return step_result::failed;
         }
         if (!sse_.has_event())
             continue;
+        // The event's data may be a view of the read buffer: it is decoded
+        // before the next read.
         sse_event event = sse_.event();
         last_data_ = clock::now();
         if (event.data == "[DONE]") {
@@ -155,18 +174,21 @@ inline clock::time_point stream_state::read_deadline(clock::time_point since) co
 inline void stream_state::begin_read() {
     // Only data events move the idle deadline: comments do not.
     conn->expire_at(read_deadline(last_data_));
-    begin_read_rest();
 }
 
-inline void stream_state::begin_read_rest() {
-    auto& body = parser->get().body();
-    body.data = body_.data();
-    body.size = body_.size();
+// A read that filled the buffer found more waiting: the stream is fast, and
+// larger reads cost less per byte.
+inline asio::mutable_buffer stream_state::read_space() {
+    beast::flat_buffer& input = conn->buffer();
+    if (read_filled_ && input.capacity() < max_read_buffer_size)
+        input.reserve(std::min(2 * input.capacity(), max_read_buffer_size));
+    return input.prepare(input.capacity() - input.size());
 }
 
-inline void stream_state::end_read() {
-    pending_begin_ = 0;
-    pending_end_ = body_.size() - parser->get().body().size;
+inline void stream_state::end_read(std::size_t bytes) {
+    beast::flat_buffer& input = conn->buffer();
+    read_filled_ = bytes == input.capacity() - input.size();
+    input.commit(bytes);
 }
 
 inline void stream_state::fail_read(error_code ec, diagnostics& diag) {
@@ -184,6 +206,22 @@ inline void stream_state::fail_read(error_code ec, diagnostics& diag) {
 }
 
 inline void stream_state::begin_drain() { conn->expire_at(read_deadline(clock::now())); }
+
+inline bool stream_state::skip_body() {
+    beast::flat_buffer& input = conn->buffer();
+    for (;;) {
+        error_code ec;
+        std::size_t framing = 0;
+        const std::size_t body = framing_.body(buffer_view(input), framing, ec).size();
+        input.consume(framing);
+        if (ec)
+            return false;
+        if (body == 0)
+            return true;
+        framing_.take(body);
+        input.consume(body);
+    }
+}
 
 inline void stream_state::end_drain(bool reusable) {
     conn->tcp().expires_never();
