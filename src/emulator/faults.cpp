@@ -93,6 +93,12 @@ fault_plan parse_faults(std::string_view header) {
             plan.multi_data = true;
         } else if (name == "no-space" && !has_value) {
             plan.no_space = true;
+        } else if (name == "framing" && value == "length") {
+            plan.framing = body_framing::length;
+        } else if (name == "framing" && value == "extensions") {
+            plan.framing = body_framing::extensions;
+        } else if (name == "framing" && value == "malformed") {
+            plan.framing = body_framing::malformed;
         } else if (name == "id" && has_value && !value.empty()) {
             plan.group = value;
         } else {

@@ -21,6 +21,14 @@ enum class error_body {
     empty, ///< No body at all (`Content-Length: 0`).
 };
 
+/// How a streamed HTTP/1.1 body is framed.
+enum class body_framing {
+    chunked,    ///< one chunk per event
+    length,     ///< `Content-Length`, no chunks
+    extensions, ///< two chunks per event with chunk extensions, and trailers
+    malformed,  ///< a chunk-size line that is not hexadecimal after the first event
+};
+
 /// What one request's `X-Emulator-Fault` header asks for. The header is a list
 /// of items separated by `,` (or `;`); every item applies:
 ///
@@ -55,6 +63,10 @@ enum class error_body {
 /// | `crlf`           | CRLF line ends in the event stream                                       |
 /// | `multi-data`     | each event's JSON split over two `data:` lines after its first comma     |
 /// | `no-space`       | `data:{...}`, without the space after the colon                          |
+/// | `framing=length` | the body has a `Content-Length` instead of the chunked encoding          |
+/// | `framing=extensions` | each event in two chunks whose size lines carry extensions, and     |
+/// |                  | trailer fields after the last chunk                                      |
+/// | `framing=malformed` | after the first event, a chunk-size line that is not hexadecimal     |
 ///
 /// Of several `stream-error`/`stream-cut`/`stream-reset` the smallest K acts (on
 /// a tie: reset, then error, then cut). On a stream `reset-mid-body` resets
@@ -82,6 +94,7 @@ struct fault_plan {
     bool crlf = false;                         ///< `crlf`
     bool multi_data = false;                   ///< `multi-data`
     bool no_space = false;                     ///< `no-space`
+    body_framing framing = body_framing::chunked; ///< `framing=length|extensions|malformed`
 
     /// How an error response of `error_status` is written under this plan.
     error_body body_for(unsigned error_status) const noexcept;

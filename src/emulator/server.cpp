@@ -88,9 +88,10 @@ std::optional<api_error> read_failure_reply(const beast::error_code& ec) {
 
 // The response as bytes: serializing first lets the fault paths cut it at any
 // byte (half the body, one byte per write). A stream gets only its header, with
-// chunked transfer encoding (or none for HTTP/1.0, whose body ends at the close).
+// chunked transfer encoding or a Content-Length (`framing`), or neither for
+// HTTP/1.0, whose body ends at the close.
 std::string to_wire(const http_reply& reply, std::uint64_t request_number, unsigned version, bool keep_alive,
-                    bool stream = false) {
+                    const stream_script* stream = nullptr, body_framing framing = body_framing::chunked) {
     http::response<http::string_body> response;
     response.version(version);
     response.result(reply.status);
@@ -106,7 +107,15 @@ std::string to_wire(const http_reply& reply, std::uint64_t request_number, unsig
     response.keep_alive(keep_alive);
     std::ostringstream out;
     if (stream) {
-        response.chunked(version >= 11);
+        if (version >= 11 && framing == body_framing::length) {
+            std::uint64_t length = 0;
+            for (const stream_step& step : stream->steps) {
+                length += step.bytes.size();
+            }
+            response.content_length(length);
+        } else {
+            response.chunked(version >= 11);
+        }
         out << response.base();
     } else {
         response.body() = reply.body;
@@ -116,10 +125,11 @@ std::string to_wire(const http_reply& reply, std::uint64_t request_number, unsig
     return out.str();
 }
 
-// The line that opens an HTTP/1.1 chunk of `size` bytes: the size in hex, CRLF.
-std::string chunk_size_line(std::size_t size) {
+// The line that opens an HTTP/1.1 chunk of `size` bytes: the size in hex,
+// `extension` if any, CRLF.
+std::string chunk_size_line(std::size_t size, std::string_view extension = {}) {
     std::ostringstream line;
-    line << std::hex << size << "\r\n";
+    line << std::hex << size << extension << "\r\n";
     return line.str();
 }
 
@@ -324,7 +334,8 @@ struct server::impl {
             // A client that asked to close always hears it; a close the server
             // decides on is silent unless announce_close, like an idle timeout.
             const bool keep_alive = !closing || (!client_closes && !unframed_stream && !options.announce_close);
-            const std::string wire = to_wire(ex.reply, number, request.version(), keep_alive, ex.stream.has_value());
+            const std::string wire = to_wire(ex.reply, number, request.version(), keep_alive,
+                                             ex.stream ? &*ex.stream : nullptr, ex.faults.framing);
 
             const bool stalled = co_await pause(*conn, ex.faults.stall);
             if (!stalled) {
@@ -335,8 +346,9 @@ struct server::impl {
                 co_return;
             }
             if (ex.stream) {
-                const bool ended =
-                    co_await write_stream(*conn, wire, *ex.stream, ex.faults.byte_at_a_time, !unframed_stream);
+                const std::optional<body_framing> framing =
+                    unframed_stream ? std::nullopt : std::optional<body_framing>(ex.faults.framing);
+                const bool ended = co_await write_stream(*conn, wire, *ex.stream, ex.faults.byte_at_a_time, framing);
                 if (!ended) {
                     co_return;
                 }
@@ -385,16 +397,19 @@ struct server::impl {
     }
 
     // Writes the header of a streamed response and then its script, one HTTP
-    // chunk per step. True when the body ended properly (terminating chunk
-    // written), so that the connection may serve further requests; false after
-    // a reset, a write error or stop().
+    // chunk per step (two with `body_framing::extensions`), or the bytes
+    // alone for a Content-Length or no `framing` at all. True when the body
+    // ended properly (terminating chunk written), so that the connection may
+    // serve further requests; false after a reset, a write error or stop().
     template <class Stream>
     asio::awaitable<bool> write_stream(connection<Stream>& conn, const std::string& head, const stream_script& script,
-                                       bool one_at_a_time, bool chunked) {
+                                       bool one_at_a_time, std::optional<body_framing> framing) {
         const bool head_written = co_await write_bytes(conn.stream, head, one_at_a_time);
         if (!head_written) {
             co_return false;
         }
+        const bool chunked = framing && framing != body_framing::length;
+        const bool extensions = framing == body_framing::extensions;
         for (const stream_step& step : script.steps) {
             const bool waited = co_await pause(conn, step.delay);
             if (!waited) {
@@ -403,11 +418,24 @@ struct server::impl {
             if (step.bytes.empty()) {
                 continue; // an empty chunk would end the body
             }
-            const std::string size_line = chunked ? chunk_size_line(step.bytes.size()) : std::string();
-            const std::string_view trailer = chunked ? "\r\n" : "";
-            const std::array<std::string_view, 3> parts{size_line, step.bytes, trailer};
-            const bool written = co_await write_parts(conn.stream, parts, one_at_a_time);
-            if (!written) {
+            const std::string_view bytes = step.bytes;
+            const std::size_t split = extensions && bytes.size() > 1 ? bytes.size() / 2 : bytes.size();
+            for (const std::string_view piece : {bytes.substr(0, split), bytes.substr(split)}) {
+                if (piece.empty()) {
+                    continue;
+                }
+                const std::string size_line =
+                    chunked ? chunk_size_line(piece.size(), extensions ? "; ext=\"a;b\"" : "") : std::string();
+                const std::string_view crlf = chunked ? "\r\n" : "";
+                const std::array<std::string_view, 3> parts{size_line, piece, crlf};
+                const bool written = co_await write_parts(conn.stream, parts, one_at_a_time);
+                if (!written) {
+                    co_return false;
+                }
+            }
+            if (framing == body_framing::malformed) {
+                co_await write_bytes(conn.stream, "zz\r\n", one_at_a_time);
+                co_await pause(conn, reset_grace);
                 co_return false;
             }
         }
@@ -420,7 +448,8 @@ struct server::impl {
             co_return false;
         }
         if (chunked) {
-            static constexpr std::string_view last_chunk = "0\r\n\r\n";
+            const std::string_view last_chunk =
+                extensions ? "0;last\r\nX-Trailer: done\r\nX-Checksum: none\r\n\r\n" : "0\r\n\r\n";
             const bool written = co_await write_bytes(conn.stream, last_chunk, one_at_a_time);
             co_return written;
         }

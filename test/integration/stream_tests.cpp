@@ -11,6 +11,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/error.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
@@ -197,6 +198,50 @@ BOOST_FIXTURE_TEST_CASE(wire_variations_give_the_same_text, emulator_fixture) {
             BOOST_TEST(result.completion.choices.at(0).finish_reason.value_or("") == "stop");
         }
     }
+}
+
+// The body is read out of the connection's buffer with its framing taken
+// apart by the library: a Content-Length, chunk extensions, chunks that split
+// events, trailers, each also one byte per write. The connection serves the
+// next stream, unless the end of the message trickles in a byte at a time
+// after [DONE] (then it is closed rather than waited for).
+BOOST_FIXTURE_TEST_CASE(every_body_framing_gives_the_same_text, emulator_fixture) {
+    auto c = make_client();
+    const std::string text = "Framed in every way HTTP/1.1 allows.";
+    struct framing_case {
+        const char* fault;
+        bool kept;
+    };
+    for (const auto [fault, kept] : {framing_case{"framing=length", true}, framing_case{"framing=extensions", true},
+                                     framing_case{"framing=extensions,crlf,multi-data", true},
+                                     framing_case{"framing=length,byte-at-a-time", true},
+                                     framing_case{"framing=extensions,byte-at-a-time", false}}) {
+        BOOST_TEST_CONTEXT(fault) {
+            auto result = run(stream_all(c, with_fault(echo_request(text), fault)));
+            BOOST_TEST(!result.ec, result.ec.message() << " " << result.diag.message);
+            BOOST_TEST(result.text == text);
+            BOOST_TEST(result.completion.choices.at(0).finish_reason.value_or("") == "stop");
+            BOOST_TEST(c.stats().idle == (kept ? 1u : 0u));
+        }
+    }
+    BOOST_TEST(c.stats().tls_handshakes == 1u);
+    // A body with a Content-Length that ends before [DONE] is cut short.
+    auto result = run(stream_all(c, with_fault(echo_request("a b c d e f"), "framing=length,stream-cut=3")));
+    BOOST_TEST(result.ec == error::stream_truncated);
+    BOOST_TEST(result.diag.message == "the stream ended without data: [DONE]");
+    result = run(stream_all(c, with_fault(echo_request("a b c d e f"), "framing=length,stream-reset=3")));
+    BOOST_TEST(result.ec.failed());
+    BOOST_TEST(!result.completion.text().empty());
+}
+
+BOOST_FIXTURE_TEST_CASE(malformed_chunked_encoding_fails_the_stream, emulator_fixture) {
+    auto c = make_client();
+    auto result = run(stream_all(c, with_fault(echo_request("a b c"), "framing=malformed")));
+    BOOST_TEST(result.ec == error_code(boost::beast::http::error::bad_chunk));
+    BOOST_TEST(result.diag.message == "the stream's chunked encoding is malformed");
+    BOOST_TEST(c.stats().open == 0u); // the connection was not kept
+    result = run(stream_all(c, echo_request("still here")));
+    BOOST_TEST(result.text == "still here");
 }
 
 BOOST_FIXTURE_TEST_CASE(an_error_object_mid_stream, emulator_fixture) {

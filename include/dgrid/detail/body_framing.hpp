@@ -70,7 +70,8 @@ public:
 private:
     enum class state : std::uint8_t {
         size,           // hex digits of a chunk size
-        extension,      // after the size, up to the CR
+        size_space,     // spaces after them
+        extension,      // after the `;`, up to the CR
         size_lf,        // the LF of the chunk-size line
         data,           // `left_` bytes of body
         data_cr,        // the CRLF after a chunk's data
@@ -95,6 +96,17 @@ private:
         return -1;
     }
 
+    // After the size: spaces, then `;` and an extension, or the line's end.
+    bool after_size(char c) noexcept {
+        switch (c) {
+        case '\r': state_ = state::size_lf; return true;
+        case ';': state_ = state::extension; return true;
+        case ' ':
+        case '\t': state_ = state::size_space; return true;
+        default: return false;
+        }
+    }
+
     // One byte of framing; false when it is malformed.
     bool step(char c) noexcept {
         if (++line_ > max_line_size)
@@ -111,15 +123,10 @@ private:
             }
             if (digits_ == 0)
                 return false;
-            if (c == '\r') {
-                state_ = state::size_lf;
-                return true;
-            }
-            if (c != ';' && c != ' ' && c != '\t')
-                return false;
-            state_ = state::extension;
-            return true;
+            return after_size(c);
         }
+        case state::size_space:
+            return after_size(c);
         case state::extension:
             if (c == '\r')
                 state_ = state::size_lf;
