@@ -82,7 +82,8 @@ struct client_options {
     /// Which failures are retried, how often, and how long to wait between.
     retry_policy retry;
 
-    /// Largest response body accepted (images come back base64 encoded).
+    /// Largest response body accepted (images come back base64 encoded); a
+    /// stream's body is bounded event by event instead (`max_event_size`).
     std::size_t max_response_size = 64u << 20;
 
     /// Largest response header block (status line and all header fields);

@@ -99,6 +99,8 @@ fault_plan parse_faults(std::string_view header) {
             plan.framing = body_framing::extensions;
         } else if (name == "framing" && value == "malformed") {
             plan.framing = body_framing::malformed;
+        } else if (name == "framing" && value == "close") {
+            plan.framing = body_framing::close;
         } else if (name == "id" && has_value && !value.empty()) {
             plan.group = value;
         } else {

@@ -27,6 +27,7 @@ enum class body_framing {
     length,     ///< `Content-Length`, no chunks
     extensions, ///< two chunks per event with chunk extensions, and trailers
     malformed,  ///< a chunk-size line that is not hexadecimal after the first event
+    close,      ///< neither: the body ends at the close
 };
 
 /// What one request's `X-Emulator-Fault` header asks for. The header is a list
@@ -67,6 +68,10 @@ enum class body_framing {
 /// | `framing=extensions` | each event in two chunks whose size lines carry extensions, and     |
 /// |                  | trailer fields after the last chunk                                      |
 /// | `framing=malformed` | after the first event, a chunk-size line that is not hexadecimal     |
+/// | `framing=close`  | neither length nor chunks: the body ends when the server closes          |
+///
+/// With `framing=length`, a `stream-cut` body declares one byte more than it
+/// sends, and the server closes the connection after it.
 ///
 /// Of several `stream-error`/`stream-cut`/`stream-reset` the smallest K acts (on
 /// a tie: reset, then error, then cut). On a stream `reset-mid-body` resets
@@ -94,7 +99,7 @@ struct fault_plan {
     bool crlf = false;                         ///< `crlf`
     bool multi_data = false;                   ///< `multi-data`
     bool no_space = false;                     ///< `no-space`
-    body_framing framing = body_framing::chunked; ///< `framing=length|extensions|malformed`
+    body_framing framing = body_framing::chunked; ///< `framing=length|extensions|malformed|close`
 
     /// How an error response of `error_status` is written under this plan.
     error_body body_for(unsigned error_status) const noexcept;

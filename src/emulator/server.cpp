@@ -88,10 +88,12 @@ std::optional<api_error> read_failure_reply(const beast::error_code& ec) {
 
 // The response as bytes: serializing first lets the fault paths cut it at any
 // byte (half the body, one byte per write). A stream gets only its header, with
-// chunked transfer encoding or a Content-Length (`framing`), or neither for
-// HTTP/1.0, whose body ends at the close.
+// chunked transfer encoding or a Content-Length (`framing`; `length_beyond`:
+// bytes it declares that are not sent), or neither for HTTP/1.0 or
+// `body_framing::close`, whose body ends at the close.
 std::string to_wire(const http_reply& reply, std::uint64_t request_number, unsigned version, bool keep_alive,
-                    const stream_script* stream = nullptr, body_framing framing = body_framing::chunked) {
+                    const stream_script* stream = nullptr, body_framing framing = body_framing::chunked,
+                    std::uint64_t length_beyond = 0) {
     http::response<http::string_body> response;
     response.version(version);
     response.result(reply.status);
@@ -108,13 +110,13 @@ std::string to_wire(const http_reply& reply, std::uint64_t request_number, unsig
     std::ostringstream out;
     if (stream) {
         if (version >= 11 && framing == body_framing::length) {
-            std::uint64_t length = 0;
+            std::uint64_t length = length_beyond;
             for (const stream_step& step : stream->steps) {
                 length += step.bytes.size();
             }
             response.content_length(length);
         } else {
-            response.chunked(version >= 11);
+            response.chunked(version >= 11 && framing != body_framing::close);
         }
         out << response.base();
     } else {
@@ -327,15 +329,19 @@ struct server::impl {
             ++answered;
             const bool client_closes = !request.keep_alive();
             // An HTTP/1.0 stream has no chunked encoding: its body ends at the close.
-            const bool unframed_stream = ex.stream && request.version() < 11;
+            const bool unframed_stream =
+                ex.stream && (request.version() < 11 || ex.faults.framing == body_framing::close);
+            // A cut body with a Content-Length declares more than it sends.
+            const bool short_body = ex.stream && !unframed_stream && ex.faults.framing == body_framing::length &&
+                                    ex.faults.stream_cut.has_value();
             const bool closing =
-                client_closes || ex.faults.close_after_response || unframed_stream ||
+                client_closes || ex.faults.close_after_response || unframed_stream || short_body ||
                 (options.max_requests_per_connection != 0 && answered >= options.max_requests_per_connection);
             // A client that asked to close always hears it; a close the server
             // decides on is silent unless announce_close, like an idle timeout.
             const bool keep_alive = !closing || (!client_closes && !unframed_stream && !options.announce_close);
             const std::string wire = to_wire(ex.reply, number, request.version(), keep_alive,
-                                             ex.stream ? &*ex.stream : nullptr, ex.faults.framing);
+                                             ex.stream ? &*ex.stream : nullptr, ex.faults.framing, short_body ? 1 : 0);
 
             const bool stalled = co_await pause(*conn, ex.faults.stall);
             if (!stalled) {

@@ -225,13 +225,47 @@ BOOST_FIXTURE_TEST_CASE(every_body_framing_gives_the_same_text, emulator_fixture
         }
     }
     BOOST_TEST(c.stats().tls_handshakes == 1u);
-    // A body with a Content-Length that ends before [DONE] is cut short.
+    // A body whose Content-Length the close cuts short.
     auto result = run(stream_all(c, with_fault(echo_request("a b c d e f"), "framing=length,stream-cut=3")));
     BOOST_TEST(result.ec == error::stream_truncated);
-    BOOST_TEST(result.diag.message == "the stream ended without data: [DONE]");
+    BOOST_TEST(result.diag.message == "the connection closed before data: [DONE]");
     result = run(stream_all(c, with_fault(echo_request("a b c d e f"), "framing=length,stream-reset=3")));
     BOOST_TEST(result.ec.failed());
     BOOST_TEST(!result.completion.text().empty());
+}
+
+// max_response_size bounds whole responses; a stream's body is bounded event
+// by event, whatever its framing says of its length.
+BOOST_FIXTURE_TEST_CASE(a_stream_longer_than_max_response_size, emulator_fixture) {
+    auto options = client_options_for();
+    options.max_response_size = 1024;
+    auto c = make_client(options);
+    std::string text;
+    for (int i = 0; i < 40; ++i)
+        text += "word" + std::to_string(i) + " ";
+    for (const char* fault : {"framing=length", "framing=extensions"}) {
+        BOOST_TEST_CONTEXT(fault) {
+            auto result = run(stream_all(c, with_fault(echo_request(text), fault)));
+            BOOST_TEST(!result.ec, result.ec.message() << " " << result.diag.message);
+            BOOST_TEST(result.text == text);
+        }
+    }
+}
+
+// Neither a length nor chunks: the close ends the body, and the connection
+// cannot serve another request.
+BOOST_FIXTURE_TEST_CASE(a_body_that_ends_at_the_close, emulator_fixture) {
+    auto c = make_client();
+    auto result = run(stream_all(c, with_fault(echo_request("up to the close"), "framing=close")));
+    BOOST_TEST(!result.ec, result.ec.message() << " " << result.diag.message);
+    BOOST_TEST(result.text == "up to the close");
+    BOOST_TEST(c.stats().open == 0u);
+    result = run(stream_all(c, with_fault(echo_request("a b c d e f"), "framing=close,stream-cut=3")));
+    BOOST_TEST(result.ec == error::stream_truncated);
+    BOOST_TEST(result.diag.message == "the stream ended without data: [DONE]");
+    BOOST_TEST(!result.completion.text().empty());
+    result = run(stream_all(c, with_fault(echo_request("one byte at a time"), "framing=close,byte-at-a-time")));
+    BOOST_TEST(result.text == "one byte at a time");
 }
 
 BOOST_FIXTURE_TEST_CASE(malformed_chunked_encoding_fails_the_stream, emulator_fixture) {

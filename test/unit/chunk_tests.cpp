@@ -519,6 +519,9 @@ BOOST_AUTO_TEST_CASE(chunk_reader_reads_json_as_the_tree_parser_does) {
         {"{\"choices\":[{\"delta\":{\"content\":\"" + sixteen + "\\u00e9\\uD83D\\uDE00" + sixteen + "\"}}]}", false},
         {R"({"created":-5,"choices":[{"index":null,"delta":{"tool_calls":[{"index":null,"function":null}]}}]})", false},
         {R"({"choices":[{"delta":{"x":{"y":[{"z":[1.5,-0,"\u00e9",true,null,{}]}]},"content":"c"}}]})", false},
+        {R"({"choices":[{"delta":{"x":[1e999999999,-2E-000000000012],"content":"del \u007f)" "\x7f" R"("}}]})", false},
+        // A skipped member nested 59 deep inside the delta: 63 levels in all.
+        {"{\"choices\":[{\"delta\":{\"x\":" + std::string(59, '[') + std::string(59, ']') + "}}]}", false},
         // Unknown members, the same set twice; the next event lacks them (the tree removes them).
         {R"({"a":-1,"b":-9223372036854775808,"c":9223372036854775808,"d":18446744073709551615,"e":1.5e3,"f":-0,)"
          R"("g":0.25,"h":1E-2,"i":false,"j":"s"})",
@@ -534,6 +537,15 @@ BOOST_AUTO_TEST_CASE(chunk_reader_reads_json_as_the_tree_parser_does) {
         {R"({"choices":[{"delta":{"content":"\udc00"}}]})", true},
         {R"({"choices":[{"delta":{"content":"\x41"}}]})", true},
         {"{\"choices\":[{\"delta\":{\"content\":\"tab\tinside\"}}]}", true},
+        {R"({"choices":[{"delta":{"content":"\ud800\u0041"}}]})", true},
+        {"{\"choices\":[{\"delta\":{\"content\":\"\xC0\x80\"}}]}", true},
+        {"{\"choices\":[{\"delta\":{\"content\":\"\xC1\xBF\"}}]}", true},
+        {"{\"choices\":[{\"delta\":{\"content\":\"\xF5\x80\x80\x80\"}}]}", true},
+        {"{\"choices\":[{\"delta\":{\"content\":\"" + sixteen + "\xE2\x82", true}, // cut inside a sequence
+        {R"({"choices":[{"delta":{"x":1e2147483648}}]})", true},                      // the exponent overflows
+        {R"({"choices":[{"delta":{"x":12345678901234567890e2147483647}}]})", true},
+        {"{\"choices\":[{\"delta\":{\"x\":" + std::string(60, '[') + std::string(60, ']') + "}}]}", true}, // 64 levels
+        {"{\"choices\":[{\"delta\":{\"x\":" + std::string(61, '[') + std::string(61, ']') + "}}]}", true}, // 65
         {R"({"created":01})", true},
         {R"({"created":-0})", true},
         {R"({"created":1.})", true},
@@ -545,7 +557,6 @@ BOOST_AUTO_TEST_CASE(chunk_reader_reads_json_as_the_tree_parser_does) {
         {R"({"id" "a"})", true},
         {R"({"id":"unterminated)", true},
         {R"({"id":nul})", true},
-        {"{\"x\":" + std::string(70, '[') + std::string(70, ']') + "}", true}, // deeper than the parser's limit
     };
     json::parse_options options;
     options.max_depth = 64; // the decoder's limit

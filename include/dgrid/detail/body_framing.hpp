@@ -115,7 +115,10 @@ private:
         case state::size: {
             const int digit = hex_value(c);
             if (digit >= 0) {
-                if (digits_ == 15) // beyond any body we would read, and beyond 2^60
+                // A size of 2^60 or more (16 hex digits, leading zeros
+                // aside) is beyond any body we would read, and far from
+                // overflowing.
+                if (left_ >= (std::uint64_t(1) << 56))
                     return false;
                 ++digits_;
                 left_ = left_ * 16 + static_cast<std::uint64_t>(digit);

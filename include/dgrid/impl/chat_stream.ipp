@@ -138,8 +138,6 @@ inline stream_state::step_result stream_state::step(diagnostics& diag) {
         }
         if (!sse_.has_event())
             continue;
-        // The event's data may be a view of the read buffer: it is decoded
-        // before the next read.
         sse_event event = sse_.event();
         last_data_ = clock::now();
         if (event.data == "[DONE]") {

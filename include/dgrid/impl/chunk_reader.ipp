@@ -516,7 +516,8 @@ DGRID_DECL bool chunk_reader::index(std::int64_t& to) {
 DGRID_DECL bool chunk_reader::null_only() { return literal("null"); }
 
 // JSON's number grammar; the value when it is an integer Boost.JSON reads as
-// int64 or uint64 (19 digits always fit in uint64).
+// int64 or uint64 (19 digits always fit in uint64). False as well for an
+// exponent of more than 9 digits.
 DGRID_DECL bool chunk_reader::read_number(number& n) {
     using json_text::is_digit;
     const char* const start = p_;
@@ -549,8 +550,15 @@ DGRID_DECL bool chunk_reader::read_number(number& n) {
             ++p_;
         if (p_ == end_ || !is_digit(*p_))
             return false;
+        while (at('0'))
+            ++p_;
+        const char* const exponent = p_;
         while (p_ != end_ && is_digit(*p_))
             ++p_;
+        // Boost.JSON fails on an exponent that overflows an int once the
+        // mantissa's digits are counted in: the tree decides those.
+        if (p_ - exponent > 9)
+            return false;
         integral = false;
     }
     n.text = std::string_view(start, static_cast<std::size_t>(p_ - start));

@@ -215,7 +215,12 @@ asio::awaitable<error_code> client_impl::perform(const string_request& request, 
         ++conn->requests_sent;
 
         parser.emplace();
-        parser->body_limit(options_.max_response_size);
+        // A stream's body is bounded event by event (max_event_size) instead:
+        // Beast would hold a Content-Length against the limit with the header.
+        if (mode == read_mode::header)
+            parser->body_limit(boost::none);
+        else
+            parser->body_limit(options_.max_response_size);
         parser->header_limit(options_.max_header_size);
         exchange_deadlines limits{deadline_after(options_.timeouts.headers), total_deadline};
         // The I/O runs on the connection's strand: in place when the call
