@@ -136,8 +136,15 @@ private:
                 // it has none): one pass through its queue, no work guard.
                 auto ex = boost::asio::get_associated_executor(handler, detail::stream_executor(state));
                 auto completion = boost::asio::append(std::forward<Handler>(handler), ec, has_chunk);
-                if (!ec)
+                if (!ec) {
+                    // An io_context's executor inside an any_io_executor is
+                    // posted to directly, without the type-erased requirements.
+                    if constexpr (std::is_same_v<decltype(ex), boost::asio::any_io_executor>) {
+                        if (const auto* io = ex.template target<boost::asio::io_context::executor_type>())
+                            return boost::asio::post(boost::asio::bind_executor(*io, std::move(completion)));
+                    }
                     return boost::asio::post(boost::asio::bind_executor(ex, std::move(completion)));
+                }
                 // The failure's diagnostics may be the stream's own: it must
                 // outlive the completion even if the stream is dropped first.
                 return boost::asio::post(ex, boost::asio::consign(std::move(completion), state));
