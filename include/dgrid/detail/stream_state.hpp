@@ -20,10 +20,10 @@ namespace dgrid::detail {
 
 // A streamed response: the request (kept to send it again while no chunk
 // reached the caller), the connection it arrives on, the response header, the
-// body's framing, and the SSE and chunk decoders. The body is read by the SSE
-// reader straight from the connection's read buffer, without a copy, and bytes
-// are read only when the consumer asks for the next chunk and none is
-// buffered.
+// body's framing, and the SSE and chunk decoders. The SSE reader reads the
+// body straight from the connection's read buffer, with no buffer between,
+// and bytes are read only when the consumer asks for the next chunk and none
+// is buffered.
 class stream_state : public std::enable_shared_from_this<stream_state> {
 public:
     stream_state(std::shared_ptr<client_impl> client, string_request request);
