@@ -99,17 +99,23 @@ BOOST_AUTO_TEST_CASE(the_body_ends_where_its_framing_says) {
 }
 
 BOOST_AUTO_TEST_CASE(a_body_up_to_the_close_takes_everything) {
-    const body_framing framing = body_framing::until_close();
+    body_framing framing = body_framing::until_close();
     BOOST_TEST(framing.ends_at_close());
     check(framing, "data: x\n\n0\r\n\r\n", {.body = "data: x\n\n0\r\n\r\n"});
+    BOOST_TEST(framing.close());
+    BOOST_TEST(framing.done());
+    BOOST_TEST(!framing.ends_at_close());
 }
 
 BOOST_AUTO_TEST_CASE(a_cut_body_is_not_done) {
     check(body_framing::chunked(), "5\r\nhel", {.body = "hel"});
     check(body_framing::chunked(), "5\r\nhello\r\n0\r\n", {.body = "hello"});
     check(body_framing::length(10), "hello", {.body = "hello"});
-    BOOST_TEST(!body_framing::chunked().ends_at_close());
-    BOOST_TEST(!body_framing::length(1).ends_at_close());
+    for (body_framing framing : {body_framing::chunked(), body_framing::length(1)}) {
+        BOOST_TEST(!framing.ends_at_close());
+        BOOST_TEST(!framing.close());
+        BOOST_TEST(!framing.done());
+    }
 }
 
 BOOST_AUTO_TEST_CASE(malformed_framing_is_an_error) {

@@ -60,12 +60,20 @@ public:
             state_ = chunked_ ? state::data_cr : state::done;
     }
 
-    // The whole body was read. A body that runs up to the close ends with it.
+    // The whole body was read.
     bool done() const noexcept { return state_ == state::done; }
 
-    // The connection closed: the end of a body that runs up to it; any other
-    // body was cut short.
+    // The body runs up to the close.
     bool ends_at_close() const noexcept { return state_ == state::until_close; }
+
+    // The connection closed: true when that ended the body (one that runs up
+    // to the close, done from then on); any other body was cut short.
+    bool close() noexcept {
+        if (state_ != state::until_close)
+            return false;
+        state_ = state::done;
+        return true;
+    }
 
 private:
     enum class state : std::uint8_t {

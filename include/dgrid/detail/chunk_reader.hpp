@@ -61,6 +61,11 @@ private:
         enum class kind : std::uint8_t { int64, uint64, other } kind;
         std::uint64_t magnitude;
         bool negative;
+
+        // The value of an `int64` number.
+        std::int64_t int64() const noexcept {
+            return negative ? static_cast<std::int64_t>(0 - magnitude) : static_cast<std::int64_t>(magnitude);
+        }
     };
 
     static member chunk_member(std::string_view key) noexcept;

@@ -66,10 +66,8 @@ public:
     void operator()(error_code ec, std::size_t bytes) {
         auto& state = *state_;
         state.end_read(bytes);
-        if (ec == asio::error::eof && state.body_ends_at_close()) {
-            state.end_body_at_close();
+        if (ec == asio::error::eof && state.end_body_at_close())
             ec = {};
-        }
         if (draining_) {
             if (ec) {
                 state.end_drain(false);

@@ -69,11 +69,11 @@ public:
     asio::mutable_buffer read_space();
     void end_read(std::size_t bytes);
     void fail_read(error_code ec, diagnostics& diag);
-    void end_body_at_close() { body_ended_ = true; }
+    bool end_body_at_close() { return framing_.close(); }
     bool body_ends_at_close() const { return framing_.ends_at_close(); }
 
     // The HTTP message ended: no more bytes of this response will come.
-    bool body_done() const { return body_ended_ || framing_.done(); }
+    bool body_done() const { return framing_.done(); }
 
     // After [DONE] the rest of the HTTP message is read within the idle
     // deadline (`skip_body` drops what came so far: false on malformed
@@ -143,7 +143,6 @@ private:
     bool delivered_ = false;
     bool failure_final_ = false;
     body_framing framing_ = body_framing::length(0);
-    bool body_ended_ = false; // a body that runs up to the close met it
     bool read_filled_ = false; // the last read filled the read buffer
     sse_parser sse_;
     chunk_decoder decoder_;

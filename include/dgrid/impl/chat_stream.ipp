@@ -38,7 +38,6 @@ inline asio::awaitable<error_code> stream_state::open(diagnostics& diag) {
     failure_ = {};
     sse_.reset();
     framing_ = body_framing::length(0);
-    body_ended_ = false;
     read_filled_ = false;
     error_code ec = co_await client_->perform(request_, parser, read_mode::header, conn, diag, total_deadline_);
     if (ec)

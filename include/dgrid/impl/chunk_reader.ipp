@@ -465,7 +465,7 @@ DGRID_DECL bool chunk_reader::extra_member(std::string_view key) {
             return false;
         switch (n.kind) {
         case number::kind::int64:
-            value = n.negative ? static_cast<std::int64_t>(0 - n.magnitude) : static_cast<std::int64_t>(n.magnitude);
+            value = n.int64();
             return true;
         case number::kind::uint64: value = n.magnitude; return true;
         case number::kind::other: {
@@ -509,7 +509,7 @@ DGRID_DECL bool chunk_reader::index(std::int64_t& to) {
     number n{};
     if (!read_number(n) || n.kind != number::kind::int64)
         return false;
-    to = n.negative ? static_cast<std::int64_t>(0 - n.magnitude) : static_cast<std::int64_t>(n.magnitude);
+    to = n.int64();
     return true;
 }
 
