@@ -55,6 +55,11 @@ DGRID_DECL error_code from_json(const boost::json::value& v, chat_chunk& out, di
 template <class T>
 error_code parse_json(std::string_view text, T& out, diagnostics& diag);
 
+/// The same for a chat completion, the client's hot path: the usual shapes
+/// are read in one pass without a JSON tree, the rest as above, with the same
+/// result either way.
+DGRID_DECL error_code parse_json(std::string_view text, chat_completion& out, diagnostics& diag);
+
 /// Reads an OpenAI-shaped error body (`{"error":{"message","type","param","code"}}`)
 /// into `diag`; the proxy shapes `{"error":"..."}`, `{"message":"..."}` and
 /// `{"detail":"..."}` give the message only. When no message is found, the

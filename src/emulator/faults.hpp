@@ -44,7 +44,8 @@ enum class body_framing {
 /// | `reset-mid-body`       | write the headers and half the body, then reset                   |
 /// | `stall=N`              | wait N milliseconds before writing the response                   |
 /// | `close-after-response` | close the connection after this response                          |
-/// | `byte-at-a-time`       | write the response one byte per write                             |
+/// | `byte-at-a-time`       | write the response one byte per write (a chunked stream's last    |
+/// |                        | chunk and trailers 2 ms apart)                                    |
 /// | `fail-times=K`         | the faults apply to the first K requests of the group only        |
 /// | `id=X`                 | names the group `fail-times` counts; default: the header itself   |
 ///

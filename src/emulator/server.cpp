@@ -70,6 +70,10 @@ constexpr auto linger_timeout = std::chrono::milliseconds(500);
 constexpr auto reset_grace = std::chrono::milliseconds(50);
 // The pause after a failed accept (e.g. out of file descriptors), so the loop does not spin.
 constexpr auto accept_retry_delay = std::chrono::milliseconds(10);
+// With byte-at-a-time, the gap between the bytes of a chunked body's end, so
+// that each arrives on its own however busy the client is: a client that
+// waits a bounded number of reads for that end is then tested reliably.
+constexpr auto trickle_gap = std::chrono::milliseconds(2);
 
 // The response a failed read deserves, or nothing when the peer just left.
 std::optional<api_error> read_failure_reply(const beast::error_code& ec) {
@@ -456,8 +460,20 @@ struct server::impl {
         if (chunked) {
             const std::string_view last_chunk =
                 extensions ? "0;last\r\nX-Trailer: done\r\nX-Checksum: none\r\n\r\n" : "0\r\n\r\n";
-            const bool written = co_await write_bytes(conn.stream, last_chunk, one_at_a_time);
-            co_return written;
+            if (!one_at_a_time) {
+                const bool written = co_await write_bytes(conn.stream, last_chunk, false);
+                co_return written;
+            }
+            for (std::size_t i = 0; i < last_chunk.size(); ++i) {
+                const bool written = co_await write_bytes(conn.stream, last_chunk.substr(i, 1), true);
+                if (!written) {
+                    co_return false;
+                }
+                const bool waited = co_await pause(conn, trickle_gap);
+                if (!waited) {
+                    co_return false;
+                }
+            }
         }
         co_return true;
     }

@@ -1,14 +1,17 @@
 // The response side of the JSON mapping: chat_completion and model_list, as
 // gateways send them, including the odd shapes of WIRE.md.
+#include <dgrid/detail/completion_reader.hpp>
 #include <dgrid/json.hpp>
 
 #include "test_support.hpp"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/parse_options.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <string>
+#include <vector>
 
 namespace json = boost::json;
 using namespace dgrid;
@@ -484,6 +487,111 @@ BOOST_AUTO_TEST_CASE(model_list_dgrid_shape) {
     BOOST_TEST(diag.message == "data: expected array");
     BOOST_TEST(parse_json("[]", bad, diag) == error_code(error::malformed_response));
     BOOST_TEST(diag.message == "top level: expected object");
+}
+
+// parse_json reads the usual completions without a tree (completion_reader),
+// and must read everything exactly as from_json reads the parsed tree: the
+// same result, the same error and message, members in the same order.
+BOOST_AUTO_TEST_CASE(completion_reader_reads_as_the_tree_does) {
+    struct body {
+        std::string text;
+        bool read_without_tree;
+    };
+    const std::string escaped = "\"a\\n\\u00e9\\uD83D\\uDE00\\\"\\/\\\\\"";
+    std::vector<body> bodies = {
+        {full_response_json, true},
+        {R"({"id":"chatcmpl-1","object":"chat.completion","created":1741569952,"model":"gpt-4o-mini",)"
+         R"("choices":[{"index":0,"message":{"role":"assistant","content":"Hello!","refusal":null,)"
+         R"("annotations":[]},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":19,)"
+         R"("completion_tokens":24,"total_tokens":43,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},)"
+         R"("completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0}},)"
+         R"("service_tier":"default","system_fingerprint":"fp_1"})",
+         true},
+        // Tool calls: null type and function keep their defaults, unknown members are dropped.
+        {R"({"choices":[{"message":{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":"c1",)"
+         R"("type":null,"function":null,"x":{"y":[1,{"z":null}]}},{"function":{"name":"g","arguments":"{}",)"
+         R"("w":[true]},"type":"function"}]},"finish_reason":"tool_calls"}]})",
+         true},
+        // Extras of every type, at every level that has them.
+        {R"({"n":null,"t":true,"f":false,"i":-5,"u":18446744073709551615,"d":1.5e3,"z":-0,"big":1e400,)"
+         R"("long":123456789012345678901234,"s":)" + escaped + R"(,"a":[1,"two",{"3":[]}],"o":{"k":{}},)"
+         "\"e\":[ \n],\"eo\":{ },"
+         R"("choices":[{"message":{"m":[],"refusal":"no"},"c":0.5,"logprobs":[{"token":"a","bytes":[97]}]}],)"
+         R"("usage":{"cost":{"usd":1.5},"prompt_tokens_details":{"video":1},"completion_tokens_details":{"x":[]}}})",
+         true},
+        // Nulls everywhere, absent members, an empty object.
+        {R"({"id":null,"object":null,"created":null,"model":null,"choices":null,"usage":null,)"
+         R"("system_fingerprint":null})",
+         true},
+        {R"({"choices":[{"index":null,"message":null,"finish_reason":null,"logprobs":null},{}],)"
+         R"("usage":{"prompt_tokens":null,"prompt_tokens_details":null,"completion_tokens_details":null}})",
+         true},
+        {"{}", true},
+        // Escapes in keys, an extra key with escapes whose value has escapes too.
+        {R"({"\u0069d":"x","k\u00e9y":)" + escaped + R"(,"choices":[{"message":{"content":)" + escaped + "}}]}",
+         true},
+        {" \t\r\n{ \"id\" : \"a\" , \"choices\" : [ { \"index\" : 1 , \"message\" : { \"content\" : \"x\" } } ] } \n",
+         true},
+        {R"({"created":-9223372036854775808,"choices":[{"index":9223372036854775807}]})", true},
+        // What only the tree reads.
+        {R"({"choices":[{"message":{"content":[{"type":"text","text":"a"}]}}]})", false},
+        {R"({"choices":[{"message":{"reasoning":"r"}}]})", false},
+        {R"({"choices":[{"message":{"reasoning_content":"a","reasoning":"r"}}]})", false},
+        {R"({"choices":[null]})", false},
+        {R"({"choices":[{"message":{"tool_calls":[null]}}]})", false},
+        {R"({"created":12.0})", false},
+        {R"({"created":9223372036854775808})", false},
+        {R"({"id":"a","id":"b"})", false},
+        {R"({"x":1,"x":2})", false},
+        {R"({"choices":[{"message":{"m":1,"m":2}}]})", false},
+        // Errors: the tree's, with its messages.
+        {R"({"id":1})", false},
+        {R"({"choices":{}})", false},
+        {R"({"choices":[{"message":{"content":7}}]})", false},
+        {R"({"usage":{"total_tokens":1.5}})", false},
+        {R"({"usage":{"prompt_tokens_details":[]}})", false},
+        {R"({"id":"x"} x)", false},
+        {"[]", false},
+        {"", false},
+        {"{\"id\":\"\xC3\x28\"}", false},
+        {R"({"id":"\ud800"})", false},
+        {R"({"id":"a)", false},
+        {R"({"a":[1,]})", false},
+    };
+    // Nesting around the tree parser's limit (`depth` levels in all, the
+    // innermost array's), kept in `extra` or skipped.
+    const auto arrays = [](std::size_t n) { return std::string(n, '[') + std::string(n, ']'); };
+    for (std::size_t depth : {62u, 63u, 64u, 65u}) {
+        bodies.push_back({R"({"p":)" + arrays(depth - 1) + "}", depth < detail::max_json_depth});
+        bodies.push_back({R"({"choices":[{"message":{"tool_calls":[{"x":)" + arrays(depth - 6) + "}]}}]}",
+                          depth < detail::max_json_depth});
+    }
+    boost::json::parse_options options;
+    options.max_depth = detail::max_json_depth;
+    for (const body& b : bodies) {
+        BOOST_TEST_CONTEXT(b.text) {
+            chat_completion direct;
+            BOOST_TEST(detail::completion_reader().read(b.text, direct) == b.read_without_tree);
+
+            chat_completion parsed;
+            diagnostics parsed_diag;
+            const error_code parsed_ec = parse_json(b.text, parsed, parsed_diag);
+            chat_completion tree;
+            diagnostics tree_diag;
+            boost::system::error_code json_ec;
+            const json::value v = json::parse(b.text, json_ec, {}, options);
+            const error_code tree_ec = json_ec ? error_code(error::invalid_json) : from_json(v, tree, tree_diag);
+            BOOST_TEST(parsed_ec == tree_ec);
+            if (!json_ec)
+                BOOST_TEST(parsed_diag.message == tree_diag.message);
+            if (tree_ec)
+                continue;
+            check_equal(parsed, tree);
+            BOOST_TEST(json::serialize(to_json(parsed)) == json::serialize(to_json(tree)));
+            if (b.read_without_tree)
+                BOOST_TEST(json::serialize(to_json(direct)) == json::serialize(to_json(tree)));
+        }
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

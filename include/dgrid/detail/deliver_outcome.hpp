@@ -84,24 +84,46 @@ public:
     cancellation_slot_type get_cancellation_slot() const noexcept { return op_->slot(); }
 
     // The completion of an operation that is not a coroutine.
-    void operator()(error_code ec, T value) { (*this)(nullptr, outcome<T>{ec, std::move(value)}); }
+    void operator()(error_code ec, T value) { deliver(ec, std::move(value)); }
 
     void operator()(std::exception_ptr ex, outcome<T> result) {
         if (ex)
             result.ec = error_from_exception(ex);
+        deliver(result.ec, std::move(result.value));
+    }
+
+    // A large value comes boxed (run_call): on its way to the handler it is
+    // moved half a dozen times (co_spawn, dispatch, the executor's queue),
+    // and each move of a chat_completion moves every string and JSON object
+    // in it; the box moves as a pointer. Null when the coroutine threw.
+    void operator()(std::exception_ptr ex, std::unique_ptr<outcome<T>> result) {
+        if (!result)
+            result = std::make_unique<outcome<T>>();
+        if (ex)
+            result->ec = error_from_exception(ex);
+        const error_code ec = result->ec;
+        deliver(ec, std::move(result));
+    }
+
+private:
+    static T&& unboxed(T& value) noexcept { return std::move(value); }
+    static T&& unboxed(std::unique_ptr<outcome<T>>& box) noexcept { return std::move(box->value); }
+
+    // `value`: the T, or its boxed outcome.
+    template <class Value>
+    void deliver(error_code ec, Value value) {
         std::exchange(registry_, nullptr)->remove(*op_);
         // The caller's slot is let go on the caller's executor, where it emits.
-        auto complete = [handler = std::move(handler_), slot = caller_slot_, ec = result.ec,
-                         value = std::move(result.value), keep_alive = std::move(keep_alive_)]() mutable {
+        auto complete = [handler = std::move(handler_), slot = caller_slot_, ec, value = std::move(value),
+                         keep_alive = std::move(keep_alive_)]() mutable {
             if (slot.is_connected())
                 slot.clear();
-            std::move(handler)(ec, std::move(value));
+            std::move(handler)(ec, unboxed(value));
         };
         asio::dispatch(asio::bind_executor(work_, std::move(complete)));
         work_ = asio::any_completion_executor();
     }
 
-private:
     // The handler's executor. The fallback is passed through the type
     // erasure as a candidate: an any_io_executor would be boxed on the heap
     // there at every call, the io_context executor inside it is not.

@@ -7,15 +7,18 @@
 #include <dgrid/detail/connection.hpp>
 #include <dgrid/detail/op_cancellation.hpp>
 
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/ssl/error.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <string>
+#include <string_view>
 #include <tuple>
 
 namespace dgrid::detail {
@@ -56,6 +59,34 @@ inline error_code library_error(error_code ec, clock::time_point total_deadline,
     return ec;
 }
 
+// The request as it goes on the wire, in one buffer, as Beast's serializer
+// would write it: one TLS record for most requests, where the serializer
+// walks a sequence of buffers several times per write.
+inline std::string wire_text(const string_request& request) {
+    const auto method = request.method_string();
+    const auto target = request.target();
+    const std::string_view version = " HTTP/1.1\r\n";
+    std::size_t size = method.size() + 1 + target.size() + version.size() + 2 + request.body().size();
+    for (const auto& field : request)
+        size += field.name_string().size() + 2 + field.value().size() + 2;
+    std::string text;
+    text.reserve(size);
+    const auto append = [&](auto piece) { text.append(piece.data(), piece.size()); };
+    append(method);
+    text.push_back(' ');
+    append(target);
+    append(version);
+    for (const auto& field : request) {
+        append(field.name_string());
+        text.append(": ");
+        append(field.value());
+        text.append("\r\n");
+    }
+    text.append("\r\n");
+    text.append(request.body());
+    return text;
+}
+
 // Sends `request` and reads the response (or its header) into `parser`.
 // Runs on the connection's strand.
 template <class Parser>
@@ -63,7 +94,8 @@ asio::awaitable<error_code> exchange(connection& conn, const string_request& req
                                      read_mode mode, exchange_deadlines limits) {
     co_await asio::this_coro::throw_if_cancelled(false);
     auto token = asio::as_tuple(asio::use_awaitable);
-    auto write = [&](auto& stream) { return http::async_write(stream, request, token); };
+    const std::string text = wire_text(request);
+    auto write = [&](auto& stream) { return asio::async_write(stream, asio::buffer(text), token); };
     auto read_header = [&](auto& stream) { return http::async_read_header(stream, conn.buffer(), parser, token); };
     auto read = [&](auto& stream) { return http::async_read(stream, conn.buffer(), parser, token); };
     conn.expire_at(std::min(limits.headers, limits.total));

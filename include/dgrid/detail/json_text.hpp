@@ -1,7 +1,7 @@
 #ifndef DGRID_DETAIL_JSON_TEXT_HPP
 #define DGRID_DETAIL_JSON_TEXT_HPP
 
-// Internal: the pieces of JSON text that chunk_reader scans by hand: the plain
+// Internal: the pieces of JSON text that json_scanner scans by hand: the plain
 // run of a string, UTF-8 sequences, and code points of \u escapes.
 
 #include <bit>

@@ -295,30 +295,32 @@ inline bool has_non_finite(const chat_request& request) {
 
 // One call, sent again while the policy allows, all within `timeouts.total`.
 // `first`: the connection for the first attempt, if one was idle.
+// The outcome is boxed for its way to the handler (deliver_outcome).
 template <class T>
-asio::awaitable<outcome<T>> run_call(std::shared_ptr<client_impl> impl, diagnostics* user_diag, string_request request,
-                                     std::shared_ptr<op_cancellation> op, held_connection first) {
+asio::awaitable<std::unique_ptr<outcome<T>>> run_call(std::shared_ptr<client_impl> impl, diagnostics* user_diag,
+                                                      string_request request, std::shared_ptr<op_cancellation> op,
+                                                      held_connection first) {
     // Cancellation shows as operation_aborted from the operation it hits,
     // never as an exception that would skip giving connections back.
     co_await asio::this_coro::throw_if_cancelled(false);
     diagnostics own_diag;
     diagnostics& diag = user_diag ? *user_diag : own_diag;
     diag.clear();
-    outcome<T> result;
+    auto result = std::make_unique<outcome<T>>();
     auto total = deadline_after(impl->options().timeouts.total);
     deadline_guard deadline(co_await asio::this_coro::executor, total, op);
     impl->note_request();
     for (unsigned retry = 0;; ++retry) {
         std::optional<string_response_parser> parser;
         std::unique_ptr<connection> conn = first.take();
-        result.ec = deadline.translate(co_await impl->perform(request, parser, read_mode::whole, conn, diag, total));
-        if (!result.ec)
-            result.ec = read_response(parser->get(), result.value, diag);
+        result->ec = deadline.translate(co_await impl->perform(request, parser, read_mode::whole, conn, diag, total));
+        if (!result->ec)
+            result->ec = read_response(parser->get(), result->value, diag);
         std::chrono::milliseconds delay{};
-        if (!result.ec || !impl->should_retry(result.ec, diag, retry, total, delay))
+        if (!result->ec || !impl->should_retry(result->ec, diag, retry, total, delay))
             co_return result;
         if (error_code ec = co_await wait_before_retry(delay)) {
-            result.ec = deadline.translate(ec);
+            result->ec = deadline.translate(ec);
             co_return result;
         }
         forget_attempt(diag);

@@ -3,6 +3,7 @@
 
 #include <dgrid/detail/chunk_decoder.hpp>
 #include <dgrid/detail/chunk_recycling.hpp>
+#include <dgrid/impl/completion_reader.ipp>
 #include <dgrid/json.hpp>
 
 #include <boost/json/array.hpp>
@@ -1163,6 +1164,13 @@ DGRID_DECL error_code from_json(const boost::json::value& v, chat_request& out, 
 
 DGRID_DECL error_code from_json(const boost::json::value& v, chat_completion& out, diagnostics& diag) {
     return detail::json_io::read_top_level(v, out, diag);
+}
+
+DGRID_DECL error_code parse_json(std::string_view text, chat_completion& out, diagnostics& diag) {
+    out = chat_completion{};
+    if (detail::completion_reader().read(text, out))
+        return {};
+    return parse_json<chat_completion>(text, out, diag); // which resets `out` again
 }
 
 DGRID_DECL error_code from_json(const boost::json::value& v, model_list& out, diagnostics& diag) {
