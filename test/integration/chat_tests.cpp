@@ -149,6 +149,24 @@ BOOST_FIXTURE_TEST_CASE(multimodal_parts_and_extra_members_are_sent, emulator_fi
     BOOST_TEST(completion.text() == "describe this");
 }
 
+// A request's headers are written by the client (without extra headers, from
+// a head written once per client): default headers reach the server, and
+// extra headers replace default ones whatever their case.
+BOOST_FIXTURE_TEST_CASE(default_and_extra_headers_reach_the_server, emulator_fixture) {
+    client_options options = client_options_for();
+    options.default_headers = {{"X-Emulator-Fault", "status=400"}, {"Accept", "application/json"}};
+    auto c = make_client(options);
+    BOOST_TEST(chat(c, echo_request("x")).ec == error::bad_request);
+    BOOST_TEST(stream(c, echo_request("x")).ec == error::bad_request);
+
+    chat_request overridden = echo_request("sent with the extra header");
+    overridden.extra_headers.push_back({"x-emulator-fault", "stall=1"});
+    for (const call_result& result : {chat(c, overridden), stream(c, overridden)}) {
+        BOOST_TEST(!result.ec, result.ec.message() << " " << result.diag.message);
+        BOOST_TEST(result.text == "sent with the extra header");
+    }
+}
+
 BOOST_FIXTURE_TEST_CASE(list_models, emulator_fixture) {
     auto c = make_client();
     auto models = run([&]() -> asio::awaitable<model_list> { co_return co_await c.async_list_models(); }());

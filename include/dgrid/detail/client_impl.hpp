@@ -26,9 +26,10 @@ public:
     const client_options& options() const { return options_; }
     connection_pool& pool() { return pool_; }
 
-    // A request to `{base path}{target}` with the client's headers.
-    string_request make_request(http::verb method, std::string_view target, std::string body,
-                                const std::vector<http_header>& extra_headers) const;
+    // A request to `{base path}{target}` with the client's headers and
+    // `extra_headers`, accepting `accept`.
+    wire_request make_request(http::verb method, std::string_view target, std::string_view accept, std::string body,
+                              const std::vector<http_header>& extra_headers) const;
 
     // Sends `request` over a pooled connection and reads the response, or
     // only its header (`read_mode::header`: the connection is then handed to
@@ -39,7 +40,7 @@ public:
     // Each attempt must get its headers within `timeouts.headers` and be
     // done by `total_deadline`.
     template <class Parser>
-    asio::awaitable<error_code> perform(const string_request& request, std::optional<Parser>& parser, read_mode mode,
+    asio::awaitable<error_code> perform(const wire_request& request, std::optional<Parser>& parser, read_mode mode,
                                         std::unique_ptr<connection>& held, diagnostics& diag,
                                         clock::time_point total_deadline);
 
@@ -76,10 +77,18 @@ public:
                       std::chrono::milliseconds& delay);
 
 private:
+    // The fields of such a request, without a body.
+    string_request request_fields(http::verb method, std::string_view target, std::string_view accept,
+                                  const std::vector<http_header>& extra_headers) const;
+
     asio::any_io_executor ex_;
     client_options options_;
     base_url url_;
     std::string authorization_;
+    // The start line and fields of a chat request without extra headers, for
+    // each Accept: only the Content-Length and the body are written per call.
+    std::string chat_head_;
+    std::string stream_head_;
     connection_pool pool_;
     retry_budget budget_;
     std::shared_ptr<op_registry> ops_ = std::make_shared<op_registry>();

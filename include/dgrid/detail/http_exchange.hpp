@@ -59,14 +59,19 @@ inline error_code library_error(error_code ec, clock::time_point total_deadline,
     return ec;
 }
 
-// The request as it goes on the wire, in one buffer, as Beast's serializer
-// would write it: one TLS record for most requests, where the serializer
-// walks a sequence of buffers several times per write.
-inline std::string wire_text(const string_request& request) {
+// A request as it goes on the wire (start line, fields, body), in one buffer:
+// written once, sent as is by each attempt, in one TLS record for most.
+struct wire_request {
+    std::string text;
+};
+
+// The start line and fields of `request`, each line ended by CRLF, as Beast's
+// serializer writes them; the blank line and the body follow.
+inline std::string head_text(const string_request& request, std::size_t room_after = 0) {
     const auto method = request.method_string();
     const auto target = request.target();
     const std::string_view version = " HTTP/1.1\r\n";
-    std::size_t size = method.size() + 1 + target.size() + version.size() + 2 + request.body().size();
+    std::size_t size = method.size() + 1 + target.size() + version.size() + room_after;
     for (const auto& field : request)
         size += field.name_string().size() + 2 + field.value().size() + 2;
     std::string text;
@@ -82,20 +87,17 @@ inline std::string wire_text(const string_request& request) {
         append(field.value());
         text.append("\r\n");
     }
-    text.append("\r\n");
-    text.append(request.body());
     return text;
 }
 
 // Sends `request` and reads the response (or its header) into `parser`.
 // Runs on the connection's strand.
 template <class Parser>
-asio::awaitable<error_code> exchange(connection& conn, const string_request& request, Parser& parser,
+asio::awaitable<error_code> exchange(connection& conn, const wire_request& request, Parser& parser,
                                      read_mode mode, exchange_deadlines limits) {
     co_await asio::this_coro::throw_if_cancelled(false);
     auto token = asio::as_tuple(asio::use_awaitable);
-    const std::string text = wire_text(request);
-    auto write = [&](auto& stream) { return asio::async_write(stream, asio::buffer(text), token); };
+    auto write = [&](auto& stream) { return asio::async_write(stream, asio::buffer(request.text), token); };
     auto read_header = [&](auto& stream) { return http::async_read_header(stream, conn.buffer(), parser, token); };
     auto read = [&](auto& stream) { return http::async_read(stream, conn.buffer(), parser, token); };
     conn.expire_at(std::min(limits.headers, limits.total));

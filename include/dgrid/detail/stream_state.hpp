@@ -26,7 +26,7 @@ namespace dgrid::detail {
 // is buffered.
 class stream_state : public std::enable_shared_from_this<stream_state> {
 public:
-    stream_state(std::shared_ptr<client_impl> client, string_request request);
+    stream_state(std::shared_ptr<client_impl> client, wire_request request);
     ~stream_state();
 
     stream_state(const stream_state&) = delete;
@@ -137,7 +137,7 @@ private:
     clock::time_point read_deadline(clock::time_point since) const;
 
     std::shared_ptr<client_impl> client_;
-    string_request request_;
+    wire_request request_;
     clock::time_point total_deadline_;
     clock::time_point last_data_; // when the last data event arrived (or the headers)
     bool delivered_ = false;

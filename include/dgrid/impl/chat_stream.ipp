@@ -14,7 +14,7 @@
 namespace dgrid {
 namespace detail {
 
-inline stream_state::stream_state(std::shared_ptr<client_impl> client, string_request request)
+inline stream_state::stream_state(std::shared_ptr<client_impl> client, wire_request request)
     : client_(std::move(client)),
       request_(std::move(request)),
       total_deadline_(deadline_after(client_->options().timeouts.stream_total)),

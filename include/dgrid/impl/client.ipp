@@ -102,17 +102,27 @@ inline client_options validated(client_options options) {
     return options;
 }
 
+// The media types a request accepts: a whole response, or a stream.
+inline constexpr std::string_view accept_json = "application/json";
+inline constexpr std::string_view accept_event_stream = "text/event-stream";
+inline constexpr std::string_view chat_target = "/chat/completions";
+
 inline client_impl::client_impl(asio::any_io_executor ex, client_options options)
     : ex_(std::move(ex)),
       options_(validated(std::move(options))),
       url_(parse_or_throw(options_.base_url)),
       authorization_("Bearer " + *options_.api_key),
+      chat_head_(head_text(request_fields(http::verb::post, chat_target, accept_json, {}))),
+      stream_head_(head_text(request_fields(http::verb::post, chat_target, accept_event_stream, {}))),
       pool_(ex_, url_, url_.tls ? make_tls_context(options_) : nullptr, options_.pool,
             !options_.insecure_skip_tls_verification),
       budget_(options_.retry) {}
 
-inline string_request client_impl::make_request(http::verb method, std::string_view target, std::string body,
-                                                const std::vector<http_header>& extra_headers) const {
+// A user's header replaces the client's of the same name, except the Accept
+// of a stream and the Content-Type of a body, which the client needs.
+inline string_request client_impl::request_fields(http::verb method, std::string_view target,
+                                                  std::string_view accept,
+                                                  const std::vector<http_header>& extra_headers) const {
     std::string full_target;
     full_target.reserve(url_.path.size() + target.size());
     full_target.append(url_.path).append(target);
@@ -120,17 +130,39 @@ inline string_request client_impl::make_request(http::verb method, std::string_v
     request.set(http::field::host, url_.host_header);
     request.set(http::field::authorization, authorization_);
     request.set(http::field::user_agent, "dgrid-cpp/0.1");
-    request.set(http::field::accept, "application/json");
+    request.set(http::field::accept, accept_json);
     for (const auto& header : options_.default_headers)
         request.set(header.name, header.value);
     for (const auto& header : extra_headers)
         request.set(header.name, header.value);
-    if (method == http::verb::post) {
+    if (accept != accept_json)
+        request.set(http::field::accept, accept);
+    if (method == http::verb::post)
         request.set(http::field::content_type, "application/json");
-        request.body() = std::move(body);
-    }
-    request.prepare_payload();
     return request;
+}
+
+// A chat request without extra headers starts with a head written once;
+// Beast's prepare_payload would add the same Content-Length after it.
+inline wire_request client_impl::make_request(http::verb method, std::string_view target, std::string_view accept,
+                                              std::string body,
+                                              const std::vector<http_header>& extra_headers) const {
+    const std::string length = std::to_string(body.size());
+    if (extra_headers.empty() && method == http::verb::post && target == chat_target &&
+        (accept == accept_json || accept == accept_event_stream)) {
+        const std::string& head = accept == accept_json ? chat_head_ : stream_head_;
+        std::string text;
+        text.reserve(head.size() + 20 + length.size() + body.size());
+        text.append(head).append("Content-Length: ").append(length).append("\r\n\r\n").append(body);
+        return {std::move(text)};
+    }
+    string_request request = request_fields(method, target, accept, extra_headers);
+    if (method == http::verb::post)
+        request.body() = std::move(body);
+    request.prepare_payload();
+    std::string text = head_text(request, 2 + request.body().size());
+    text.append("\r\n").append(request.body());
+    return {std::move(text)};
 }
 
 inline std::string describe_exchange_failure(error_code ec) {
@@ -196,7 +228,7 @@ inline asio::awaitable<error_code> wait_before_retry(std::chrono::milliseconds d
 }
 
 template <class Parser>
-asio::awaitable<error_code> client_impl::perform(const string_request& request, std::optional<Parser>& parser,
+asio::awaitable<error_code> client_impl::perform(const wire_request& request, std::optional<Parser>& parser,
                                                  read_mode mode, std::unique_ptr<connection>& held,
                                                  diagnostics& diag, clock::time_point total_deadline) {
     for (bool fresh = false;; fresh = true) {
@@ -259,7 +291,7 @@ error_code read_response(const http::response<http::string_body>& response, T& o
 // Opens a stream, sending the request again while the policy allows.
 // `first`: the connection for the first attempt, if one was idle.
 inline asio::awaitable<outcome<chat_stream>> run_stream(std::shared_ptr<client_impl> impl, diagnostics* user_diag,
-                                                        string_request request, std::shared_ptr<op_cancellation> op,
+                                                        wire_request request, std::shared_ptr<op_cancellation> op,
                                                         held_connection first) {
     co_await asio::this_coro::throw_if_cancelled(false);
     diagnostics own_diag;
@@ -298,7 +330,7 @@ inline bool has_non_finite(const chat_request& request) {
 // The outcome is boxed for its way to the handler (deliver_outcome).
 template <class T>
 asio::awaitable<std::unique_ptr<outcome<T>>> run_call(std::shared_ptr<client_impl> impl, diagnostics* user_diag,
-                                                      string_request request, std::shared_ptr<op_cancellation> op,
+                                                      wire_request request, std::shared_ptr<op_cancellation> op,
                                                       held_connection first) {
     // Cancellation shows as operation_aborted from the operation it hits,
     // never as an exception that would skip giving connections back.
@@ -352,7 +384,7 @@ started_operation<T> start_operation(const std::shared_ptr<client_impl>& impl,
 }
 
 template <class T>
-void start_call(const std::shared_ptr<client_impl>& impl, diagnostics* diag, string_request request,
+void start_call(const std::shared_ptr<client_impl>& impl, diagnostics* diag, wire_request request,
                 asio::any_completion_handler<void(error_code, T)> handler) {
     auto started = start_operation(impl, std::move(handler));
     asio::co_spawn(started.op->strand(),
@@ -381,7 +413,7 @@ DGRID_DECL void async_chat_erased(const std::shared_ptr<client_impl>& impl, diag
     request.stream = false;
     std::string body = boost::json::serialize(to_json(request));
     start_call(impl, diag,
-               impl->make_request(http::verb::post, "/chat/completions", std::move(body), request.extra_headers),
+               impl->make_request(http::verb::post, chat_target, accept_json, std::move(body), request.extra_headers),
                std::move(handler));
 }
 
@@ -397,8 +429,7 @@ DGRID_DECL void async_chat_stream_erased(const std::shared_ptr<client_impl>& imp
         request.extra["stream_options"] = {{"include_usage", true}};
     std::string body = boost::json::serialize(to_json(request));
     auto http_request =
-        impl->make_request(http::verb::post, "/chat/completions", std::move(body), request.extra_headers);
-    http_request.set(http::field::accept, "text/event-stream");
+        impl->make_request(http::verb::post, chat_target, accept_event_stream, std::move(body), request.extra_headers);
     auto started = start_operation(impl, std::move(handler));
     asio::co_spawn(started.op->strand(),
                    run_stream(impl, diag, std::move(http_request), started.op, std::move(started.first)),
@@ -407,7 +438,7 @@ DGRID_DECL void async_chat_stream_erased(const std::shared_ptr<client_impl>& imp
 
 DGRID_DECL void async_list_models_erased(const std::shared_ptr<client_impl>& impl, diagnostics* diag,
                                          models_handler handler) {
-    start_call(impl, diag, impl->make_request(http::verb::get, "/models", {}, {}), std::move(handler));
+    start_call(impl, diag, impl->make_request(http::verb::get, "/models", accept_json, {}, {}), std::move(handler));
 }
 
 } // namespace detail
