@@ -1,5 +1,6 @@
 // The request side of the JSON mapping: chat_request and message, to the wire
 // and back.
+#include <dgrid/detail/request_writer.hpp>
 #include <dgrid/json.hpp>
 
 #include "test_support.hpp"
@@ -11,6 +12,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <vector>
 
 namespace json = boost::json;
 using namespace dgrid;
@@ -473,6 +475,69 @@ BOOST_AUTO_TEST_CASE(message_from_json_directly) {
     BOOST_TEST(m.role == "tool");
     CHECK_OPT(m.tool_call_id, "c");
     BOOST_TEST(m.text() == "r");
+}
+
+// The client writes a request's body without a JSON tree: byte for byte what
+// serialize(to_json()) writes, with member order, extra members replacing
+// typed ones in place or following them, every byte of a string escaped or
+// not as Boost.JSON escapes it, and numbers formatted alike.
+BOOST_AUTO_TEST_CASE(request_json_writes_what_to_json_writes) {
+    std::vector<chat_request> requests;
+    requests.push_back(full_request());
+    requests.emplace_back(); // nothing but empty model and messages
+
+    chat_request all_bytes;
+    std::string bytes;
+    for (int c = 0; c < 256; ++c)
+        bytes.push_back(static_cast<char>(c));
+    all_bytes.model = bytes;
+    all_bytes.messages.push_back(message::user(bytes + "caf\xC3\xA9 \xF0\x9F\x98\x80 " + bytes));
+    all_bytes.messages.push_back(message::user({text_part{bytes}, image_url_part{"\"q\"\\", "\x01"}}));
+    all_bytes.user = "\x7F\x1F\x20";
+    all_bytes.stop = std::string("\b\f\n\r\t\v");
+    requests.push_back(all_bytes);
+
+    chat_request numbers;
+    numbers.temperature = std::numeric_limits<double>::quiet_NaN();
+    numbers.top_p = std::numeric_limits<double>::infinity();
+    numbers.presence_penalty = -0.0;
+    numbers.frequency_penalty = 1e300;
+    numbers.n = std::numeric_limits<std::int64_t>::min();
+    numbers.seed = std::numeric_limits<std::int64_t>::max();
+    numbers.max_tokens = 0;
+    numbers.logit_bias = {{-7, std::numeric_limits<int>::min()}, {0, 0}, {9'000'000'000, 100}};
+    numbers.stream = true;
+    requests.push_back(numbers);
+
+    // Extras: replacing typed members written (in place), named like typed
+    // members not written (at the end), new, at the top level and in messages.
+    chat_request extras = full_request();
+    extras.extra["model"] = "from-extra";
+    extras.extra["contents"] = json::array{1, 2.5, "x", nullptr};
+    extras.extra["max_completion_tokens"] = 7;
+    extras.extra["stop"] = nullptr;
+    extras.extra["seed"] = json::object{{"a", json::array{}}};
+    extras.max_completion_tokens.reset(); // its extra now follows the typed members
+    extras.messages.at(0).extra["content"] = "from-extra";
+    extras.messages.at(0).extra["cache_control"] = json::object{{"type", "ephemeral"}};
+    extras.messages.at(2).extra["name"] = "unnamed"; // the assistant's tool call has no name
+    extras.messages.at(2).extra["role"] = 5;
+    extras.tool_choice = tool_choice{"required", std::nullopt};
+    requests.push_back(extras);
+
+    message parts_only;
+    parts_only.role = "assistant";
+    parts_only.content = std::vector<content_part>{};
+    chat_request odd;
+    odd.messages = {parts_only, message::tool("", "")};
+    odd.stop = std::vector<std::string>{};
+    odd.tools.push_back(tool{});
+    requests.push_back(odd);
+
+    for (const chat_request& r : requests) {
+        const std::string expected = json::serialize(to_json(r));
+        BOOST_TEST(detail::request_json(r) == expected);
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

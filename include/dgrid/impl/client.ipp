@@ -4,6 +4,7 @@
 #include <dgrid/client.hpp>
 #include <dgrid/detail/client_impl.hpp>
 #include <dgrid/detail/deliver_outcome.hpp>
+#include <dgrid/detail/request_writer.hpp>
 #include <dgrid/detail/response_status.hpp>
 #include <dgrid/detail/stream_state.hpp>
 #include <dgrid/error_with_diagnostics.hpp>
@@ -14,7 +15,6 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/prefer.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <openssl/ssl.h>
 
@@ -411,7 +411,7 @@ DGRID_DECL void async_chat_erased(const std::shared_ptr<client_impl>& impl, diag
     if (std::string why = check_headers(request.extra_headers); !why.empty())
         return fail_early(impl, diag, error::invalid_header_value, "extra_headers: " + why, std::move(handler));
     request.stream = false;
-    std::string body = boost::json::serialize(to_json(request));
+    std::string body = request_json(request);
     start_call(impl, diag,
                impl->make_request(http::verb::post, chat_target, accept_json, std::move(body), request.extra_headers),
                std::move(handler));
@@ -427,7 +427,7 @@ DGRID_DECL void async_chat_stream_erased(const std::shared_ptr<client_impl>& imp
     request.stream = true;
     if (!request.extra.contains("stream_options"))
         request.extra["stream_options"] = {{"include_usage", true}};
-    std::string body = boost::json::serialize(to_json(request));
+    std::string body = request_json(request);
     auto http_request =
         impl->make_request(http::verb::post, chat_target, accept_event_stream, std::move(body), request.extra_headers);
     auto started = start_operation(impl, std::move(handler));

@@ -4,6 +4,7 @@
 #include <dgrid/detail/chunk_decoder.hpp>
 #include <dgrid/detail/chunk_recycling.hpp>
 #include <dgrid/impl/completion_reader.ipp>
+#include <dgrid/impl/request_writer.ipp>
 #include <dgrid/json.hpp>
 
 #include <boost/json/array.hpp>
