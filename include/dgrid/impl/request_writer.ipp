@@ -282,11 +282,11 @@ DGRID_DECL std::string request_json(const chat_request& r) {
     if (!r.logit_bias.empty()) {
         o.member("logit_bias", [&] {
             object_writer bias(out);
-            for (const auto& [token, value] : r.logit_bias) {
+            for (const auto& token_bias : r.logit_bias) {
                 char digits[24];
-                const auto end = std::to_chars(digits, digits + sizeof digits, token).ptr;
+                const auto end = std::to_chars(digits, digits + sizeof digits, token_bias.first).ptr;
                 bias.member(std::string_view(digits, static_cast<std::size_t>(end - digits)),
-                            [&] { append_integer(out, value); });
+                            [&] { append_integer(out, token_bias.second); });
             }
             bias.finish();
         });
