@@ -29,7 +29,7 @@ export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
 export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-2G}"
 build="${FUZZ_BUILD_DIR:-build/fuzz}"
 seconds="${FUZZ_SECONDS:-20}"
-targets=(${FUZZ_TARGETS:-fuzz_sse_parser fuzz_chunk_stream fuzz_completion fuzz_images})
+targets=(${FUZZ_TARGETS:-fuzz_sse_parser fuzz_chunk_stream fuzz_completion fuzz_request fuzz_images})
 
 launcher=()
 if command -v ccache >/dev/null; then
