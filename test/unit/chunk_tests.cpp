@@ -582,6 +582,66 @@ BOOST_AUTO_TEST_CASE(chunk_reader_reads_json_as_the_tree_parser_does) {
     }
 }
 
+// The chunks of a stream repeat their first members (id, object, created,
+// model, fingerprint) byte for byte: the decoder reads them once and goes on
+// after them while the event starts as the previous one did and the chunk is
+// the one it filled. Each chunk must still be what from_json reads.
+BOOST_AUTO_TEST_CASE(members_repeated_from_the_previous_event_read_the_same) {
+    const std::string prefix = R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1741569952,)"
+                               R"("model":"m\u00e9","service_tier":"default","system_fingerprint":"fp_1",)";
+    const auto content = [&](const std::string& text, const std::string& after = "") {
+        return prefix + R"("choices":[{"index":0,"delta":{"content":")" + text + R"("}}])" + after + "}";
+    };
+    const std::vector<std::string> events = {
+        content("a"),
+        content("b", R"(,"usage":null)"),
+        content("c", R"(,"x":1)"),         // an unknown member after the prefix
+        content("d", R"(,"x":2,"y":"z")"), // and another
+        content("e"),                      // lacking them: the tree
+        content("f"),
+        prefix + R"("choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}})", // the tree
+        content("g"),
+        content("h"),
+        R"({"id":"chatcmpl-1","object":"chat.completion.chunk","choices":[{"delta":{"content":"i"}}]})", // the tree
+        content("j"),
+        prefix + R"( "choices":[{"delta":{"content":"k"}}]})", // the same start, then a space
+        R"({"id":"chatcmpl-2",)" + prefix.substr(std::string(R"({"id":"chatcmpl-1",)").size()) +
+            R"("choices":[{"delta":{"content":"l"}}]})",
+        "{\"service_tier\":\"" + std::string(2000, 's') + R"(","choices":[{"delta":{"content":"m"}}]})", // long
+        "{\"service_tier\":\"" + std::string(2000, 's') + R"(","choices":[{"delta":{"content":"n"}}]})",
+        content("o"),
+        content("p", R"(,"id":"again")"), // a repeated member after the prefix: the tree
+        content("q"),
+    };
+    chunk_decoder decoder;
+    chat_chunk reused;
+    for (const std::string& e : events) {
+        BOOST_TEST_CONTEXT(e) {
+            diagnostics d1;
+            diagnostics d2;
+            const error_code e1 = decoder.decode(e, reused, d1);
+            chat_chunk fresh;
+            boost::system::error_code parse_ec;
+            const json::value v = json::parse(e, parse_ec);
+            const error_code e2 = parse_ec ? error_code(error::invalid_json) : from_json(v, fresh, d2);
+            BOOST_TEST(e1 == e2);
+            if (!e1)
+                BOOST_TEST(json::serialize(to_json(reused)) == json::serialize(to_json(fresh)));
+        }
+    }
+    BOOST_TEST(decoder.tree_reads() == 4u);
+
+    // Another chunk is read in full, even one that holds the same members.
+    diagnostics diag;
+    chat_chunk other = reused;
+    other.id = "another";
+    BOOST_TEST_REQUIRE(!decoder.decode(content("r"), other, diag));
+    BOOST_TEST(other.id == "chatcmpl-1");
+    BOOST_TEST(other.model == "m\u00e9");
+    BOOST_TEST(other.extra.at("service_tier") == "default");
+    BOOST_TEST(other.text() == "r");
+}
+
 // An unknown member named twice in one event, while the previous event had
 // another one as many times: the counts match, the members do not.
 BOOST_AUTO_TEST_CASE(repeated_unknown_member_goes_through_the_tree) {

@@ -132,6 +132,9 @@ public:
     // member of the wrong type, `error::stream_error` for a chunk with a
     // top-level `error` (WIRE.md quirk 4) with what it said in `diag`. After
     // an error `out` holds a partly decoded chunk; the decoder stays usable.
+    // `out` may be any chunk; when it is the one the previous call decoded
+    // into, it must be as that call left it (the members an event repeats
+    // from the previous one's start are then not read again).
     DGRID_DECL error_code decode(std::string_view data, chat_chunk& out, diagnostics& diag);
 
     // Bytes of the arena kept between calls (for tests and tuning).

@@ -32,6 +32,9 @@ public:
     // Reads `data` into `out`, which holds the previous chunk: members are
     // overwritten in place, and those the event lacks are emptied (buffers
     // kept, strings pooled). False when it gave up, `out` then partly written.
+    // When `out` is the chunk the previous read filled, untouched since, the
+    // members an event repeats byte for byte from the previous one's start
+    // (id, object, created, model, fingerprint) are not read again.
     bool read(std::string_view data, chat_chunk& out, string_pool& pool);
 
 private:
@@ -57,7 +60,8 @@ private:
     static member tool_call_member(std::string_view key) noexcept;
     static member function_member(std::string_view key) noexcept;
 
-    bool chunk_object();
+    bool chunk_object(bool out_is_previous);
+    void remember_prefix(const member_set& seen);
     bool chunk_value(member m);
     bool choices_array();
     bool choice_object(chunk_choice& choice);
@@ -71,7 +75,22 @@ private:
     bool text(std::string& to);
     bool optional_text(std::optional<std::string>& to);
 
+    // The start of a chunk up to its `choices`, and what reading it left.
+    struct prefix_state {
+        std::string text;
+        member_set seen;
+        std::size_t unknown = 0;
+        std::vector<unsigned char> extra_seen;
+    };
+    // Prefixes longer than this are not kept: chunks begin with short members.
+    static constexpr std::size_t max_prefix_size = 1024;
+
+    std::string_view data_;
     chat_chunk* out_ = nullptr;
+    // The chunk the last successful read filled, when it kept a prefix.
+    const chat_chunk* prefix_out_ = nullptr;
+    prefix_state prefix_;
+    bool prefix_taken_ = false; // in this read, from `prefix_` or into it
     string_pool* pool_ = nullptr;
     std::size_t unknown_ = 0;                 // top-level unknown members in this event
     std::vector<unsigned char> extra_seen_;   // per member of `extra`: named in this event

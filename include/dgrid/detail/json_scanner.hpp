@@ -51,6 +51,9 @@ protected:
     // the value, which is there: value readers may look at `*p_` unchecked.
     template <class OnMember>
     bool members(OnMember&& on_member);
+    // The same from a member's key on, `p_` at it (or at spaces before it).
+    template <class OnMember>
+    bool member_list(OnMember&& on_member);
     // The elements of an array, `p_` at its `[`.
     template <class OnElement>
     bool elements(OnElement&& on_element);
@@ -93,6 +96,9 @@ protected:
 
     const char* p_ = nullptr;
     const char* end_ = nullptr;
+    // Where the key of the member last met by `members` starts: in
+    // `on_member`, the start of that member.
+    const char* key_start_ = nullptr;
     std::string scratch_; // a string with escapes, decoded
 
 private:
@@ -138,12 +144,18 @@ bool json_scanner::members(OnMember&& on_member) {
     if (peek() != '{')
         return false;
     ++p_;
-    char c = peek();
-    if (c == '}') {
+    if (peek() == '}') {
         ++p_;
         return true;
     }
+    return member_list(on_member);
+}
+
+template <class OnMember>
+bool json_scanner::member_list(OnMember&& on_member) {
+    char c = peek();
     for (;;) {
+        key_start_ = p_;
         std::string_view key;
         if (c != '"' || !string(key) || peek() != ':')
             return false;

@@ -5,6 +5,8 @@
 #include <dgrid/detail/chunk_recycling.hpp>
 #include <dgrid/impl/json_scanner.ipp>
 
+#include <algorithm>
+
 namespace dgrid::detail {
 
 namespace chunk_reading {
@@ -84,26 +86,47 @@ DGRID_DECL chunk_reader::member chunk_reader::function_member(std::string_view k
 
 DGRID_DECL bool chunk_reader::read(std::string_view data, chat_chunk& out, string_pool& pool) {
     start(data);
+    data_ = data;
     out_ = &out;
     pool_ = &pool;
     unknown_ = 0;
     extra_seen_.assign(out.extra.size(), 0);
     if (reasoning_.capacity() > max_kept_scratch)
         std::string().swap(reasoning_);
-    return chunk_object() && at_end_of_text();
+    const bool out_is_previous = prefix_out_ == &out;
+    prefix_out_ = nullptr; // until this read succeeds
+    prefix_taken_ = false;
+    const bool read = chunk_object(out_is_previous) && at_end_of_text();
+    if (read && prefix_taken_)
+        prefix_out_ = &out;
+    return read;
 }
 
 // The members an object did not have are emptied (their buffers kept), so
 // that a member seen again in the next event is overwritten in place.
-DGRID_DECL bool chunk_reader::chunk_object() {
+DGRID_DECL bool chunk_reader::chunk_object(bool out_is_previous) {
     chat_chunk& c = *out_;
     member_set seen;
-    const bool read = members([&](std::string_view key) {
+    const auto on_member = [&](std::string_view key) {
         const member m = chunk_member(key);
         if (m == member::extra)
             return extra_member(key);
+        if (m == member::choices && !prefix_taken_)
+            remember_prefix(seen);
         return m != member::unreadable && seen.first_time(m) && chunk_value(m);
-    });
+    };
+    bool read = false;
+    if (out_is_previous && data_.starts_with(prefix_.text) && prefix_.extra_seen.size() <= extra_seen_.size()) {
+        // `out` holds what these bytes gave last time: go on after them.
+        p_ += prefix_.text.size();
+        seen = prefix_.seen;
+        unknown_ = prefix_.unknown;
+        std::copy(prefix_.extra_seen.begin(), prefix_.extra_seen.end(), extra_seen_.begin());
+        prefix_taken_ = true;
+        read = member_list(on_member);
+    } else {
+        read = members(on_member);
+    }
     if (!read)
         return false;
     if (seen.lacks(member::id))
@@ -123,6 +146,18 @@ DGRID_DECL bool chunk_reader::chunk_object() {
     // Members of the previous chunk that this one lacks: the tree reader
     // removes them.
     return c.extra.size() == unknown_;
+}
+
+// Called at the `choices` member of a chunk read from its start.
+DGRID_DECL void chunk_reader::remember_prefix(const member_set& seen) {
+    const auto size = static_cast<std::size_t>(key_start_ - data_.data());
+    if (size > max_prefix_size)
+        return;
+    prefix_.text.assign(data_.data(), size);
+    prefix_.seen = seen;
+    prefix_.unknown = unknown_;
+    prefix_.extra_seen = extra_seen_;
+    prefix_taken_ = true;
 }
 
 DGRID_DECL bool chunk_reader::chunk_value(member m) {
