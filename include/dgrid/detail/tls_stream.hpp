@@ -194,7 +194,8 @@ public:
     template <class MutableBuffers, class Token>
     auto async_read_some(const MutableBuffers& buffers, Token&& token) {
         return start<void(error_code, std::size_t)>(
-            read_step{first_nonempty<asio::mutable_buffer>(buffers), &deferred_read_error_}, std::forward<Token>(token));
+            read_step{first_nonempty<asio::mutable_buffer>(buffers), &deferred_read_error_, &text_},
+            std::forward<Token>(token));
     }
 
     // Writes up to one record's worth of the buffers.
@@ -225,6 +226,7 @@ private:
     struct read_step {
         asio::mutable_buffer buffer;
         error_code* deferred; // a failure after data, for the next read
+        const tls_ciphertext* text;
         std::size_t done = 0;
         static constexpr bool completes_empty = true;
         bool empty() const { return buffer.size() == 0; }
@@ -244,14 +246,18 @@ private:
                     break;
                 }
                 done += n;
+                // With no ciphertext left, another call would only fail for
+                // want of input, after a record's worth of OpenSSL's work.
+                if (text->in_size() == 0 && SSL_has_pending(ssl) == 0)
+                    break;
             }
             bytes = done;
             return SSL_ERROR_NONE;
         }
     };
 
-    // Beast hands a request's header over as many small buffers: they are
-    // gathered into one record, not sent as a record (and a packet) each.
+    // A write of several small buffers is gathered into one record, not sent
+    // as a record (and a packet) each; one buffer is encrypted where it is.
     template <class ConstBuffers>
     struct write_step {
         ConstBuffers buffers;
@@ -260,7 +266,7 @@ private:
         int operator()(SSL* ssl, std::size_t& bytes) {
             std::array<unsigned char, tls_max_write> gathered;
             asio::const_buffer first = first_nonempty<asio::const_buffer>(buffers);
-            if (first.size() < gathered.size())
+            if (first.size() < gathered.size() && first.size() < asio::buffer_size(buffers))
                 first = asio::buffer(gathered.data(), asio::buffer_copy(asio::buffer(gathered), buffers));
             std::size_t n = 0;
             if (SSL_write_ex(ssl, first.data(), std::min(first.size(), tls_max_write), &n) != 1)
