@@ -130,7 +130,8 @@ public:
         }
         error_code ignored;
         tcp().socket().set_option(asio::ip::tcp::no_delay(true), ignored);
-        if (co_await stop_requested())
+        const asio::cancellation_state cancellation = co_await asio::this_coro::cancellation_state;
+        if (stop_requested(cancellation))
             co_return asio::error::operation_aborted;
         if (auto* stream = tls()) {
             if (error_code ec = prepare_verification(*stream, url)) {

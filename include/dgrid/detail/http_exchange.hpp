@@ -96,17 +96,18 @@ template <class Parser>
 asio::awaitable<error_code> exchange(connection& conn, const wire_request& request, Parser& parser,
                                      read_mode mode, exchange_deadlines limits) {
     co_await asio::this_coro::throw_if_cancelled(false);
+    const asio::cancellation_state cancellation = co_await asio::this_coro::cancellation_state;
     auto token = asio::as_tuple(asio::use_awaitable);
     auto write = [&](auto& stream) { return asio::async_write(stream, asio::buffer(request.text), token); };
     auto read_header = [&](auto& stream) { return http::async_read_header(stream, conn.buffer(), parser, token); };
     auto read = [&](auto& stream) { return http::async_read(stream, conn.buffer(), parser, token); };
     conn.expire_at(std::min(limits.headers, limits.total));
     auto [ec, bytes] = co_await conn.on_stream(write);
-    if (!ec && co_await stop_requested())
+    if (!ec && stop_requested(cancellation))
         ec = asio::error::operation_aborted;
     if (!ec)
         std::tie(ec, bytes) = co_await conn.on_stream(read_header);
-    if (!ec && mode == read_mode::whole && co_await stop_requested())
+    if (!ec && mode == read_mode::whole && stop_requested(cancellation))
         ec = asio::error::operation_aborted;
     if (!ec && mode == read_mode::whole) {
         conn.expire_at(limits.total);

@@ -5,13 +5,12 @@
 // by its caller's cancellation slot or by client::cancel().
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/cancellation_type.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/this_coro.hpp>
 
 #include <memory>
 #include <mutex>
@@ -59,12 +58,12 @@ private:
     op_cancellation* next_ = nullptr;
 };
 
-// True when the running coroutine was asked to stop. A request that arrives
-// while no operation is pending is only recorded, so steps check it before
-// starting new I/O.
-inline asio::awaitable<bool> stop_requested() {
-    auto state = co_await asio::this_coro::cancellation_state;
-    co_return state.cancelled() != asio::cancellation_type::none;
+// True when the running coroutine was asked to stop; `state` is its
+// `co_await asio::this_coro::cancellation_state` (awaited without a coroutine
+// frame of its own). A request that arrives while no operation is pending is
+// only recorded, so steps check it before starting new I/O.
+inline bool stop_requested(const asio::cancellation_state& state) noexcept {
+    return state.cancelled() != asio::cancellation_type::none;
 }
 
 // The operations of one client under way, for client::cancel(). Each entry

@@ -10,6 +10,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/system_executor.hpp>
+#include <boost/asio/this_coro.hpp>
 
 namespace dgrid {
 namespace detail {
@@ -248,6 +249,7 @@ inline const std::shared_ptr<op_cancellation>& stream_state::canceller() {
 // caller, a failure sends the request again while the retry policy allows.
 inline asio::awaitable<outcome<bool>> run_next(std::shared_ptr<stream_state> state, diagnostics* diag) {
     co_await asio::this_coro::throw_if_cancelled(false);
+    const asio::cancellation_state cancellation = co_await asio::this_coro::cancellation_state;
     outcome<bool> result;
     bool reopen = false;
     for (;;) {
@@ -256,7 +258,7 @@ inline asio::awaitable<outcome<bool>> run_next(std::shared_ptr<stream_state> sta
             if (result.ec)
                 state->fail(result.ec, *diag, "the stream could not be opened again");
         }
-        if (!result.ec && co_await stop_requested()) {
+        if (!result.ec && stop_requested(cancellation)) {
             result.ec = asio::error::operation_aborted;
             state->fail(result.ec, *diag, "cancelled");
         }

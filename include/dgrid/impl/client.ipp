@@ -220,7 +220,8 @@ inline bool client_impl::should_retry(error_code ec, const diagnostics& diag, un
 }
 
 inline asio::awaitable<error_code> wait_before_retry(std::chrono::milliseconds delay) {
-    if (co_await stop_requested())
+    const asio::cancellation_state cancellation = co_await asio::this_coro::cancellation_state;
+    if (stop_requested(cancellation))
         co_return asio::error::operation_aborted;
     asio::steady_timer timer(co_await asio::this_coro::executor, delay);
     auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -231,12 +232,13 @@ template <class Parser>
 asio::awaitable<error_code> client_impl::perform(const wire_request& request, std::optional<Parser>& parser,
                                                  read_mode mode, std::unique_ptr<connection>& held,
                                                  diagnostics& diag, clock::time_point total_deadline) {
+    const asio::cancellation_state cancellation = co_await asio::this_coro::cancellation_state;
     for (bool fresh = false;; fresh = true) {
         std::unique_ptr<connection> conn = std::move(held);
         error_code ec;
         if (!conn)
             ec = co_await pool_.async_acquire(conn, fresh, diag);
-        if (!ec && co_await stop_requested()) {
+        if (!ec && stop_requested(cancellation)) {
             pool_.release(std::move(conn), false);
             ec = asio::error::operation_aborted;
         }
