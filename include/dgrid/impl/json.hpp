@@ -1,6 +1,7 @@
 #ifndef DGRID_IMPL_JSON_HPP
 #define DGRID_IMPL_JSON_HPP
 
+#include <dgrid/detail/max_json_depth.hpp>
 #include <dgrid/json.hpp>
 
 #include <boost/json/monotonic_resource.hpp>
@@ -10,14 +11,6 @@
 #include <string>
 
 namespace dgrid {
-namespace detail {
-
-/// How deep `parse_json` and `read_error_body` let JSON nest. Responses nest
-/// about 6 levels (logprobs), requests a little more with tool schemas; the
-/// limit turns hostile input (`[[[[...`) into a clean `invalid_json`.
-inline constexpr std::size_t max_json_depth = 64;
-
-} // namespace detail
 
 template <class T>
 error_code parse_json(std::string_view text, T& out, diagnostics& diag) {

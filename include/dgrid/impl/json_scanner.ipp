@@ -3,7 +3,7 @@
 
 #include <dgrid/detail/json_scanner.hpp>
 #include <dgrid/detail/json_text.hpp>
-#include <dgrid/impl/json.hpp>
+#include <dgrid/detail/max_json_depth.hpp>
 
 #include <boost/json/parse.hpp>
 
