@@ -93,7 +93,7 @@ public:
     }
 
     // A large value comes boxed (run_call): on its way to the handler it is
-    // moved half a dozen times (co_spawn, dispatch, the executor's queue),
+    // moved about a dozen times (co_spawn, dispatch, the executor's queue),
     // and each move of a chat_completion moves every string and JSON object
     // in it; the box moves as a pointer. Null when the coroutine threw.
     void operator()(std::exception_ptr ex, std::unique_ptr<outcome<T>> result) {

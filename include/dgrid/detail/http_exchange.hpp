@@ -9,8 +9,8 @@
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ssl/error.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -66,7 +66,8 @@ struct wire_request {
 };
 
 // The start line and fields of `request`, each line ended by CRLF, as Beast's
-// serializer writes them; the blank line and the body follow.
+// serializer writes them, with room reserved for `room_after` more bytes (the
+// blank line and the body, which the caller appends).
 inline std::string head_text(const string_request& request, std::size_t room_after = 0) {
     const auto method = request.method_string();
     const auto target = request.target();

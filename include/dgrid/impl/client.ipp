@@ -147,10 +147,10 @@ inline string_request client_impl::request_fields(http::verb method, std::string
 inline wire_request client_impl::make_request(http::verb method, std::string_view target, std::string_view accept,
                                               std::string body,
                                               const std::vector<http_header>& extra_headers) const {
-    const std::string length = std::to_string(body.size());
     if (extra_headers.empty() && method == http::verb::post && target == chat_target &&
         (accept == accept_json || accept == accept_event_stream)) {
         const std::string& head = accept == accept_json ? chat_head_ : stream_head_;
+        const std::string length = std::to_string(body.size());
         std::string text;
         text.reserve(head.size() + 20 + length.size() + body.size());
         text.append(head).append("Content-Length: ").append(length).append("\r\n\r\n").append(body);
