@@ -14,6 +14,7 @@
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 namespace dgrid::detail {
@@ -130,6 +131,12 @@ public:
     void fail(error_code ec, diagnostics& diag, const char* what);
 
 private:
+    // The body bytes at the front of the read buffer, past the framing before
+    // them (taken); empty when more must be read. `ec`: malformed framing.
+    std::string_view body_bytes(error_code& ec);
+    // Takes the first `n` of those bytes.
+    void take_body(std::size_t n);
+
     enum class status { streaming, done, failed };
 
     // When the next read must end: `timeouts.stream_idle` after `since`,

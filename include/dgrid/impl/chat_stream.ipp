@@ -120,19 +120,14 @@ inline stream_state::step_result stream_state::step(diagnostics& diag) {
         return step_result::end;
     for (;;) {
         error_code ec;
-        beast::flat_buffer& input = conn->buffer();
-        std::size_t framing = 0;
-        const std::string_view body = framing_.body(buffer_view(input), framing, ec);
-        input.consume(framing);
+        const std::string_view body = body_bytes(ec);
         if (ec) {
             fail(ec, diag, "the stream's chunked encoding is malformed");
             return step_result::failed;
         }
         if (body.empty())
             break;
-        const std::size_t used = sse_.parse(body, ec);
-        framing_.take(used);
-        input.consume(used);
+        take_body(sse_.parse(body, ec));
         if (ec) {
             fail(ec, diag, "a server-sent event exceeds client_options::max_event_size");
             return step_result::failed;
@@ -207,19 +202,28 @@ inline void stream_state::fail_read(error_code ec, diagnostics& diag) {
 inline void stream_state::begin_drain() { conn->expire_at(read_deadline(clock::now())); }
 
 inline bool stream_state::skip_body() {
-    beast::flat_buffer& input = conn->buffer();
     for (;;) {
         error_code ec;
-        std::size_t framing = 0;
-        const std::size_t body = framing_.body(buffer_view(input), framing, ec).size();
-        input.consume(framing);
+        const std::size_t size = body_bytes(ec).size();
         if (ec)
             return false;
-        if (body == 0)
+        if (size == 0)
             return true;
-        framing_.take(body);
-        input.consume(body);
+        take_body(size);
     }
+}
+
+inline std::string_view stream_state::body_bytes(error_code& ec) {
+    beast::flat_buffer& input = conn->buffer();
+    std::size_t framing = 0;
+    const std::string_view body = framing_.body(buffer_view(input), framing, ec);
+    input.consume(framing);
+    return body;
+}
+
+inline void stream_state::take_body(std::size_t n) {
+    framing_.take(n);
+    conn->buffer().consume(n);
 }
 
 inline void stream_state::end_drain(bool reusable) {
