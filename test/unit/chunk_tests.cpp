@@ -642,6 +642,102 @@ BOOST_AUTO_TEST_CASE(members_repeated_from_the_previous_event_read_the_same) {
     BOOST_TEST(other.text() == "r");
 }
 
+// Most chunks of a stream differ from the previous one only in the value of
+// one free-text string (a delta's content or reasoning, a tool call's
+// arguments): the decoder then reads that string only. Every other change,
+// however close, must still give what from_json gives.
+BOOST_AUTO_TEST_CASE(chunks_differing_in_one_string_read_the_same) {
+    const std::string start = R"({"id":"c","object":"chat.completion.chunk","created":1,"model":"m",)";
+    const auto content = [&](const std::string& text, const std::string& finish = "null") {
+        return start + R"("choices":[{"index":0,"delta":{"content":")" + text +
+               R"("},"logprobs":null,"finish_reason":)" + finish + R"(}],"usage":null})";
+    };
+    const auto two_choices = [&](const std::string& first, const std::string& second) {
+        return start + R"("choices":[{"delta":{"content":")" + first + R"("}},{"index":1,"delta":{)" + second +
+               "}}]}";
+    };
+    const auto reasoning = [&](const std::string& both) {
+        return start + R"("choices":[{"delta":{)" + both + "}}]}";
+    };
+    const auto arguments = [&](const std::string& text) {
+        return start + R"("choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":")" + text +
+               R"("}},{"index":1,"id":"t"}]}}]})";
+    };
+    const std::vector<std::string> events = {
+        content(""),
+        content("a"),
+        content(R"(b\u00e9\"\\n\u00e9)"), // escapes
+        content("\xc3\xa9 caf\xc3\xa9"),
+        content("\xc3"),          // invalid UTF-8: the tree's error
+        content("c"),
+        content("\\ud800"),       // a lone surrogate
+        content("d"),
+        content("e\",\"x\":\"y"), // another member after the string, the same end
+        content("f"),
+        content("g\"}}],\"usage\":null}  "), // the string ends where the end was
+        content("h"),
+        start + R"("choices":[{"index":0,"delta":{"content":null},"logprobs":null,"finish_reason":null}],"usage":null})",
+        content("i"),
+        start + R"("choices":[{"index":0,"delta":{"content":1},"logprobs":null,"finish_reason":null}],"usage":null})",
+        content("j"),
+        content("k", R"("stop")"), // the end changes
+        content("l", R"("stop")"),
+        content("m\x01"), // a control character
+        content("n"),
+        content("o", R"("length")"),
+        two_choices("p", R"("role":"assistant")"), // a choice more: the first one's content is last
+        two_choices("q", R"("role":"assistant")"),
+        two_choices("q", R"("content":"r")"),
+        two_choices("q", R"("content":"s")"),
+        two_choices("t", R"("content":"s")"),
+        reasoning(R"("reasoning_content":"u","reasoning":"v")"), // `reasoning` stands for an empty one
+        reasoning(R"("reasoning_content":"","reasoning":"v")"),
+        reasoning(R"("reasoning":"v","reasoning_content":"w")"),
+        reasoning(R"("reasoning":"v","reasoning_content":"")"),
+        reasoning(R"("reasoning_content":"x")"),
+        reasoning(R"("reasoning_content":"")"),
+        arguments("{\\\"a"),
+        arguments("\\\": 1}"),
+        arguments(""),
+        content("y") + " ",
+        content("z") + std::string(300, ' '), // too long an end to keep
+        content("0") + std::string(300, ' '),
+    };
+    chunk_decoder decoder;
+    chat_chunk reused;
+    for (const std::string& e : events) {
+        BOOST_TEST_CONTEXT(e) {
+            diagnostics d1;
+            diagnostics d2;
+            const error_code e1 = decoder.decode(e, reused, d1);
+            chat_chunk fresh;
+            boost::system::error_code parse_ec;
+            const json::value v = json::parse(e, parse_ec);
+            const error_code e2 = parse_ec ? error_code(error::invalid_json) : from_json(v, fresh, d2);
+            BOOST_TEST(e1 == e2);
+            if (!parse_ec)
+                BOOST_TEST(d1.message == d2.message);
+            if (!e1)
+                BOOST_TEST(json::serialize(to_json(reused)) == json::serialize(to_json(fresh)));
+        }
+    }
+
+    // That only the string was read shows when the chunk is changed against
+    // the decoder's contract: a member changed in between stays as it was.
+    diagnostics diag;
+    BOOST_TEST_REQUIRE(!decoder.decode(content("1"), reused, diag));
+    BOOST_TEST_REQUIRE(!decoder.decode(content("2"), reused, diag));
+    reused.choices[0].finish_reason = "changed";
+    BOOST_TEST_REQUIRE(!decoder.decode(content("3"), reused, diag));
+    BOOST_TEST(reused.text() == "3");
+    BOOST_TEST(reused.choices[0].finish_reason.value_or("") == "changed");
+    // Another chunk is read in full.
+    chat_chunk other = reused;
+    BOOST_TEST_REQUIRE(!decoder.decode(content("4"), other, diag));
+    BOOST_TEST(!other.choices[0].finish_reason);
+    BOOST_TEST(other.text() == "4");
+}
+
 // An unknown member named twice in one event, while the previous event had
 // another one as many times: the counts match, the members do not.
 BOOST_AUTO_TEST_CASE(repeated_unknown_member_goes_through_the_tree) {

@@ -34,7 +34,10 @@ public:
     // kept, strings pooled). False when it gave up, `out` then partly written.
     // When `out` is the chunk the previous read filled, untouched since, the
     // members an event repeats byte for byte from the previous one's start
-    // (id, object, created, model, fingerprint) are not read again.
+    // (id, object, created, model, fingerprint) are not read again; and an
+    // event that differs from the previous one only in the value of its last
+    // free-text string (a delta's content or reasoning, a tool call's
+    // arguments), as most of a stream's do, has only that string read.
     bool read(std::string_view data, chat_chunk& out, string_pool& pool);
 
 private:
@@ -62,6 +65,8 @@ private:
 
     bool chunk_object(bool out_is_previous);
     void remember_prefix(const member_set& seen);
+    bool read_changed_free_text(std::string_view data, chat_chunk& out);
+    void remember_free_text();
     bool chunk_value(member m);
     bool choices_array();
     bool choice_object(chunk_choice& choice);
@@ -74,16 +79,47 @@ private:
     // Typed values: false for a value of another type.
     bool text(std::string& to);
     bool optional_text(std::optional<std::string>& to);
+    // A member whose value is text for the reader (`content`,
+    // `reasoning_content`, `arguments`): it changes from chunk to chunk and
+    // nothing else depends on it.
+    bool free_text(std::optional<std::string>& to, member m);
 
-    // The start of a chunk up to its `choices`, and what reading it left.
+    // Where a free-text string went: indexes rather than an address, which a
+    // later choice or tool call of the same chunk may move.
+    struct free_text_place {
+        member m = member::content;
+        std::size_t choice = 0;
+        std::size_t call = 0; // for `arguments`
+    };
+    static std::optional<std::string>& place_in(chat_chunk& c, const free_text_place& place) noexcept;
+
+    // What the previous read left, kept to go on from in the next:
+    // - the chunk's start up to `choices` (`text` up to `prefix_size`), and
+    //   what reading it left;
+    // - when it had a free-text string, the chunk's bytes before that string
+    //   (`text` up to `head_size`) and after it (the rest of `text`), and the
+    //   member the string went to.
     struct prefix_state {
         std::string text;
+        std::size_t prefix_size = 0;
         member_set seen;
         std::size_t unknown = 0;
         std::vector<unsigned char> extra_seen;
+        std::size_t head_size = 0;
+        std::optional<free_text_place> free_text;
     };
-    // Prefixes longer than this are not kept: chunks begin with short members.
+    // Prefixes and heads longer than this are not kept: chunks begin with
+    // short members. Nor are tails longer than max_tail_size.
     static constexpr std::size_t max_prefix_size = 1024;
+    static constexpr std::size_t max_tail_size = 256;
+
+    // The free-text string read last in this read: its place and its bytes
+    // from the opening quote to past the closing one.
+    std::optional<free_text_place> free_text_;
+    const char* free_text_start_ = nullptr;
+    const char* free_text_end_ = nullptr;
+    std::size_t choice_at_ = 0; // the choice being read
+    std::size_t call_at_ = 0;   // the tool call being read
 
     std::string_view data_;
     chat_chunk* out_ = nullptr;

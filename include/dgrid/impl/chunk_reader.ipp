@@ -85,21 +85,63 @@ DGRID_DECL chunk_reader::member chunk_reader::function_member(std::string_view k
 }
 
 DGRID_DECL bool chunk_reader::read(std::string_view data, chat_chunk& out, string_pool& pool) {
+    pool_ = &pool;
+    const bool out_is_previous = prefix_out_ == &out;
+    if (out_is_previous && read_changed_free_text(data, out))
+        return true;
     start(data);
     data_ = data;
     out_ = &out;
-    pool_ = &pool;
     unknown_ = 0;
     extra_seen_.assign(out.extra.size(), 0);
     if (reasoning_.capacity() > max_kept_scratch)
         std::string().swap(reasoning_);
-    const bool out_is_previous = prefix_out_ == &out;
     prefix_out_ = nullptr; // until this read succeeds
     prefix_taken_ = false;
+    free_text_.reset();
     const bool read = chunk_object(out_is_previous) && at_end_of_text();
-    if (read && prefix_taken_)
+    if (read && prefix_taken_) {
         prefix_out_ = &out;
+        remember_free_text();
+    }
     return read;
+}
+
+// `data` is the previous chunk's text with another string where its last
+// free-text string was: `out` needs that string only. The bytes before and
+// after it being the same, reading them would give what they gave last time.
+DGRID_DECL bool chunk_reader::read_changed_free_text(std::string_view data, chat_chunk& out) {
+    if (!prefix_.free_text)
+        return false;
+    const std::string_view kept = prefix_.text;
+    const std::string_view head = kept.substr(0, prefix_.head_size);
+    const std::string_view tail = kept.substr(prefix_.head_size);
+    if (data.size() < head.size() + tail.size() + 2 || !data.starts_with(head) || !data.ends_with(tail) ||
+        data[head.size()] != '"')
+        return false;
+    start(data.substr(head.size()));
+    std::string_view v;
+    if (!string(v) || p_ != data.data() + (data.size() - tail.size()))
+        return false;
+    pool_->assign(place_in(out, *prefix_.free_text), v);
+    return true;
+}
+
+// After a read that kept the prefix: the bytes around its last free-text
+// string, for the next read.
+DGRID_DECL void chunk_reader::remember_free_text() {
+    prefix_.free_text.reset();
+    prefix_.text.resize(prefix_.prefix_size);
+    if (!free_text_)
+        return;
+    const auto head_size = static_cast<std::size_t>(free_text_start_ - data_.data());
+    const auto tail_size = static_cast<std::size_t>(data_.data() + data_.size() - free_text_end_);
+    if (head_size > max_prefix_size || tail_size > max_tail_size)
+        return;
+    prefix_.text.assign(data_.data(), head_size);
+    prefix_.text.append(free_text_end_, tail_size);
+    prefix_.head_size = head_size;
+    prefix_.free_text = free_text_;
 }
 
 // The members an object did not have are emptied (their buffers kept), so
@@ -116,9 +158,10 @@ DGRID_DECL bool chunk_reader::chunk_object(bool out_is_previous) {
         return m != member::unreadable && seen.first_time(m) && chunk_value(m);
     };
     bool read = false;
-    if (out_is_previous && data_.starts_with(prefix_.text) && prefix_.extra_seen.size() <= extra_seen_.size()) {
+    const std::string_view prefix = std::string_view(prefix_.text).substr(0, prefix_.prefix_size);
+    if (out_is_previous && data_.starts_with(prefix) && prefix_.extra_seen.size() <= extra_seen_.size()) {
         // `out` holds what these bytes gave last time: go on after them.
-        p_ += prefix_.text.size();
+        p_ += prefix.size();
         seen = prefix_.seen;
         unknown_ = prefix_.unknown;
         std::copy(prefix_.extra_seen.begin(), prefix_.extra_seen.end(), extra_seen_.begin());
@@ -154,6 +197,7 @@ DGRID_DECL void chunk_reader::remember_prefix(const member_set& seen) {
     if (size > max_prefix_size)
         return;
     prefix_.text.assign(data_.data(), size);
+    prefix_.prefix_size = size;
     prefix_.seen = seen;
     prefix_.unknown = unknown_;
     prefix_.extra_seen = extra_seen_;
@@ -198,6 +242,7 @@ DGRID_DECL bool chunk_reader::choices_array() {
         if (++count > choices.size())
             choices.emplace_back();
         chunk_choice& choice = choices[count - 1];
+        choice_at_ = count - 1;
         choice.index = static_cast<std::int64_t>(count - 1); // when `index` is missing
         return choice_object(choice);
     });
@@ -249,8 +294,8 @@ DGRID_DECL bool chunk_reader::delta_object(chunk_delta& delta) {
             return false;
         switch (m) {
         case member::role: return optional_text(delta.role);
-        case member::content: return optional_text(delta.content);
-        case member::reasoning_content: return optional_text(delta.reasoning_content);
+        case member::content: return free_text(delta.content, m);
+        case member::reasoning_content: return free_text(delta.reasoning_content, m);
         case member::reasoning: {
             if (*p_ == 'n')
                 return literal("null");
@@ -284,6 +329,10 @@ DGRID_DECL bool chunk_reader::delta_object(chunk_delta& delta) {
     // WIRE.md quirk 8: `reasoning` stands for an absent or empty `reasoning_content`.
     if (has_reasoning && (!delta.reasoning_content || delta.reasoning_content->empty()))
         pool_->assign(delta.reasoning_content, reasoning_);
+    // Then `reasoning_content` depends on another member: not free text.
+    if (has_reasoning && free_text_ && free_text_->m == member::reasoning_content &&
+        free_text_->choice == choice_at_)
+        free_text_.reset();
     return true;
 }
 
@@ -293,6 +342,7 @@ DGRID_DECL bool chunk_reader::tool_calls_array(std::vector<tool_call_delta>& cal
         if (++count > calls.size())
             calls.emplace_back();
         tool_call_delta& call = calls[count - 1];
+        call_at_ = count - 1;
         call.index = static_cast<std::int64_t>(count - 1); // when `index` is missing
         return tool_call_object(call);
     });
@@ -344,7 +394,7 @@ DGRID_DECL bool chunk_reader::function_object(tool_call_delta& call) {
             return skip_value(8);
         if (!seen.first_time(m))
             return false;
-        return optional_text(m == member::name ? call.name : call.arguments);
+        return m == member::name ? optional_text(call.name) : free_text(call.arguments, m);
     });
     if (!read)
         return false;
@@ -410,6 +460,27 @@ DGRID_DECL bool chunk_reader::optional_text(std::optional<std::string>& to) {
     if (*p_ != '"' || !string(v))
         return false;
     pool_->assign(to, v);
+    return true;
+}
+
+DGRID_DECL std::optional<std::string>& chunk_reader::place_in(chat_chunk& c, const free_text_place& place) noexcept {
+    chunk_delta& delta = c.choices[place.choice].delta;
+    switch (place.m) {
+    case member::content: return delta.content;
+    case member::reasoning_content: return delta.reasoning_content;
+    default: return delta.tool_calls[place.call].arguments;
+    }
+}
+
+DGRID_DECL bool chunk_reader::free_text(std::optional<std::string>& to, member m) {
+    const char* const start = p_;
+    if (!optional_text(to))
+        return false;
+    if (*start == '"') {
+        free_text_ = free_text_place{m, choice_at_, call_at_};
+        free_text_start_ = start;
+        free_text_end_ = p_;
+    }
     return true;
 }
 
