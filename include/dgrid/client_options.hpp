@@ -27,8 +27,11 @@ struct timeout_options {
     /// is long by default.
     std::chrono::milliseconds headers = std::chrono::minutes(10);
 
-    /// Between two data events of a stream. Keep-alive comments (`: PING`)
-    /// do not count: a gateway that only says it is alive still times out.
+    /// Between two data events of a stream, counted while the stream waits
+    /// for the server (from the first read after a data event or the
+    /// headers), so that the time a caller spends on a chunk does not count.
+    /// Keep-alive comments (`: PING`) do not count either: a gateway that only
+    /// says it is alive still times out.
     std::chrono::milliseconds stream_idle = std::chrono::minutes(5);
 
     /// A whole `async_chat` or `async_list_models`: every attempt and the

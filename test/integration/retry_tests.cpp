@@ -4,6 +4,7 @@
 #include "fixture.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -207,6 +208,36 @@ BOOST_FIXTURE_TEST_CASE(slow_tokens_within_the_idle_deadline_are_fine, emulator_
     auto result = stream(c, request);
     BOOST_TEST(!result.ec);
     BOOST_TEST(result.text == "one two three four");
+}
+
+// The idle deadline counts while the stream waits for the server, not while
+// the caller works on a chunk: here each token comes 600 ms after the last,
+// the caller takes 400 ms over each, and 400 ms of silence are allowed.
+BOOST_FIXTURE_TEST_CASE(the_callers_time_does_not_count_as_idle, emulator_fixture) {
+    auto options = client_options_for();
+    options.timeouts.stream_idle = milliseconds(400);
+    auto c = make_client(options);
+    auto request = echo_request("one two");
+    request.extra_headers.push_back({"X-Emulator-Token-Delay-Ms", "600"});
+    const call_result result = run([&]() -> asio::awaitable<call_result> {
+        call_result r;
+        auto token = asio::as_tuple(asio::use_awaitable);
+        auto [ec, stream] = co_await c.async_chat_stream(request, r.diag, token);
+        r.ec = ec;
+        asio::steady_timer work(co_await asio::this_coro::executor);
+        while (!r.ec) {
+            auto [next_ec, more] = co_await stream.async_next(r.diag, token);
+            r.ec = next_ec;
+            if (next_ec || !more)
+                break;
+            r.text += stream.chunk().text();
+            work.expires_after(milliseconds(400));
+            co_await work.async_wait(token);
+        }
+        co_return r;
+    }());
+    BOOST_TEST(!result.ec, result.ec.message() << ": " << result.diag.message);
+    BOOST_TEST(result.text == "one two");
 }
 
 BOOST_FIXTURE_TEST_CASE(the_stream_total_deadline, emulator_fixture) {

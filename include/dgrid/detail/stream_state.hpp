@@ -146,7 +146,11 @@ private:
     std::shared_ptr<client_impl> client_;
     wire_request request_;
     clock::time_point total_deadline_;
-    clock::time_point last_data_; // when the last data event arrived (or the headers)
+    // Where the idle deadline counts from: the first read after a data event
+    // (or the headers). The clock is read there, once per read rather than
+    // once per event.
+    clock::time_point last_data_;
+    bool data_since_read_ = false;
     bool delivered_ = false;
     bool failure_final_ = false;
     body_framing framing_ = body_framing::length(0);

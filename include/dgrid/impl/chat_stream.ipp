@@ -46,6 +46,7 @@ inline asio::awaitable<error_code> stream_state::open(diagnostics& diag) {
     conn_strand = conn->get_executor();
     canceller(); // made now, so that reading the answer allocates nothing
     last_data_ = clock::now();
+    data_since_read_ = false;
     const auto& header = parser->get();
     if (header.result_int() / 100 == 2 && is_event_stream(header)) {
         diag.http_status = header.result_int();
@@ -135,7 +136,7 @@ inline stream_state::step_result stream_state::step(diagnostics& diag) {
         if (!sse_.has_event())
             continue;
         sse_event event = sse_.event();
-        last_data_ = clock::now();
+        data_since_read_ = true;
         if (event.data == "[DONE]") {
             status_ = status::done;
             return step_result::end;
@@ -167,6 +168,10 @@ inline clock::time_point stream_state::read_deadline(clock::time_point since) co
 
 inline void stream_state::begin_read() {
     // Only data events move the idle deadline: comments do not.
+    if (data_since_read_) {
+        last_data_ = clock::now();
+        data_since_read_ = false;
+    }
     conn->expire_at(read_deadline(last_data_));
 }
 
