@@ -11,12 +11,14 @@
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/append.hpp>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/consign.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <memory>
@@ -38,6 +40,25 @@ DGRID_DECL bool try_next_buffered(const std::shared_ptr<stream_state>& state, di
                                   bool& has_chunk);
 
 DGRID_DECL boost::asio::any_io_executor stream_executor(const std::shared_ptr<stream_state>& state);
+
+// How many coroutines are being resumed, one inside the other, by async_next
+// calls on this thread: each resumption in place nests on the stack.
+DGRID_DECL unsigned& nested_resumptions() noexcept;
+
+// Tokens whose handler resumes a coroutine that is suspended while the
+// operation starts (use_awaitable, also under as_tuple, redirect_error and
+// with_diagnostics). Calling such a handler before the initiation returns is
+// what `co_await asio::dispatch(...)` does: the coroutine sees no difference.
+template <class Token>
+struct resumes_coroutine : std::false_type {};
+template <class Executor>
+struct resumes_coroutine<boost::asio::use_awaitable_t<Executor>> : std::true_type {};
+template <class Token>
+struct resumes_coroutine<boost::asio::as_tuple_t<Token>> : resumes_coroutine<Token> {};
+template <class Token>
+struct resumes_coroutine<boost::asio::redirect_error_t<Token>> : resumes_coroutine<Token> {};
+template <class Token>
+struct resumes_coroutine<with_diagnostics_t<Token>> : resumes_coroutine<Token> {};
 
 // Where an async_next without the caller's diagnostics writes; null for an
 // empty stream.
@@ -118,6 +139,12 @@ public:
     bool valid() const noexcept { return state_ != nullptr; }
 
 private:
+    // Coroutines waiting for a chunk already read are resumed in place this
+    // many times in a row at most; then the next goes through the executor's
+    // queue, which unwinds the stack.
+    static constexpr unsigned max_nested_resumptions = 8;
+
+    template <bool ResumesCoroutine>
     struct next_initiation {
         std::shared_ptr<detail::stream_state> state;
 
@@ -131,24 +158,8 @@ private:
             // with the handler's own type, without type erasure or a coroutine.
             error_code ec;
             bool has_chunk = false;
-            if (detail::try_next_buffered(state, diag, ec, has_chunk)) {
-                // Posted straight to the handler's executor (the stream's when
-                // it has none): one pass through its queue, no work guard.
-                auto ex = boost::asio::get_associated_executor(handler, detail::stream_executor(state));
-                auto completion = boost::asio::append(std::forward<Handler>(handler), ec, has_chunk);
-                if (!ec) {
-                    // An io_context's executor inside an any_io_executor is
-                    // posted to directly, without the type-erased requirements.
-                    if constexpr (std::is_same_v<decltype(ex), boost::asio::any_io_executor>) {
-                        if (const auto* io = ex.template target<boost::asio::io_context::executor_type>())
-                            return boost::asio::post(boost::asio::bind_executor(*io, std::move(completion)));
-                    }
-                    return boost::asio::post(boost::asio::bind_executor(ex, std::move(completion)));
-                }
-                // The failure's diagnostics may be the stream's own: it must
-                // outlive the completion even if the stream is dropped first.
-                return boost::asio::post(ex, boost::asio::consign(std::move(completion), state));
-            }
+            if (detail::try_next_buffered(state, diag, ec, has_chunk))
+                return hand_over(std::forward<Handler>(handler), ec, has_chunk);
             // Type erasure puts an executor that does not fit its small buffer
             // on the heap, as any_io_executor does, at every read; the
             // io_context executor inside it fits.
@@ -163,12 +174,55 @@ private:
             }
             detail::async_next_erased(state, diag, std::forward<Handler>(handler));
         }
+
+        // Completes with what was already read, on the handler's executor
+        // (the stream's when it has none).
+        template <class Handler>
+        void hand_over(Handler&& handler, error_code ec, bool has_chunk) {
+            auto ex = handler_executor(handler);
+            // An io_context's executor inside an any_io_executor is used
+            // directly, without the type-erased requirements.
+            if constexpr (ResumesCoroutine && std::is_same_v<decltype(ex), boost::asio::any_io_executor>) {
+                // The coroutine runs on this thread: resumed here, it skips
+                // the queue and its locks. `state` outlives the call.
+                const auto* io = ex.template target<boost::asio::io_context::executor_type>();
+                unsigned& nesting = detail::nested_resumptions();
+                if (io && nesting < max_nested_resumptions && io->running_in_this_thread()) {
+                    struct unnest {
+                        unsigned& n;
+                        ~unnest() { --n; }
+                    } guard{++nesting};
+                    return std::forward<Handler>(handler)(ec, has_chunk);
+                }
+            }
+            auto completion = boost::asio::append(std::forward<Handler>(handler), ec, has_chunk);
+            if constexpr (std::is_same_v<decltype(ex), boost::asio::any_io_executor>) {
+                if (const auto* io = ex.template target<boost::asio::io_context::executor_type>()) {
+                    if (!ec)
+                        return boost::asio::post(boost::asio::bind_executor(*io, std::move(completion)));
+                }
+            }
+            if (!ec)
+                return boost::asio::post(boost::asio::bind_executor(ex, std::move(completion)));
+            // The failure's diagnostics may be the stream's own: it must
+            // outlive the completion even if the stream is dropped first.
+            boost::asio::post(ex, boost::asio::consign(std::move(completion), state));
+        }
+
+        // The stream's executor is made only for a handler without one of its own.
+        template <class Handler>
+        auto handler_executor(const Handler& handler) const {
+            if constexpr (std::is_same_v<boost::asio::associated_executor_t<Handler>, boost::asio::system_executor>)
+                return boost::asio::get_associated_executor(handler, detail::stream_executor(state));
+            else
+                return boost::asio::get_associated_executor(handler);
+        }
     };
 
     template <class CompletionToken>
     auto initiate_next(diagnostics* diag, CompletionToken&& token) {
-        return boost::asio::async_initiate<CompletionToken, void(error_code, bool)>(next_initiation{state_}, token,
-                                                                                    diag);
+        using initiation = next_initiation<detail::resumes_coroutine<std::decay_t<CompletionToken>>::value>;
+        return boost::asio::async_initiate<CompletionToken, void(error_code, bool)>(initiation{state_}, token, diag);
     }
 
     std::shared_ptr<detail::stream_state> state_;

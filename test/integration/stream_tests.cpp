@@ -9,11 +9,13 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -139,6 +141,48 @@ BOOST_FIXTURE_TEST_CASE(deltas_arrive_one_token_at_a_time, emulator_fixture) {
     // role chunk, 4 tokens, finish chunk, usage chunk
     BOOST_TEST(result.chunks == 7u);
     BOOST_TEST(result.completion.usage->total_tokens.has_value());
+}
+
+// A coroutine waiting for a chunk already read is resumed in place rather
+// than through the executor's queue, but at most 8 times in a row (plus the
+// resumption from the queue): the thread's other work still gets its turn,
+// and the stack does not grow with the stream.
+BOOST_FIXTURE_TEST_CASE(chunks_already_read_resume_the_caller_in_place_a_few_at_a_time, emulator_fixture) {
+    auto c = make_client();
+    std::string words;
+    for (int i = 0; i < 300; ++i)
+        words += "w" + std::to_string(i) + " ";
+    bool done = false;
+    std::size_t ticks = 0;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            while (!done) {
+                ++ticks;
+                co_await asio::post(io, asio::use_awaitable);
+            }
+        },
+        asio::detached);
+    std::size_t longest = 0;
+    std::string text;
+    run([&]() -> asio::awaitable<void> {
+        chat_stream stream = co_await c.async_chat_stream(echo_request(words));
+        // The whole answer reaches the socket first, so reads return many chunks.
+        asio::steady_timer wait(io, std::chrono::milliseconds(200));
+        co_await wait.async_wait(asio::use_awaitable);
+        std::size_t in_a_row = 0;
+        std::size_t seen = ticks;
+        while (co_await stream.async_next()) {
+            in_a_row = ticks == seen ? in_a_row + 1 : 1;
+            seen = ticks;
+            longest = std::max(longest, in_a_row);
+            text += stream.chunk().text();
+        }
+        done = true;
+    }());
+    BOOST_TEST(text == words);
+    BOOST_TEST(longest >= 2u);
+    BOOST_TEST(longest <= 9u);
 }
 
 BOOST_FIXTURE_TEST_CASE(usage_is_not_requested_when_the_caller_says_so, emulator_fixture) {

@@ -331,6 +331,11 @@ DGRID_DECL asio::any_io_executor stream_executor(const std::shared_ptr<stream_st
     return state->get_executor();
 }
 
+DGRID_DECL unsigned& nested_resumptions() noexcept {
+    thread_local unsigned nesting = 0;
+    return nesting;
+}
+
 DGRID_DECL diagnostics* stream_diagnostics(const std::shared_ptr<stream_state>& state) noexcept {
     return state ? &state->scratch_diagnostics : nullptr;
 }
