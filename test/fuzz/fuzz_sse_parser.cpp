@@ -7,6 +7,7 @@
 // behave like a new one.
 #include <dgrid/detail/sse_parser.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -46,10 +47,13 @@ struct outcome {
 };
 
 // Feeds `pieces` one after the other, taking every event, until the input is
-// used up or the parser fails.
+// used up or the parser fails. The bytes a call consumed are overwritten after
+// it, as a reused read buffer would be: the parser may keep no view of them.
 outcome run(sse_parser& p, const std::vector<std::string_view>& pieces, std::size_t max) {
     outcome out;
-    for (std::string_view rest : pieces) {
+    for (std::string_view original : pieces) {
+        std::string bytes(original);
+        std::string_view rest = bytes;
         // An empty input is allowed and changes nothing (see the loop below).
         do {
             dgrid::error_code ec;
@@ -79,6 +83,7 @@ outcome run(sse_parser& p, const std::vector<std::string_view>& pieces, std::siz
             } else {
                 check(n == rest.size(), "parse stopped before the end without an event");
             }
+            std::fill_n(bytes.begin() + (rest.data() - bytes.data()), n, '\x7f');
             rest.remove_prefix(n);
         } while (!rest.empty());
     }

@@ -4,6 +4,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <ostream>
@@ -71,10 +72,14 @@ std::string describe(const outcome& o) {
 }
 
 // Feeds the pieces in order the way a reader of a socket would: parse, take the
-// event if one completed, feed the rest of the piece again.
+// event if one completed, feed the rest of the piece again. The bytes a call
+// consumed are overwritten after it, as a reused read buffer would be: the
+// parser may keep no view of them.
 outcome feed(sse_parser& parser, const std::vector<std::string_view>& pieces) {
     outcome out;
-    for (auto piece : pieces) {
+    for (auto original : pieces) {
+        std::string bytes(original);
+        std::string_view piece = bytes;
         do {
             const std::size_t n = parser.parse(piece, out.ec);
             if (n > piece.size()) {
@@ -102,6 +107,7 @@ outcome feed(sse_parser& parser, const std::vector<std::string_view>& pieces) {
                 out.violation = "stopped before the end without an event";
                 return out;
             }
+            std::fill_n(bytes.begin() + (piece.data() - bytes.data()), n, '\x7f');
             piece.remove_prefix(n);
         } while (!piece.empty());
     }
@@ -440,6 +446,23 @@ BOOST_AUTO_TEST_CASE(parse_returns_after_each_event) {
     BOOST_TEST(n == 0u);
     BOOST_TEST(!ec);
     BOOST_TEST(!parser.has_event());
+}
+
+// An event's only data line, whole in the input, is handed over in place;
+// one that the input does not finish, or a second data line, is copied.
+BOOST_AUTO_TEST_CASE(a_data_line_whole_in_the_input_is_not_copied) {
+    sse_parser parser;
+    dgrid::error_code ec;
+    const std::string in = "data: {\"a\":1}\n\ndata: b\n";
+    BOOST_TEST(parser.parse(in, ec) == 15u);
+    BOOST_TEST(parser.event().data.data() == in.data() + 6);
+    BOOST_TEST(parser.event().data == "{\"a\":1}");
+    std::string rest = in.substr(15);
+    BOOST_TEST(parser.parse(rest, ec) == rest.size());
+    BOOST_TEST(!parser.has_event());
+    rest.assign(rest.size(), 'x');
+    BOOST_TEST(parser.parse("data: c\n\n", ec) == 9u);
+    BOOST_TEST(parser.event().data == "b\nc");
 }
 
 BOOST_AUTO_TEST_CASE(event_size_limit) {

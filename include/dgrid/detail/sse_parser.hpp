@@ -10,8 +10,10 @@
 
 namespace dgrid::detail {
 
-// One dispatched server-sent event. Views into the parser, valid until the
-// next call to `parse` or `reset`.
+// One dispatched server-sent event. Views into the parser, or into the input
+// of the `parse` call that completed the event (a data line that was whole in
+// it is not copied): valid until the next call to `parse` or `reset`, and
+// while that input is unchanged.
 struct sse_event {
     std::string_view type; // the `event:` field, "message" when none was given
     std::string_view data; // the `data:` lines joined with '\n'
@@ -67,13 +69,18 @@ private:
     DGRID_DECL bool end_line(std::string_view rest);
     DGRID_DECL bool hold_tail(const char* p, const char* end);
     DGRID_DECL bool append_data_value(const char* p, std::size_t n);
-    DGRID_DECL bool take_line(std::string_view line);
+    DGRID_DECL bool take_line(std::string_view line, bool in_input);
+    DGRID_DECL void copy_data_view();
     DGRID_DECL void take_retry(std::string_view value) noexcept;
     DGRID_DECL void dispatch() noexcept;
 
     std::size_t max_;
     std::string line_; // the start of a line whose end has not arrived yet
     std::string data_; // data lines of the event, each followed by '\n'
+    // The event's only data line so far, in the input of this `parse` call:
+    // copied into data_ when another comes or the input runs out first.
+    std::string_view data_view_;
+    bool data_viewed_ = false;
     std::string type_; // empty means "message"
     std::string id_;
     std::size_t comments_ = 0;

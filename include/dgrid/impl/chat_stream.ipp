@@ -135,6 +135,8 @@ inline stream_state::step_result stream_state::step(diagnostics& diag) {
         }
         if (!sse_.has_event())
             continue;
+        // The event may be a view of the connection's buffer, unchanged
+        // until the next read: it is decoded before.
         sse_event event = sse_.event();
         data_since_read_ = true;
         if (event.data == "[DONE]") {

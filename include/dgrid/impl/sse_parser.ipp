@@ -43,6 +43,7 @@ DGRID_DECL std::size_t sse_parser::parse(std::string_view input, error_code& ec)
         // The views handed out for the last event die here, so only now may
         // its buffers be reused (clear keeps their capacity).
         has_event_ = false;
+        data_viewed_ = false;
         data_.clear();
         type_.clear();
     }
@@ -71,6 +72,7 @@ DGRID_DECL std::size_t sse_parser::parse(std::string_view input, error_code& ec)
             cr = sse::find(p, lf, '\r');
         const char* const eol = cr;
         if (eol == end) {
+            copy_data_view();
             if (!hold_tail(p, end))
                 return fail();
             return input.size();
@@ -89,21 +91,24 @@ DGRID_DECL std::size_t sse_parser::parse(std::string_view input, error_code& ec)
         if (has_event_)
             return static_cast<std::size_t>(p - begin);
     }
+    copy_data_view();
     return input.size();
 }
 
 DGRID_DECL sse_event sse_parser::event() const noexcept {
-    return {type_.empty() ? std::string_view("message") : std::string_view(type_), data_, id_};
+    return {type_.empty() ? std::string_view("message") : std::string_view(type_),
+            data_viewed_ ? data_view_ : std::string_view(data_), id_};
 }
 
 DGRID_DECL bool sse_parser::has_partial_event() const noexcept {
     return !line_.empty() || data_line_ || (bom_matched_ != 0 && bom_matched_ != bom_settled) ||
-           (!has_event_ && !data_.empty());
+           (!has_event_ && (!data_.empty() || data_viewed_));
 }
 
 DGRID_DECL void sse_parser::reset() {
     sse::clear_buffer(line_);
     sse::clear_buffer(data_);
+    data_viewed_ = false;
     type_.clear();
     id_.clear();
     comments_ = 0;
@@ -155,11 +160,11 @@ DGRID_DECL bool sse_parser::end_line(std::string_view rest) {
         return true;
     }
     if (line_.empty()) // the whole line is in the input: parsed in place, not copied
-        return rest.size() <= max_ && take_line(rest);
+        return rest.size() <= max_ && take_line(rest, true);
     if (line_.size() + rest.size() > max_)
         return false;
     line_.append(rest);
-    const bool ok = take_line(line_);
+    const bool ok = take_line(line_, false);
     line_.clear();
     return ok;
 }
@@ -190,6 +195,7 @@ DGRID_DECL bool sse_parser::hold_tail(const char* p, const char* end) {
 // Appends part of a data line's value, with the limits `take_line` applies to
 // a whole line, so the outcome does not depend on where the input was split.
 DGRID_DECL bool sse_parser::append_data_value(const char* p, std::size_t n) {
+    copy_data_view();
     data_line_size_ += n;
     if (data_line_size_ > max_ || data_.size() + n > max_)
         return false;
@@ -198,7 +204,7 @@ DGRID_DECL bool sse_parser::append_data_value(const char* p, std::size_t n) {
 }
 
 // One complete line without its line end; false when the event grows too large.
-DGRID_DECL bool sse_parser::take_line(std::string_view line) {
+DGRID_DECL bool sse_parser::take_line(std::string_view line, bool in_input) {
     if (line.empty()) {
         dispatch();
         return true;
@@ -218,6 +224,14 @@ DGRID_DECL bool sse_parser::take_line(std::string_view line) {
     if (name == "data") {
         // data_ holds a '\n' after each line, dropped at dispatch: the limit
         // applies to what the event will hold.
+        if (data_.size() + value.size() > max_)
+            return false;
+        if (in_input && data_.empty() && !data_viewed_) {
+            data_view_ = value;
+            data_viewed_ = true;
+            return true;
+        }
+        copy_data_view();
         if (data_.size() + value.size() > max_)
             return false;
         data_.append(value);
@@ -246,12 +260,25 @@ DGRID_DECL void sse_parser::take_retry(std::string_view value) noexcept {
 }
 
 DGRID_DECL void sse_parser::dispatch() noexcept {
+    if (data_viewed_) {
+        has_event_ = true;
+        return;
+    }
     if (data_.empty()) {
         type_.clear();
         return;
     }
     data_.pop_back(); // the '\n' after the last data line
     has_event_ = true;
+}
+
+// The viewed data line goes into data_, as if it had been appended.
+DGRID_DECL void sse_parser::copy_data_view() {
+    if (!data_viewed_)
+        return;
+    data_viewed_ = false;
+    data_.append(data_view_);
+    data_.push_back('\n');
 }
 
 } // namespace dgrid::detail
