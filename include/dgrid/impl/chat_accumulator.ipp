@@ -52,7 +52,8 @@ inline void merge_name(std::string& name, const std::string& piece) {
 DGRID_DECL void chat_accumulator::add(const chat_chunk& chunk) {
     namespace acc = detail::accumulate;
     chat_completion& c = completion_;
-    c.object = "chat.completion";
+    if (c.object.empty())
+        c.object = "chat.completion";
     if (c.id.empty())
         c.id = chunk.id;
     if (!c.created)

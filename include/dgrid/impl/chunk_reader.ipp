@@ -113,13 +113,13 @@ DGRID_DECL bool chunk_reader::read(std::string_view data, chat_chunk& out, strin
 DGRID_DECL bool chunk_reader::read_changed_free_text(std::string_view data, chat_chunk& out) {
     if (!prefix_.free_text)
         return false;
-    const std::string_view kept = prefix_.text;
-    const std::string_view head = kept.substr(0, prefix_.head_size);
-    const std::string_view tail = kept.substr(prefix_.head_size);
+    const std::string& kept = prefix_.text;
+    const std::string_view head(kept.data(), prefix_.head_size);
+    const std::string_view tail(kept.data() + head.size(), kept.size() - head.size());
     if (data.size() < head.size() + tail.size() + 2 || !data.starts_with(head) || !data.ends_with(tail) ||
         data[head.size()] != '"')
         return false;
-    start(data.substr(head.size()));
+    start(std::string_view(data.data() + head.size(), data.size() - head.size()));
     std::string_view v;
     if (!string(v) || p_ != data.data() + (data.size() - tail.size()))
         return false;
