@@ -35,8 +35,7 @@ asio::awaitable<exchange_result> streamed_exchange(client& c, std::string text) 
     exchange_result result;
     auto token = asio::as_tuple(asio::use_awaitable);
     // A pause per token puts the events in reads of their own: more points to fail.
-    auto request = echo_request(text);
-    request.extra_headers.push_back({"X-Emulator-Token-Delay-Ms", "1"});
+    auto request = with_token_delay(echo_request(text), 1);
     auto [ec, stream] = co_await c.async_chat_stream(std::move(request), result.diag, token);
     result.ec = ec;
     while (!result.ec) {

@@ -128,6 +128,12 @@ inline chat_request echo_request(std::string text) {
     return request;
 }
 
+// Asks the emulator to wait `ms` milliseconds before each token of this request.
+inline chat_request with_token_delay(chat_request request, int ms) {
+    request.extra_headers.push_back({"X-Emulator-Token-Delay-Ms", std::to_string(ms)});
+    return request;
+}
+
 // Asks the emulator to misbehave for this request (see src/emulator/faults.hpp).
 inline chat_request with_fault(chat_request request, std::string fault) {
     request.extra_headers.push_back({"X-Emulator-Fault", std::move(fault)});

@@ -168,8 +168,7 @@ BOOST_FIXTURE_TEST_CASE(the_total_deadline_covers_waiting_for_a_connection, emul
     auto c = make_client(options);
     // An open stream holds the only connection (streams have no total deadline).
     auto held = run([&]() -> asio::awaitable<chat_stream> {
-        auto request = echo_request("slow stream");
-        request.extra_headers.push_back({"X-Emulator-Token-Delay-Ms", "5000"});
+        auto request = with_token_delay(echo_request("slow stream"), 5000);
         co_return co_await c.async_chat_stream(request);
     }());
     auto started = steady::now();
@@ -203,8 +202,7 @@ BOOST_FIXTURE_TEST_CASE(slow_tokens_within_the_idle_deadline_are_fine, emulator_
     auto options = client_options_for();
     options.timeouts.stream_idle = milliseconds(500);
     auto c = make_client(options);
-    auto request = echo_request("one two three four");
-    request.extra_headers.push_back({"X-Emulator-Token-Delay-Ms", "100"});
+    auto request = with_token_delay(echo_request("one two three four"), 100);
     auto result = stream(c, request);
     BOOST_TEST(!result.ec);
     BOOST_TEST(result.text == "one two three four");
@@ -217,8 +215,7 @@ BOOST_FIXTURE_TEST_CASE(the_callers_time_does_not_count_as_idle, emulator_fixtur
     auto options = client_options_for();
     options.timeouts.stream_idle = milliseconds(400);
     auto c = make_client(options);
-    auto request = echo_request("one two");
-    request.extra_headers.push_back({"X-Emulator-Token-Delay-Ms", "600"});
+    auto request = with_token_delay(echo_request("one two"), 600);
     const call_result result = run([&]() -> asio::awaitable<call_result> {
         call_result r;
         auto token = asio::as_tuple(asio::use_awaitable);
@@ -244,8 +241,7 @@ BOOST_FIXTURE_TEST_CASE(the_stream_total_deadline, emulator_fixture) {
     auto options = client_options_for();
     options.timeouts.stream_total = milliseconds(300);
     auto c = make_client(options);
-    auto request = echo_request("one two three four five six seven eight");
-    request.extra_headers.push_back({"X-Emulator-Token-Delay-Ms", "100"});
+    auto request = with_token_delay(echo_request("one two three four five six seven eight"), 100);
     auto result = stream(c, request);
     BOOST_TEST(result.ec == error::total_timeout);
     BOOST_TEST(!result.text.empty());

@@ -399,8 +399,7 @@ BOOST_FIXTURE_TEST_CASE(leaving_100_streams_half_way, emulator_fixture) {
         asio::co_spawn(
             io,
             [&]() -> asio::awaitable<void> {
-                auto request = echo_request("one two three four five six seven eight nine ten");
-                request.extra_headers.push_back({"X-Emulator-Token-Delay-Ms", "20"});
+                auto request = with_token_delay(echo_request("one two three four five six seven eight nine ten"), 20);
                 auto result = co_await stream_all(c, request, 6);
                 if (!result.ec && result.chunks == 6)
                     ++half_read;

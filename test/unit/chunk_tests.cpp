@@ -19,8 +19,6 @@ using dgrid::detail::chunk_decoder;
 
 namespace {
 
-
-
 // Decodes with a fresh decoder and checks that from_json agrees.
 chat_chunk decode_ok(std::string_view text) {
     chunk_decoder decoder;
@@ -50,6 +48,27 @@ void check_malformed(std::string_view text, const std::string& message) {
     chat_chunk c;
     BOOST_TEST((from_json(json::parse(text), c, mapped) == error::malformed_response));
     BOOST_TEST(mapped.message == message);
+}
+
+// Decodes `events` one after the other into `reused`, checking each against
+// from_json on a fresh chunk: the same error and message, the same chunk.
+void decode_each_as_from_json(chunk_decoder& decoder, chat_chunk& reused, const std::vector<std::string>& events) {
+    for (const std::string& e : events) {
+        BOOST_TEST_CONTEXT(e) {
+            diagnostics d1;
+            diagnostics d2;
+            const error_code e1 = decoder.decode(e, reused, d1);
+            chat_chunk fresh;
+            boost::system::error_code parse_ec;
+            const json::value v = json::parse(e, parse_ec);
+            const error_code e2 = parse_ec ? error_code(error::invalid_json) : from_json(v, fresh, d2);
+            BOOST_TEST(e1 == e2);
+            if (!parse_ec)
+                BOOST_TEST(d1.message == d2.message);
+            if (!e1)
+                BOOST_TEST(json::serialize(to_json(reused)) == json::serialize(to_json(fresh)));
+        }
+    }
 }
 
 } // namespace
@@ -615,20 +634,7 @@ BOOST_AUTO_TEST_CASE(members_repeated_from_the_previous_event_read_the_same) {
     };
     chunk_decoder decoder;
     chat_chunk reused;
-    for (const std::string& e : events) {
-        BOOST_TEST_CONTEXT(e) {
-            diagnostics d1;
-            diagnostics d2;
-            const error_code e1 = decoder.decode(e, reused, d1);
-            chat_chunk fresh;
-            boost::system::error_code parse_ec;
-            const json::value v = json::parse(e, parse_ec);
-            const error_code e2 = parse_ec ? error_code(error::invalid_json) : from_json(v, fresh, d2);
-            BOOST_TEST(e1 == e2);
-            if (!e1)
-                BOOST_TEST(json::serialize(to_json(reused)) == json::serialize(to_json(fresh)));
-        }
-    }
+    decode_each_as_from_json(decoder, reused, events);
     BOOST_TEST(decoder.tree_reads() == 4u);
 
     // Another chunk is read in full, even one that holds the same members.
@@ -705,22 +711,7 @@ BOOST_AUTO_TEST_CASE(chunks_differing_in_one_string_read_the_same) {
     };
     chunk_decoder decoder;
     chat_chunk reused;
-    for (const std::string& e : events) {
-        BOOST_TEST_CONTEXT(e) {
-            diagnostics d1;
-            diagnostics d2;
-            const error_code e1 = decoder.decode(e, reused, d1);
-            chat_chunk fresh;
-            boost::system::error_code parse_ec;
-            const json::value v = json::parse(e, parse_ec);
-            const error_code e2 = parse_ec ? error_code(error::invalid_json) : from_json(v, fresh, d2);
-            BOOST_TEST(e1 == e2);
-            if (!parse_ec)
-                BOOST_TEST(d1.message == d2.message);
-            if (!e1)
-                BOOST_TEST(json::serialize(to_json(reused)) == json::serialize(to_json(fresh)));
-        }
-    }
+    decode_each_as_from_json(decoder, reused, events);
 
     // That only the string was read shows when the chunk is changed against
     // the decoder's contract: a member changed in between stays as it was.
