@@ -186,10 +186,12 @@ private:
             auto ex = handler_executor(handler);
             // An io_context's executor inside an any_io_executor is used
             // directly, without the type-erased requirements.
-            if constexpr (ResumesCoroutine && std::is_same_v<decltype(ex), boost::asio::any_io_executor>) {
+            const boost::asio::io_context::executor_type* io = nullptr;
+            if constexpr (std::is_same_v<decltype(ex), boost::asio::any_io_executor>)
+                io = ex.template target<boost::asio::io_context::executor_type>();
+            if constexpr (ResumesCoroutine) {
                 // The coroutine runs on this thread: resumed here, it skips
                 // the queue and its locks. `state` outlives the call.
-                const auto* io = ex.template target<boost::asio::io_context::executor_type>();
                 unsigned& nesting = detail::nested_resumptions();
                 if (io && nesting < max_nested_resumptions && io->running_in_this_thread()) {
                     struct unnest {
@@ -200,12 +202,8 @@ private:
                 }
             }
             auto completion = boost::asio::append(std::forward<Handler>(handler), ec, has_chunk);
-            if constexpr (std::is_same_v<decltype(ex), boost::asio::any_io_executor>) {
-                if (const auto* io = ex.template target<boost::asio::io_context::executor_type>()) {
-                    if (!ec)
-                        return boost::asio::post(boost::asio::bind_executor(*io, std::move(completion)));
-                }
-            }
+            if (!ec && io)
+                return boost::asio::post(boost::asio::bind_executor(*io, std::move(completion)));
             if (!ec)
                 return boost::asio::post(boost::asio::bind_executor(ex, std::move(completion)));
             // The failure's diagnostics may be the stream's own: it must
