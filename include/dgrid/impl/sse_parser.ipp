@@ -226,16 +226,15 @@ DGRID_DECL bool sse_parser::take_line(std::string_view line, bool in_input) {
             value.remove_prefix(1);
     }
     if (data_line || name == "data") { // `data` alone is a data line too, with an empty value
-        // data_ holds a '\n' after each line, dropped at dispatch: the limit
-        // applies to what the event will hold.
-        if (data_.size() + value.size() > max_)
-            return false;
+        // A first data line is within the limit, as its whole line is.
         if (in_input && data_.empty() && !data_viewed_) {
             data_view_ = value;
             data_viewed_ = true;
             return true;
         }
         copy_data_view();
+        // data_ holds a '\n' after each line, dropped at dispatch: the limit
+        // applies to what the event will hold.
         if (data_.size() + value.size() > max_)
             return false;
         data_.append(value);
