@@ -141,7 +141,7 @@ private:
         std::shared_ptr<detail::client_impl> impl;
 
         template <class Handler>
-        void operator()(Handler&& handler, diagnostics* diag, chat_request request) {
+        void operator()(Handler&& handler, diagnostics* diag, detail::prepared_chat request) {
             detail::async_chat_erased(impl, diag, std::move(request), std::forward<Handler>(handler));
         }
     };
@@ -150,7 +150,7 @@ private:
         std::shared_ptr<detail::client_impl> impl;
 
         template <class Handler>
-        void operator()(Handler&& handler, diagnostics* diag, chat_request request) {
+        void operator()(Handler&& handler, diagnostics* diag, detail::prepared_chat request) {
             detail::async_chat_stream_erased(impl, diag, std::move(request), std::forward<Handler>(handler));
         }
     };
@@ -167,13 +167,13 @@ private:
     template <class CompletionToken>
     auto initiate_chat(diagnostics* diag, chat_request request, CompletionToken&& token) {
         return boost::asio::async_initiate<CompletionToken, void(error_code, chat_completion)>(
-            chat_initiation{impl_}, token, diag, std::move(request));
+            chat_initiation{impl_}, token, diag, detail::prepare_chat(*impl_, std::move(request), false));
     }
 
     template <class CompletionToken>
     auto initiate_chat_stream(diagnostics* diag, chat_request request, CompletionToken&& token) {
         return boost::asio::async_initiate<CompletionToken, void(error_code, chat_stream)>(
-            chat_stream_initiation{impl_}, token, diag, std::move(request));
+            chat_stream_initiation{impl_}, token, diag, detail::prepare_chat(*impl_, std::move(request), true));
     }
 
     template <class CompletionToken>

@@ -4,13 +4,60 @@
 #include "fixture.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <cstdlib>
+#include <optional>
+#include <string>
+#include <vector>
 
 using namespace dgrid;
 using namespace dgrid::test;
+
+namespace {
+
+// A plain-HTTP server on 127.0.0.1 that answers every request with the bytes
+// of `response`, whatever they say, and then closes the connection.
+class canned_server {
+public:
+    canned_server(asio::io_context& io, std::string response)
+        : acceptor_(io, {asio::ip::make_address("127.0.0.1"), 0}), response_(std::move(response)) {
+        asio::co_spawn(io, serve(), asio::detached);
+    }
+
+    std::string base_url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/v1"; }
+
+    void close() { acceptor_.close(); }
+
+private:
+    asio::awaitable<void> serve() {
+        namespace http = boost::beast::http;
+        constexpr auto token = asio::as_tuple(asio::use_awaitable);
+        for (;;) {
+            auto [ec, socket] = co_await acceptor_.async_accept(token);
+            if (ec)
+                co_return;
+            boost::beast::flat_buffer buffer;
+            http::request<http::string_body> request;
+            auto [read_ec, read] = co_await http::async_read(socket, buffer, request, token);
+            if (!read_ec)
+                co_await asio::async_write(socket, asio::buffer(response_), token);
+            socket.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+        }
+    }
+
+    asio::ip::tcp::acceptor acceptor_;
+    std::string response_;
+};
+
+} // namespace
 
 BOOST_AUTO_TEST_SUITE(errors)
 
@@ -140,6 +187,49 @@ BOOST_FIXTURE_TEST_CASE(headers_timeout, emulator_fixture) {
     auto result = chat(c, with_fault(echo_request("x"), "stall=3000"));
     BOOST_TEST(result.ec == error::headers_timeout);
     BOOST_TEST(c.stats().open == 0u); // the timed-out connection is not kept
+}
+
+// The fields the client reads are found in any case, the first of a name
+// counts, and an error body that claims a terabyte is read for what it is.
+BOOST_AUTO_TEST_CASE(an_error_body_that_claims_a_terabyte) {
+    asio::io_context io;
+    canned_server server(io, "HTTP/1.1 500 Internal Server Error\r\n"
+                             "content-type: application/json\r\n"
+                             "X-Request-Id: req-first\r\n"
+                             "x-request-id: req-second\r\n"
+                             "X-Should-Retry: false\r\n"
+                             "Content-Length: 1000000000000\r\n"
+                             "\r\n"
+                             R"({"error":{"message":"boom","type":"server_error"}})");
+    client_options options;
+    options.api_key = "k";
+    options.base_url = server.base_url();
+    options.retry.max_retries = 0;
+    client c(io, options);
+    std::vector<call_result> results;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            // Twice: the first failure leaves the client usable.
+            for (int i = 0; i < 2; ++i)
+                results.push_back(co_await stream_once(c, echo_request("x")));
+            results.push_back(co_await chat_once(c, echo_request("x")));
+            server.close();
+        },
+        asio::detached);
+    io.run();
+    BOOST_TEST_REQUIRE(results.size() == 3u);
+    for (int i = 0; i < 2; ++i) {
+        BOOST_TEST_CONTEXT("stream " << i) {
+            BOOST_TEST(results[i].ec == error::internal_server_error);
+            BOOST_TEST(results[i].diag.http_status == 500u);
+            BOOST_TEST(results[i].diag.message == "boom");
+            BOOST_TEST(results[i].diag.request_id == "req-first");
+            BOOST_TEST((results[i].diag.should_retry == std::optional<bool>(false)));
+        }
+    }
+    // A call holds the length against max_response_size before reading on.
+    BOOST_TEST(results[2].ec == error::response_too_large);
 }
 
 BOOST_AUTO_TEST_SUITE(tls)

@@ -15,6 +15,7 @@
 #include <boost/asio/any_completion_handler.hpp>
 
 #include <memory>
+#include <string>
 
 namespace dgrid::detail {
 
@@ -24,12 +25,24 @@ using chat_handler = boost::asio::any_completion_handler<void(error_code, chat_c
 using models_handler = boost::asio::any_completion_handler<void(error_code, model_list)>;
 using stream_handler = boost::asio::any_completion_handler<void(error_code, chat_stream)>;
 
+// A chat request checked and written out as the bytes to send, when its
+// operation is initiated: an operation that starts later (`use_awaitable`,
+// `deferred`) keeps this text, not the whole request.
+struct prepared_chat {
+    std::string text;    // the HTTP request; empty when `ec` is set
+    error_code ec;       // why the request cannot be sent
+    std::string message; // what the diagnostics say about `ec`
+};
+
+// `stream`: for async_chat_stream, which sends `"stream": true`.
+DGRID_DECL prepared_chat prepare_chat(const client_impl& impl, chat_request request, bool stream);
+
 // `diag` is null when the caller does not want diagnostics; otherwise it
 // must stay valid until the handler runs.
-DGRID_DECL void async_chat_erased(const std::shared_ptr<client_impl>& impl, diagnostics* diag, chat_request request,
+DGRID_DECL void async_chat_erased(const std::shared_ptr<client_impl>& impl, diagnostics* diag, prepared_chat request,
                                   chat_handler handler);
 DGRID_DECL void async_chat_stream_erased(const std::shared_ptr<client_impl>& impl, diagnostics* diag,
-                                         chat_request request, stream_handler handler);
+                                         prepared_chat request, stream_handler handler);
 DGRID_DECL void async_list_models_erased(const std::shared_ptr<client_impl>& impl, diagnostics* diag,
                                          models_handler handler);
 

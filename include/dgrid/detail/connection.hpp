@@ -81,8 +81,8 @@ public:
 
     tls_transport* tls() { return std::get_if<tls_transport>(&stream_); }
 
-    // Starts `op` on the stream this connection speaks over, TLS or plain.
-    // Both give the same awaitable type: they complete with one signature.
+    // Calls `op` with the stream this connection speaks over, TLS or plain;
+    // `op` gives one type for both.
     template <class Op>
     auto on_stream(Op& op) {
         if (auto* stream = tls())

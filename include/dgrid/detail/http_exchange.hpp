@@ -6,12 +6,14 @@
 
 #include <dgrid/detail/connection.hpp>
 #include <dgrid/detail/op_cancellation.hpp>
+#include <dgrid/detail/response_reader.hpp>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -26,8 +28,6 @@ namespace dgrid::detail {
 namespace http = boost::beast::http;
 
 using string_request = http::request<http::string_body>;
-using string_response_parser = http::response_parser<http::string_body>;
-using stream_response_parser = http::response_parser<http::buffer_body>;
 
 // How much of the response an exchange reads: all of it, or the header only
 // (a stream's body is read later, event by event).
@@ -91,44 +91,61 @@ inline std::string head_text(const string_request& request, std::size_t room_aft
     return text;
 }
 
+// The token of the I/O a coroutine here awaits: a deferred operation is
+// started by the awaiting frame itself, where `use_awaitable` would allocate
+// and resume a frame of its own for each operation.
+inline constexpr auto awaited_in_place = asio::as_tuple(asio::deferred);
+
+// Sends `request` over `stream`, `conn`'s TLS or plain stream, and reads the
+// response (or its header) into `parser`. Runs on the connection's strand.
+template <class Stream, class Parser>
+asio::awaitable<error_code> exchange_over(Stream& stream, connection& conn, const wire_request& request,
+                                          Parser& parser, read_mode mode, exchange_deadlines limits) {
+    co_await asio::this_coro::throw_if_cancelled(false);
+    const asio::cancellation_state cancellation = co_await asio::this_coro::cancellation_state;
+    conn.expire_at(std::min(limits.headers, limits.total));
+    auto [ec, bytes] = co_await asio::async_write(stream, asio::buffer(request.text), awaited_in_place);
+    if (!ec && stop_requested(cancellation))
+        ec = asio::error::operation_aborted;
+    if (!ec)
+        std::tie(ec, bytes) = co_await http::async_read_header(stream, conn.buffer(), parser, awaited_in_place);
+    if (!ec && mode == read_mode::whole && stop_requested(cancellation))
+        ec = asio::error::operation_aborted;
+    if (!ec && mode == read_mode::whole) {
+        conn.expire_at(limits.total);
+        std::tie(ec, bytes) = co_await http::async_read(stream, conn.buffer(), parser, awaited_in_place);
+    }
+    conn.tcp().expires_never();
+    co_return library_error(ec, limits.total, error::headers_timeout);
+}
+
 // Sends `request` and reads the response (or its header) into `parser`.
 // Runs on the connection's strand.
 template <class Parser>
 asio::awaitable<error_code> exchange(connection& conn, const wire_request& request, Parser& parser,
                                      read_mode mode, exchange_deadlines limits) {
+    auto over = [&](auto& stream) { return exchange_over(stream, conn, request, parser, mode, limits); };
+    return conn.on_stream(over);
+}
+
+// Reads the rest of a message whose header is in over `stream`, by
+// `deadline`. Runs on the connection's strand.
+template <class Stream, class Parser>
+asio::awaitable<error_code> read_rest_over(Stream& stream, connection& conn, Parser& parser,
+                                           clock::time_point deadline) {
     co_await asio::this_coro::throw_if_cancelled(false);
-    const asio::cancellation_state cancellation = co_await asio::this_coro::cancellation_state;
-    auto token = asio::as_tuple(asio::use_awaitable);
-    auto write = [&](auto& stream) { return asio::async_write(stream, asio::buffer(request.text), token); };
-    auto read_header = [&](auto& stream) { return http::async_read_header(stream, conn.buffer(), parser, token); };
-    auto read = [&](auto& stream) { return http::async_read(stream, conn.buffer(), parser, token); };
-    conn.expire_at(std::min(limits.headers, limits.total));
-    auto [ec, bytes] = co_await conn.on_stream(write);
-    if (!ec && stop_requested(cancellation))
-        ec = asio::error::operation_aborted;
-    if (!ec)
-        std::tie(ec, bytes) = co_await conn.on_stream(read_header);
-    if (!ec && mode == read_mode::whole && stop_requested(cancellation))
-        ec = asio::error::operation_aborted;
-    if (!ec && mode == read_mode::whole) {
-        conn.expire_at(limits.total);
-        std::tie(ec, bytes) = co_await conn.on_stream(read);
-    }
+    conn.expire_at(deadline);
+    auto [ec, bytes] = co_await http::async_read(stream, conn.buffer(), parser, awaited_in_place);
     conn.tcp().expires_never();
-    co_return library_error(ec, limits.total, error::headers_timeout);
+    co_return library_error(ec, deadline, error::total_timeout);
 }
 
 // Reads the rest of a message whose header is in, by `deadline`. Runs on the
 // connection's strand.
 template <class Parser>
 asio::awaitable<error_code> read_rest(connection& conn, Parser& parser, clock::time_point deadline) {
-    co_await asio::this_coro::throw_if_cancelled(false);
-    auto token = asio::as_tuple(asio::use_awaitable);
-    auto read = [&](auto& stream) { return http::async_read(stream, conn.buffer(), parser, token); };
-    conn.expire_at(deadline);
-    auto [ec, bytes] = co_await conn.on_stream(read);
-    conn.tcp().expires_never();
-    co_return library_error(ec, deadline, error::total_timeout);
+    auto over = [&](auto& stream) { return read_rest_over(stream, conn, parser, deadline); };
+    return conn.on_stream(over);
 }
 
 // Errors with which a reused keep-alive connection shows that the server had

@@ -4,13 +4,12 @@
 // Internal, compiled into the library only: what a response's status line and
 // headers say, for plain calls and streams alike.
 
+#include <dgrid/detail/response_reader.hpp>
 #include <dgrid/detail/retry_rules.hpp>
 #include <dgrid/diagnostics.hpp>
 #include <dgrid/error.hpp>
 #include <dgrid/json.hpp>
 
-#include <boost/beast/http/field.hpp>
-#include <boost/beast/http/fields.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -25,26 +24,24 @@ constexpr std::size_t max_error_body = 1u << 20;
 
 // Notes the status and request id; for an error status, also what the body and
 // the retry headers say, and returns the status' error.
-template <class Header>
-error_code read_status(const Header& header, std::string_view body, diagnostics& diag) {
-    namespace http = boost::beast::http;
-    diag.http_status = header.result_int();
-    diag.request_id = std::string(header["x-request-id"]);
-    if (header.result_int() / 100 == 2)
+inline error_code read_status(const response_reader& response, diagnostics& diag) {
+    diag.http_status = response.status();
+    diag.request_id = std::string(response[response_field::request_id]);
+    if (response.status() / 100 == 2)
         return {};
-    read_error_body(body, diag);
-    diag.retry_after =
-        parse_retry_after(header["retry-after-ms"], header[http::field::retry_after], std::chrono::system_clock::now());
-    auto should_retry = header["x-should-retry"];
+    read_error_body(response.body(), diag);
+    diag.retry_after = parse_retry_after(response[response_field::retry_after_ms],
+                                         response[response_field::retry_after], std::chrono::system_clock::now());
+    auto should_retry = response[response_field::should_retry];
     if (should_retry == "true")
         diag.should_retry = true;
     else if (should_retry == "false")
         diag.should_retry = false;
-    return error_from_http_status(header.result_int());
+    return error_from_http_status(response.status());
 }
 
-inline bool is_event_stream(const boost::beast::http::fields& header) {
-    auto type = header[boost::beast::http::field::content_type];
+inline bool is_event_stream(const response_reader& response) {
+    auto type = response[response_field::content_type];
     constexpr std::string_view expected = "text/event-stream";
     return type.size() >= expected.size() &&
            std::equal(expected.begin(), expected.end(), type.begin(),

@@ -39,7 +39,7 @@ public:
     // the pool. Runs on the operation's executor.
     asio::awaitable<error_code> open(diagnostics& diag);
 
-    std::optional<stream_response_parser> parser; // the header
+    std::optional<response_reader> parser; // the header
 
     std::unique_ptr<connection> conn;
 

@@ -47,10 +47,9 @@ inline asio::awaitable<error_code> stream_state::open(diagnostics& diag) {
     canceller(); // made now, so that reading the answer allocates nothing
     last_data_ = clock::now();
     data_since_read_ = false;
-    const auto& header = parser->get();
-    if (header.result_int() / 100 == 2 && is_event_stream(header)) {
-        diag.http_status = header.result_int();
-        diag.request_id = std::string(header["x-request-id"]);
+    if (parser->status() / 100 == 2 && is_event_stream(*parser)) {
+        diag.http_status = parser->status();
+        diag.request_id = std::string((*parser)[response_field::request_id]);
         if (parser->chunked())
             framing_ = body_framing::chunked();
         else if (auto length = parser->content_length(); length || parser->is_done())
@@ -61,18 +60,16 @@ inline asio::awaitable<error_code> stream_state::open(diagnostics& diag) {
     }
 
     // An error status, or not a stream at all: read the body for diagnostics.
-    string_response_parser body_parser(std::move(*parser));
-    body_parser.body_limit(max_error_body);
+    parser->body_limit(max_error_body);
     auto deadline = std::min(deadline_after(client_->options().timeouts.headers), total_deadline_);
-    auto reading = read_rest(*conn, body_parser, deadline);
+    auto reading = read_rest(*conn, *parser, deadline);
     error_code read_ec = co_await asio::co_spawn(conn_strand, std::move(reading), asio::use_awaitable);
-    bool reusable = !read_ec && body_parser.is_done() && body_parser.get().keep_alive();
+    bool reusable = !read_ec && parser->is_done() && parser->keep_alive();
     client_->pool().release(std::move(conn), reusable);
-    const auto& response = body_parser.get();
-    ec = read_status(response, response.body(), diag);
+    ec = read_status(*parser, diag);
     if (!ec) {
-        read_error_body(response.body(), diag);
-        diag.message = "expected text/event-stream, got " + std::string(response[http::field::content_type]) +
+        read_error_body(parser->body(), diag);
+        diag.message = "expected text/event-stream, got " + std::string((*parser)[response_field::content_type]) +
                        (diag.message.empty() ? std::string() : ": " + diag.message);
         ec = error::not_an_event_stream;
     }
@@ -274,7 +271,7 @@ inline asio::awaitable<outcome<bool>> run_next(std::shared_ptr<stream_state> sta
             state->fail(result.ec, *diag, "cancelled");
         }
         if (!result.ec) {
-            auto [ec, has_chunk] = co_await async_next_chunk(state, *diag, false, asio::as_tuple(asio::use_awaitable));
+            auto [ec, has_chunk] = co_await async_next_chunk(state, *diag, false, awaited_in_place);
             result.ec = ec;
             result.value = has_chunk;
         }

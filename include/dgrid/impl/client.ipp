@@ -276,7 +276,7 @@ asio::awaitable<error_code> client_impl::perform(const wire_request& request, st
             held = std::move(conn);
             co_return ec;
         }
-        bool reusable = !ec && parser->is_done() && parser->get().keep_alive();
+        bool reusable = !ec && parser->is_done() && parser->keep_alive();
         pool_.release(std::move(conn), reusable);
         co_return ec;
     }
@@ -284,10 +284,20 @@ asio::awaitable<error_code> client_impl::perform(const wire_request& request, st
 
 // Turns a complete response into `out` or into an error with diagnostics.
 template <class T>
-error_code read_response(const http::response<http::string_body>& response, T& out, diagnostics& diag) {
-    if (error_code ec = read_status(response, response.body(), diag))
+error_code read_response(const response_reader& response, T& out, diagnostics& diag) {
+    if (error_code ec = read_status(response, diag))
         return ec;
     return parse_json(response.body(), out, diag);
+}
+
+// Where an operation writes its diagnostics: the caller's, else its own, on
+// the heap: Asio recycles no coroutine frame over 1020 bytes, and diagnostics
+// would take a fifth of that in the frame.
+inline diagnostics& diagnostics_for(diagnostics* user, std::unique_ptr<diagnostics>& own) {
+    if (user)
+        return *user;
+    own = std::make_unique<diagnostics>();
+    return *own;
 }
 
 // Opens a stream, sending the request again while the policy allows.
@@ -296,8 +306,8 @@ inline asio::awaitable<outcome<chat_stream>> run_stream(std::shared_ptr<client_i
                                                         wire_request request, std::shared_ptr<op_cancellation> op,
                                                         held_connection first) {
     co_await asio::this_coro::throw_if_cancelled(false);
-    diagnostics own_diag;
-    diagnostics& diag = user_diag ? *user_diag : own_diag;
+    std::unique_ptr<diagnostics> own_diag;
+    diagnostics& diag = diagnostics_for(user_diag, own_diag);
     diag.clear();
     outcome<chat_stream> result;
     auto state = std::make_shared<stream_state>(impl, std::move(request));
@@ -337,19 +347,19 @@ asio::awaitable<std::unique_ptr<outcome<T>>> run_call(std::shared_ptr<client_imp
     // Cancellation shows as operation_aborted from the operation it hits,
     // never as an exception that would skip giving connections back.
     co_await asio::this_coro::throw_if_cancelled(false);
-    diagnostics own_diag;
-    diagnostics& diag = user_diag ? *user_diag : own_diag;
+    std::unique_ptr<diagnostics> own_diag;
+    diagnostics& diag = diagnostics_for(user_diag, own_diag);
     diag.clear();
     auto result = std::make_unique<outcome<T>>();
     auto total = deadline_after(impl->options().timeouts.total);
     deadline_guard deadline(co_await asio::this_coro::executor, total, op);
     impl->note_request();
     for (unsigned retry = 0;; ++retry) {
-        std::optional<string_response_parser> parser;
+        std::optional<response_reader> parser;
         std::unique_ptr<connection> conn = first.take();
         result->ec = deadline.translate(co_await impl->perform(request, parser, read_mode::whole, conn, diag, total));
         if (!result->ec)
-            result->ec = read_response(parser->get(), result->value, diag);
+            result->ec = read_response(*parser, result->value, diag);
         std::chrono::milliseconds delay{};
         if (!result->ec || !impl->should_retry(result->ec, diag, retry, total, delay))
             co_return result;
@@ -405,36 +415,34 @@ void fail_early(const std::shared_ptr<client_impl>& impl, diagnostics* diag, err
     asio::post(impl->get_executor(), asio::append(std::move(handler), ec, T{}));
 }
 
-DGRID_DECL void async_chat_erased(const std::shared_ptr<client_impl>& impl, diagnostics* diag, chat_request request,
-                                  chat_handler handler) {
+DGRID_DECL prepared_chat prepare_chat(const client_impl& impl, chat_request request, bool stream) {
     if (has_non_finite(request))
-        return fail_early(impl, diag, error::invalid_request, "a number in the request is NaN or infinite",
-                          std::move(handler));
+        return {{}, error::invalid_request, "a number in the request is NaN or infinite"};
     if (std::string why = check_headers(request.extra_headers); !why.empty())
-        return fail_early(impl, diag, error::invalid_header_value, "extra_headers: " + why, std::move(handler));
-    request.stream = false;
+        return {{}, error::invalid_header_value, "extra_headers: " + why};
+    request.stream = stream;
+    if (stream && !request.extra.contains("stream_options"))
+        request.extra["stream_options"] = {{"include_usage", true}};
     std::string body = request_json(request);
-    start_call(impl, diag,
-               impl->make_request(http::verb::post, chat_target, accept_json, std::move(body), request.extra_headers),
-               std::move(handler));
+    wire_request wire = impl.make_request(http::verb::post, chat_target, stream ? accept_event_stream : accept_json,
+                                          std::move(body), request.extra_headers);
+    return {std::move(wire.text), {}, {}};
+}
+
+DGRID_DECL void async_chat_erased(const std::shared_ptr<client_impl>& impl, diagnostics* diag, prepared_chat request,
+                                  chat_handler handler) {
+    if (request.ec)
+        return fail_early(impl, diag, request.ec, std::move(request.message), std::move(handler));
+    start_call(impl, diag, wire_request{std::move(request.text)}, std::move(handler));
 }
 
 DGRID_DECL void async_chat_stream_erased(const std::shared_ptr<client_impl>& impl, diagnostics* diag,
-                                         chat_request request, stream_handler handler) {
-    if (has_non_finite(request))
-        return fail_early(impl, diag, error::invalid_request, "a number in the request is NaN or infinite",
-                          std::move(handler));
-    if (std::string why = check_headers(request.extra_headers); !why.empty())
-        return fail_early(impl, diag, error::invalid_header_value, "extra_headers: " + why, std::move(handler));
-    request.stream = true;
-    if (!request.extra.contains("stream_options"))
-        request.extra["stream_options"] = {{"include_usage", true}};
-    std::string body = request_json(request);
-    auto http_request =
-        impl->make_request(http::verb::post, chat_target, accept_event_stream, std::move(body), request.extra_headers);
+                                         prepared_chat request, stream_handler handler) {
+    if (request.ec)
+        return fail_early(impl, diag, request.ec, std::move(request.message), std::move(handler));
     auto started = start_operation(impl, std::move(handler));
     asio::co_spawn(started.op->strand(),
-                   run_stream(impl, diag, std::move(http_request), started.op, std::move(started.first)),
+                   run_stream(impl, diag, wire_request{std::move(request.text)}, started.op, std::move(started.first)),
                    std::move(started.completion));
 }
 
