@@ -78,6 +78,10 @@ public:
 
     /// `POST {base_url}/chat/completions`, not streamed: completes with the
     /// whole `chat_completion`. The request's `stream` member is sent as false.
+    /// The request is checked and written out for the wire in this call; an
+    /// operation that starts later (`use_awaitable`, `deferred`) keeps only
+    /// those bytes. A request that cannot be sent still fails through the
+    /// handler, never by an exception here.
     ///
     /// Handler signature: `void(error_code, chat_completion)`.
     /// Executor: the handler's associated executor, else the client's.

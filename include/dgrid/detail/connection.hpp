@@ -99,6 +99,23 @@ public:
             tcp().expires_at(deadline);
     }
 
+    // Back in the pool: the next request keeps the TLS record buffers while it
+    // runs. A connection that served a stream gave them back already; one
+    // that served a call keeps them (about 33 KiB) until its next request.
+    void went_idle() {
+        if (auto* stream = tls())
+            stream->release_buffers_after_records(false);
+    }
+
+    // A stream may wait long between events: its TLS record buffers are
+    // given back after each record, and those of the request now.
+    void began_stream() {
+        if (auto* stream = tls()) {
+            stream->release_buffers_after_records(true);
+            stream->free_buffers();
+        }
+    }
+
     // Bytes read past the end of the previous response stay here.
     beast::flat_buffer& buffer() { return buffer_; }
 
