@@ -99,21 +99,20 @@ public:
             tcp().expires_at(deadline);
     }
 
-    // Back in the pool: the next request keeps the TLS record buffers while it
-    // runs. A connection that served a stream gave them back already; one
-    // that served a call keeps them (about 33 KiB) until its next request.
-    void went_idle() {
+    // Whether the TLS record buffers stay from one record to the next (see
+    // tls_stream): yes for a call, which then holds them (about 33 KiB) until
+    // its connection's next request; no for a stream, which may wait long
+    // between events, and for a handshake.
+    void keep_tls_buffers(bool keep) {
         if (auto* stream = tls())
-            stream->release_buffers_after_records(false);
+            stream->release_buffers_after_records(!keep);
     }
 
-    // A stream may wait long between events: its TLS record buffers are
-    // given back after each record, and those of the request now.
-    void began_stream() {
-        if (auto* stream = tls()) {
-            stream->release_buffers_after_records(true);
+    // Gives back the TLS record buffers that hold no unread input, as the
+    // write buffer after a request.
+    void free_tls_buffers() {
+        if (auto* stream = tls())
             stream->free_buffers();
-        }
     }
 
     // Bytes read past the end of the previous response stay here.

@@ -107,7 +107,6 @@ public:
             complete(std::move(handler), error_code(), std::move(conn));
             return;
         }
-        conn->went_idle();
         conn->idle_since = std::chrono::steady_clock::now();
         idle_.push_back(std::move(conn));
     }

@@ -48,7 +48,7 @@ inline asio::awaitable<error_code> stream_state::open(diagnostics& diag) {
     last_data_ = clock::now();
     data_since_read_ = false;
     if (parser->status() / 100 == 2 && is_event_stream(*parser)) {
-        conn->began_stream();
+        conn->free_tls_buffers();
         diag.http_status = parser->status();
         diag.request_id = std::string((*parser)[response_field::request_id]);
         if (parser->chunked())

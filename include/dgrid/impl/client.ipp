@@ -247,6 +247,7 @@ asio::awaitable<error_code> client_impl::perform(const wire_request& request, st
         ++diag.attempts;
         bool reused = conn->requests_sent != 0;
         ++conn->requests_sent;
+        conn->keep_tls_buffers(mode == read_mode::whole);
 
         parser.emplace();
         // A stream's body is bounded event by event (max_event_size) instead:
