@@ -6,8 +6,9 @@
 //
 // Environment: BENCH_CA (else SSL_CERT_FILE) is the CA file to trust,
 // BODIES_DIR holds expected_plain.txt, expected_stream.txt and meta.json;
-// optional BENCH_REQUESTS_PER_CONNECTION (pool.max_requests_per_connection)
-// and BENCH_TLS_RESUMPTION=0|1 (client_options::tls_session_resumption).
+// optional BENCH_REQUESTS_PER_CONNECTION (pool.max_requests_per_connection),
+// BENCH_TLS_RESUMPTION=0|1 (client_options::tls_session_resumption) and
+// BENCH_THREAD_SAFE=0|1 (client_options::thread_safe, 0 by default here).
 // Prints "PHASE start", "PHASE end" around the timed phase, then one JSON line
 // with the keys of node/bench.mjs. CPU figures cover the timed phase only
 // (getrusage difference); max_rss_kb is the process peak.
@@ -243,6 +244,12 @@ int main(int argc, char** argv) {
             options.pool.max_requests_per_connection = std::strtoul(n, nullptr, 10);
         if (const char* resume = std::getenv("BENCH_TLS_RESUMPTION"))
             options.tls_session_resumption = std::string_view(resume) != "0";
+        // One thread runs the io_context below: no strands are needed, as a
+        // user of a single-threaded program would set. BENCH_THREAD_SAFE=1
+        // measures the default.
+        options.thread_safe = false;
+        if (const char* safe = std::getenv("BENCH_THREAD_SAFE"))
+            options.thread_safe = std::string_view(safe) != "0";
         options.retry.max_retries = 0;
         options.timeouts.headers = std::chrono::seconds(30);
         options.timeouts.total = std::chrono::seconds(30);

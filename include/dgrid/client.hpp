@@ -30,7 +30,10 @@ namespace dgrid {
 ///
 /// Thread safety: all member functions may be called concurrently, from any
 /// thread, as long as the executor's execution context is running. Each
-/// connection does its I/O on a strand of its own.
+/// connection does its I/O on a strand of its own. With
+/// `client_options::thread_safe` false the client makes no strands: its
+/// executor's context must run on one thread (or the executor be a strand),
+/// and only `cancel()` and `stats()` may come from other threads.
 ///
 /// Completion tokens: every `async_` function takes any Asio completion token.
 /// The default, `with_diagnostics(asio::use_awaitable)`, makes

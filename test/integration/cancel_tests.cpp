@@ -7,12 +7,14 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <thread>
 
 using namespace dgrid;
@@ -109,11 +111,13 @@ BOOST_FIXTURE_TEST_CASE(opening_a_stream, emulator_fixture) {
 }
 
 // Requests in flight and requests queued for a connection, cancelled at once
-// by client::cancel() from a thread that does not run the context.
-BOOST_AUTO_TEST_CASE(client_wide_cancel_from_another_thread) {
+// by client::cancel() from a thread that does not run the context, with the
+// client's strands or without.
+static void cancel_from_another_thread(bool thread_safe) {
     emulator_fixture f;
     auto options = f.client_options_for();
     options.pool.max_size = 4;
+    options.thread_safe = thread_safe;
     auto c = f.make_client(options);
     std::atomic<int> aborted{0};
     std::atomic<int> finished{0};
@@ -138,12 +142,20 @@ BOOST_AUTO_TEST_CASE(client_wide_cancel_from_another_thread) {
     BOOST_TEST(c.stats().open == 0u);
     BOOST_TEST(c.stats().waiting == 0u);
     // Usable afterwards.
+    // Started on the context's thread, as a client without strands needs.
     std::promise<std::string> answer;
-    c.async_chat(echo_request("after a cancel"),
-                 [&](error_code ec, chat_completion completion) { answer.set_value(ec ? ec.message() : completion.text()); });
+    asio::post(f.io, [&] {
+        c.async_chat(echo_request("after a cancel"), [&](error_code ec, chat_completion completion) {
+            answer.set_value(ec ? ec.message() : completion.text());
+        });
+    });
     BOOST_TEST(answer.get_future().get() == "after a cancel");
     guard.reset();
     runner.join();
 }
+
+BOOST_AUTO_TEST_CASE(client_wide_cancel_from_another_thread) { cancel_from_another_thread(true); }
+
+BOOST_AUTO_TEST_CASE(client_wide_cancel_from_another_thread_without_strands) { cancel_from_another_thread(false); }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -204,7 +204,9 @@ BOOST_FIXTURE_TEST_CASE(deferred, emulator_fixture) {
 }
 
 BOOST_FIXTURE_TEST_CASE(use_future_from_another_thread, emulator_fixture) {
-    auto c = make_client();
+    auto options = client_options_for();
+    options.thread_safe = true;
+    auto c = make_client(options);
     auto guard = asio::make_work_guard(io);
     std::thread runner([&] { io.run(); });
     std::future<chat_completion> future = c.async_chat(echo_request("future"), asio::use_future);

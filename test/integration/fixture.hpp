@@ -17,9 +17,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <future>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <memory>
 
@@ -90,6 +92,11 @@ struct emulator_fixture {
         // Faults here are injected on every attempt: tests that are about
         // retrying turn them back on.
         options.retry.max_retries = 0;
+        // CTest runs the suite twice: with strands (the default) and without
+        // (DGRID_TEST_THREAD_SAFE=0). Tests that run the context on several
+        // threads, or start operations from another thread, ask for strands.
+        if (const char* safe = std::getenv("DGRID_TEST_THREAD_SAFE"))
+            options.thread_safe = std::string_view(safe) != "0";
         return options;
     }
 

@@ -123,6 +123,7 @@ BOOST_AUTO_TEST_CASE(one_client_from_four_threads) {
     emulator_fixture f(server_options);
     auto options = f.client_options_for();
     options.pool.max_size = 8;
+    options.thread_safe = true;
     auto c = f.make_client(options);
     constexpr int per_thread = 100;
     std::atomic<int> correct{0};

@@ -53,7 +53,8 @@ public:
     deliver_outcome<T> completion_for(asio::any_completion_handler<void(error_code, T)> handler,
                                       std::shared_ptr<op_cancellation>& op, std::shared_ptr<void> keep_alive = {},
                                       std::optional<op_cancellation::strand_type> strand = {}) {
-        op = std::make_shared<op_cancellation>(strand ? std::move(*strand) : make_strand_over(ex_));
+        op = std::make_shared<op_cancellation>(strand ? std::move(*strand)
+                                                      : executor_for_one(ex_, options_.thread_safe));
         return deliver_outcome<T>(std::move(handler), ex_, op, ops_, std::move(keep_alive));
     }
 

@@ -57,7 +57,7 @@ constexpr std::size_t max_read_buffer_size = 8 * 1024;
 // timer and the reads never race when the context runs on several threads.
 class connection {
 public:
-    using executor_type = asio::any_io_executor; // a strand (make_strand_over)
+    using executor_type = asio::any_io_executor; // executor_for_one
 
     // `tls_context` null: plain HTTP. `sessions`: where TLS sessions are
     // resumed from and kept, or none.

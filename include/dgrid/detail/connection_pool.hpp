@@ -36,12 +36,13 @@ public:
     // `verify_tls`: check certificates and host names (always, but for an
     // explicit insecure option).
     connection_pool(asio::any_io_executor ex, base_url url, std::shared_ptr<asio::ssl::context> tls_context,
-                    pool_params params, bool verify_tls)
+                    pool_params params, bool verify_tls, bool thread_safe)
         : ex_(std::move(ex)),
           url_(std::move(url)),
           tls_context_(std::move(tls_context)),
           params_(params),
-          verify_tls_(verify_tls) {
+          verify_tls_(verify_tls),
+          thread_safe_(thread_safe) {
         if (params_.max_size == 0)
             params_.max_size = 1;
     }
@@ -69,7 +70,8 @@ public:
         }
         // Room to open one (a connection that must not be reused gives its room).
         g.conn.reset();
-        auto conn = std::make_unique<connection>(make_strand_over(ex_), tls_context_.get(), verify_tls_, sessions_);
+        auto conn = std::make_unique<connection>(executor_for_one(ex_, thread_safe_), tls_context_.get(), verify_tls_,
+                                                 sessions_);
         auto opening = conn->async_open(url_, params_.connect_timeout, diag);
         error_code ec = co_await asio::co_spawn(conn->get_executor(), std::move(opening), asio::use_awaitable);
         if (ec) {
@@ -253,6 +255,7 @@ private:
     std::shared_ptr<asio::ssl::context> tls_context_;
     pool_params params_;
     bool verify_tls_;
+    bool thread_safe_; // each connection on a strand of its own
     std::shared_ptr<tls_session_cache> sessions_ = std::make_shared<tls_session_cache>();
 
     mutable std::mutex mutex_;

@@ -30,13 +30,20 @@ inline asio::any_io_executor make_strand_over(const asio::any_io_executor& ex) {
     return asio::make_strand(ex);
 }
 
+// Where one operation or one connection runs: a strand of its own when the
+// client is thread-safe (client_options::thread_safe), else the client's
+// executor itself.
+inline asio::any_io_executor executor_for_one(const asio::any_io_executor& ex, bool thread_safe) {
+    return thread_safe ? make_strand_over(ex) : ex;
+}
+
 class op_registry;
 
 // The signal an operation's coroutine listens to. Requests may come from any
 // thread; they are emitted on the operation's strand, where its coroutine runs.
 class op_cancellation : public std::enable_shared_from_this<op_cancellation> {
 public:
-    using strand_type = asio::any_io_executor; // a strand (make_strand_over)
+    using strand_type = asio::any_io_executor; // executor_for_one
 
     explicit op_cancellation(strand_type strand) : strand_(std::move(strand)) {}
 

@@ -115,7 +115,7 @@ inline client_impl::client_impl(asio::any_io_executor ex, client_options options
       chat_head_(head_text(request_fields(http::verb::post, chat_target, accept_json, {}))),
       stream_head_(head_text(request_fields(http::verb::post, chat_target, accept_event_stream, {}))),
       pool_(ex_, url_, url_.tls ? make_tls_context(options_) : nullptr, options_.pool,
-            !options_.insecure_skip_tls_verification),
+            !options_.insecure_skip_tls_verification, options_.thread_safe),
       budget_(options_.retry) {}
 
 // A user's header replaces the client's of the same name, except the Accept
