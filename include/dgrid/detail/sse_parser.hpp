@@ -65,6 +65,7 @@ private:
     static constexpr unsigned char bom_settled = 3;
 
     DGRID_DECL const char* skip_start(const char* p, const char* end);
+    DGRID_DECL const char* take_whole_data_event(const char* p, const char* end);
     DGRID_DECL const char* skip_bom(const char* p, const char* end);
     DGRID_DECL bool end_line(std::string_view rest);
     DGRID_DECL bool hold_tail(const char* p, const char* end);
