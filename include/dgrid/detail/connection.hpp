@@ -54,7 +54,8 @@ constexpr std::size_t max_read_buffer_size = 8 * 1024;
 
 // One keep-alive connection to the gateway, plain or TLS. A request owns it
 // while it runs; all of its I/O runs on its own strand, so that Beast's timeout
-// timer and the reads never race when the context runs on several threads.
+// timer and the reads never race when the context runs on several threads
+// (on the client's executor, for a client that is not thread-safe).
 class connection {
 public:
     using executor_type = asio::any_io_executor; // executor_for_one
