@@ -10,7 +10,6 @@
 #include <dgrid/error.hpp>
 #include <dgrid/json.hpp>
 
-
 #include <algorithm>
 #include <cctype>
 #include <chrono>

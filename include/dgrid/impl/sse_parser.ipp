@@ -19,6 +19,12 @@ inline const char* find(const char* first, const char* last, char c) noexcept {
     return hit ? hit : last;
 }
 
+// Whether `line` is a data line with a colon (`data:`), told apart without a
+// search or a call: nearly every line of a stream is one.
+inline bool starts_data_field(std::string_view line) noexcept {
+    return line.size() >= 5 && line[0] == 'd' && line[1] == 'a' && line[2] == 't' && line[3] == 'a' && line[4] == ':';
+}
+
 // Buffers that grew for one huge event (an image) are not kept when the
 // parser is reused for another stream.
 constexpr std::size_t keep_capacity = 256u << 10;
@@ -129,8 +135,8 @@ DGRID_DECL void sse_parser::reset() {
 // `parse` would take it (a view of the value), without going through it line
 // by line. Returns where the event ends, or null to leave it to the loop.
 DGRID_DECL const char* sse_parser::take_whole_data_event(const char* p, const char* end) {
-    if (!line_.empty() || data_line_ || !data_.empty() || data_viewed_ || end - p < 7 || p[0] != 'd' ||
-        p[1] != 'a' || p[2] != 't' || p[3] != 'a' || p[4] != ':')
+    if (!line_.empty() || data_line_ || !data_.empty() || data_viewed_ || end - p < 7 ||
+        !sse::starts_data_field(std::string_view(p, 5)))
         return nullptr;
     const char* const lf = sse::find(p, end, '\n');
     if (end - lf < 2 || lf[1] != '\n' || static_cast<std::size_t>(lf - p) > max_ || sse::find(p, lf, '\r') != lf)
@@ -236,9 +242,7 @@ DGRID_DECL bool sse_parser::take_line(std::string_view line, bool in_input) {
         ++comments_;
         return true;
     }
-    // Most lines are data lines, told apart here without a search or a call.
-    const bool data_line = line.size() >= 5 && line[0] == 'd' && line[1] == 'a' && line[2] == 't' &&
-                           line[3] == 'a' && line[4] == ':';
+    const bool data_line = sse::starts_data_field(line);
     const std::size_t colon = data_line ? 4 : std::min(line.find(':'), line.size());
     const std::string_view name(line.data(), colon);
     std::string_view value;
