@@ -210,7 +210,7 @@ DGRID_DECL bool sse_parser::hold_tail(const char* p, const char* end) {
     // decided, its value goes straight into data_: a data URI of several
     // megabytes arriving in many reads is then copied once, not twice, and
     // line_ does not keep the size of the largest line ever seen.
-    if (line_.size() > 5 && line_.starts_with("data:")) {
+    if (line_.size() > 5 && sse::starts_data_field(line_)) {
         const std::size_t skip = line_[5] == ' ' ? 6 : 5;
         data_line_size_ = skip;
         data_line_ = true;
