@@ -79,7 +79,8 @@ DGRID_DECL diagnostics* stream_diagnostics(const std::shared_ptr<stream_state>& 
 ///
 /// Destroying a stream before its end closes its connection (it is never
 /// returned to the pool half read); after `[DONE]` the connection goes back
-/// to the pool by itself.
+/// to the pool by itself. An `async_next` under way then completes with
+/// `operation_aborted`, and a retry it was waiting to make is not sent.
 ///
 /// Thread safety: one `async_next` at a time; distinct streams are independent.
 class chat_stream {

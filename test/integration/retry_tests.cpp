@@ -9,6 +9,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <functional>
+#include <optional>
 
 using namespace dgrid;
 using namespace dgrid::test;
@@ -145,6 +147,43 @@ BOOST_FIXTURE_TEST_CASE(a_stream_is_not_retried_after_a_chunk_reached_the_caller
     auto result = stream(c, failing("stream-error=3", 1, "stream-error-3", "a b c d e f"));
     BOOST_TEST(result.ec == error::stream_error);
     BOOST_TEST(result.text == "a b c ");
+}
+
+// Letting a stream go while its first async_next waits to retry ends that
+// async_next: the request is not sent again, and the client goes on.
+BOOST_FIXTURE_TEST_CASE(a_stream_let_go_while_waiting_to_retry_is_not_sent_again, emulator_fixture) {
+    auto options = retrying(*this);
+    options.retry.initial_backoff = milliseconds(2000);
+    options.retry.max_backoff = milliseconds(2000);
+    options.retry.jitter = 0;
+    auto c = make_client(options);
+    error_code next_ec;
+    bool next_done = false;
+    run([&]() -> asio::awaitable<void> {
+        const chat_request request = failing("stream-error=0", 1, "let-go");
+        std::optional<chat_stream> stream = co_await c.async_chat_stream(request);
+        // Reads on while the stream is held: the role chunk comes, then the
+        // error event, before any text, which makes the stream retry.
+        std::function<void(error_code, bool)> read_on = [&](error_code ec, bool more) {
+            if (!ec && more && stream)
+                return stream->async_next(read_on);
+            next_ec = ec;
+            next_done = true;
+        };
+        stream->async_next(read_on);
+        // The error event comes at once; the retry then waits two seconds.
+        asio::steady_timer timer(io, milliseconds(200));
+        co_await timer.async_wait(asio::use_awaitable);
+        BOOST_TEST(!next_done);
+        stream.reset();
+    }());
+    BOOST_TEST(next_done);
+    BOOST_TEST(next_ec == asio::error::operation_aborted);
+    BOOST_TEST(requests_served(server, 1) == 1u);
+    BOOST_TEST(c.stats().open == 0u);
+    auto result = stream(c, echo_request("still serving"));
+    BOOST_TEST(!result.ec, result.ec.message());
+    BOOST_TEST(result.text == "still serving");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

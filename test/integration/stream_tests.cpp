@@ -17,6 +17,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <optional>
 #include <thread>
 
 using namespace dgrid;
@@ -418,6 +420,34 @@ BOOST_FIXTURE_TEST_CASE(leaving_100_streams_half_way, emulator_fixture) {
     auto result = run(stream_all(c, echo_request("fresh start")));
     BOOST_TEST(result.text == "fresh start");
     BOOST_TEST(c.stats().open == 1u);
+}
+
+// A stream let go while its async_next waits for the server: that read ends
+// with operation_aborted and the connection is closed.
+BOOST_FIXTURE_TEST_CASE(letting_a_stream_go_during_a_read, emulator_fixture) {
+    auto c = make_client();
+    error_code next_ec;
+    bool next_done = false;
+    run([&]() -> asio::awaitable<void> {
+        const chat_request request = with_fault(echo_request("a b c d"), "stall-stream=5000");
+        std::optional<chat_stream> stream = co_await c.async_chat_stream(request);
+        // role chunk and first token arrive, then the server stalls
+        co_await stream->async_next();
+        co_await stream->async_next();
+        stream->async_next([&](error_code ec, bool) {
+            next_ec = ec;
+            next_done = true;
+        });
+        asio::steady_timer timer(io, std::chrono::milliseconds(100));
+        co_await timer.async_wait(asio::use_awaitable);
+        BOOST_TEST(!next_done);
+        stream.reset();
+    }());
+    BOOST_TEST(next_done);
+    BOOST_TEST(next_ec == asio::error::operation_aborted);
+    BOOST_TEST(c.stats().open == 0u);
+    auto result = run(stream_all(c, echo_request("fresh start")));
+    BOOST_TEST(result.text == "fresh start");
 }
 
 BOOST_FIXTURE_TEST_CASE(cancelling_async_next_closes_the_stream, emulator_fixture) {

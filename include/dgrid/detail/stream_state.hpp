@@ -105,8 +105,8 @@ public:
     error_code failure() const { return failure_; }
     const diagnostics& failure_diagnostics() const { return failure_diag_; }
 
-    // The strand of `conn`, kept apart so that `abandon` may reach it while
-    // a read under way may give the connection up.
+    // The strand of `conn`, where its reads run; kept apart from `conn`,
+    // which a read may give up.
     asio::any_io_executor conn_strand;
 
     bool done() const { return status_ == status::done; }
@@ -122,9 +122,12 @@ public:
 
     // An async_next is under way (its coroutine may be running on the strand).
     std::atomic<bool> in_flight{false};
+    // How that async_next is cancelled; set where it starts.
+    std::shared_ptr<op_cancellation> flight_cancellation;
 
-    // The owner let go before the end: close the connection, now or, when a
-    // read is under way, on the strand (which makes that read fail).
+    // The owner let go before the end: close the connection now or, when an
+    // async_next is under way, cancel it, which closes the connection and
+    // sends no retry it may have been waiting for.
     void abandon();
 
     // Ends the stream with `ec`; its connection is closed.

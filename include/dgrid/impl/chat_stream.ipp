@@ -84,12 +84,8 @@ inline stream_state::~stream_state() {
 
 inline void stream_state::abandon() {
     if (in_flight.load()) {
-        asio::dispatch(conn_strand, [self = shared_from_this()] {
-            if (self->conn) {
-                error_code ignored;
-                self->conn->tcp().socket().close(ignored);
-            }
-        });
+        // Not `conn` or `conn_strand`: a retry under way may be replacing them.
+        flight_cancellation->request(asio::cancellation_type::terminal);
         return;
     }
     if (conn)
@@ -354,6 +350,7 @@ DGRID_DECL void async_next_erased(const std::shared_ptr<stream_state>& state, di
     if (!state->may_retry() && state->conn) {
         // The answer is under way: no retry is left to make, so the read
         // needs no coroutine, and the stream's own canceller serves.
+        state->flight_cancellation = state->canceller();
         auto completion = state->client().completion_with(std::move(handler), state->canceller(), state);
         async_next_chunk(state, *out, true, std::move(completion));
         return;
@@ -364,6 +361,7 @@ DGRID_DECL void async_next_erased(const std::shared_ptr<stream_state>& state, di
     if (state->conn)
         strand = state->conn->get_executor();
     auto completion = state->client().completion_for(std::move(handler), op, state, std::move(strand));
+    state->flight_cancellation = op;
     asio::co_spawn(op->strand(), run_next(state, out), std::move(completion));
 }
 
