@@ -146,8 +146,10 @@ public:
 private:
     // Coroutines waiting for a chunk already read are resumed in place this
     // many times in a row at most; then the next goes through the executor's
-    // queue, which unwinds the stack.
-    static constexpr unsigned max_nested_resumptions = 8;
+    // queue, which unwinds the stack. Enough for the chunks of one read
+    // (8 KiB) of a typical stream: a chunk left for the queue is decoded
+    // after the other streams' reads, when its bytes have left the cache.
+    static constexpr unsigned max_nested_resumptions = 32;
 
     template <bool ResumesCoroutine>
     struct next_initiation {

@@ -1,16 +1,12 @@
 // Every way a request can fail: HTTP statuses with their diagnostics, broken
 // responses, TLS verification, and configuration refused before any I/O.
 
+#include "canned_server.hpp"
 #include "fixture.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <cstdlib>
@@ -21,43 +17,6 @@
 using namespace dgrid;
 using namespace dgrid::test;
 
-namespace {
-
-// A plain-HTTP server on 127.0.0.1 that answers every request with the bytes
-// of `response`, whatever they say, and then closes the connection.
-class canned_server {
-public:
-    canned_server(asio::io_context& io, std::string response)
-        : acceptor_(io, {asio::ip::make_address("127.0.0.1"), 0}), response_(std::move(response)) {
-        asio::co_spawn(io, serve(), asio::detached);
-    }
-
-    std::string base_url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/v1"; }
-
-    void close() { acceptor_.close(); }
-
-private:
-    asio::awaitable<void> serve() {
-        namespace http = boost::beast::http;
-        constexpr auto token = asio::as_tuple(asio::use_awaitable);
-        for (;;) {
-            auto [ec, socket] = co_await acceptor_.async_accept(token);
-            if (ec)
-                co_return;
-            boost::beast::flat_buffer buffer;
-            http::request<http::string_body> request;
-            auto [read_ec, read] = co_await http::async_read(socket, buffer, request, token);
-            if (!read_ec)
-                co_await asio::async_write(socket, asio::buffer(response_), token);
-            socket.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-        }
-    }
-
-    asio::ip::tcp::acceptor acceptor_;
-    std::string response_;
-};
-
-} // namespace
 
 BOOST_AUTO_TEST_SUITE(errors)
 

@@ -1,0 +1,60 @@
+#ifndef DGRID_TEST_INTEGRATION_CANNED_SERVER_HPP
+#define DGRID_TEST_INTEGRATION_CANNED_SERVER_HPP
+
+// A plain-HTTP server on 127.0.0.1 that answers every request with the bytes
+// of `response`, whatever they say, and then closes the connection: for
+// answers the emulator does not give.
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <string>
+#include <utility>
+
+namespace dgrid::test {
+
+class canned_server {
+public:
+    canned_server(boost::asio::io_context& io, std::string response)
+        : acceptor_(io, {boost::asio::ip::make_address("127.0.0.1"), 0}), response_(std::move(response)) {
+        boost::asio::co_spawn(io, serve(), boost::asio::detached);
+    }
+
+    std::string base_url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/v1"; }
+
+    void close() { acceptor_.close(); }
+
+private:
+    boost::asio::awaitable<void> serve() {
+        namespace asio = boost::asio;
+        namespace http = boost::beast::http;
+        constexpr auto token = asio::as_tuple(asio::use_awaitable);
+        for (;;) {
+            auto [ec, socket] = co_await acceptor_.async_accept(token);
+            if (ec)
+                co_return;
+            boost::beast::flat_buffer buffer;
+            http::request<http::string_body> request;
+            auto [read_ec, read] = co_await http::async_read(socket, buffer, request, token);
+            if (!read_ec)
+                co_await asio::async_write(socket, asio::buffer(response_), token);
+            socket.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+        }
+    }
+
+    boost::asio::ip::tcp::acceptor acceptor_;
+    std::string response_;
+};
+
+} // namespace dgrid::test
+
+#endif
