@@ -5,6 +5,7 @@
 // after its header (RFC 9112 sections 6 and 7), for a stream that reads its
 // body straight out of the connection's read buffer.
 
+#include <dgrid/detail/hex_digit.hpp>
 #include <dgrid/error.hpp>
 
 #include <boost/beast/http/error.hpp>
@@ -94,16 +95,6 @@ private:
 
     body_framing(state s, std::uint64_t left) noexcept : left_(left), state_(s), chunked_(s == state::size) {}
 
-    static int hex_value(char c) noexcept {
-        if (c >= '0' && c <= '9')
-            return c - '0';
-        if (c >= 'a' && c <= 'f')
-            return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-            return c - 'A' + 10;
-        return -1;
-    }
-
     // After the size: spaces, then `;` and an extension, or the line's end.
     bool after_size(char c) noexcept {
         switch (c) {
@@ -121,7 +112,7 @@ private:
             return false;
         switch (state_) {
         case state::size: {
-            const int digit = hex_value(c);
+            const int digit = hex_digit_value(c);
             if (digit >= 0) {
                 // A size of 2^60 or more (16 hex digits, leading zeros
                 // aside) is beyond any body we would read, and far from

@@ -4,6 +4,8 @@
 // Internal: the pieces of JSON text that json_scanner scans by hand: the plain
 // run of a string, UTF-8 sequences, and code points of \u escapes.
 
+#include <dgrid/detail/hex_digit.hpp>
+
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -99,17 +101,10 @@ inline void append_utf8(std::string& to, std::uint32_t cp) {
 inline bool hex4(const char* p, std::uint32_t& unit) noexcept {
     unit = 0;
     for (int i = 0; i < 4; ++i) {
-        const char c = p[i];
-        std::uint32_t digit = 0;
-        if (c >= '0' && c <= '9')
-            digit = static_cast<std::uint32_t>(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            digit = static_cast<std::uint32_t>(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            digit = static_cast<std::uint32_t>(c - 'A' + 10);
-        else
+        const int digit = hex_digit_value(p[i]);
+        if (digit < 0)
             return false;
-        unit = unit * 16 + digit;
+        unit = unit * 16 + static_cast<std::uint32_t>(digit);
     }
     return true;
 }
