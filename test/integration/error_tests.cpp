@@ -17,7 +17,6 @@
 using namespace dgrid;
 using namespace dgrid::test;
 
-
 BOOST_AUTO_TEST_SUITE(errors)
 
 BOOST_FIXTURE_TEST_CASE(every_status_maps_to_its_code_with_diagnostics, emulator_fixture) {

@@ -351,7 +351,7 @@ DGRID_DECL void async_next_erased(const std::shared_ptr<stream_state>& state, di
         // The answer is under way: no retry is left to make, so the read
         // needs no coroutine, and the stream's own canceller serves.
         state->flight_cancellation = state->canceller();
-        auto completion = state->client().completion_with(std::move(handler), state->canceller(), state);
+        auto completion = state->client().completion_with(std::move(handler), state->flight_cancellation, state);
         async_next_chunk(state, *out, true, std::move(completion));
         return;
     }
