@@ -4,13 +4,18 @@
 #include "fixture.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
+#include <future>
 #include <optional>
+#include <thread>
 
 using namespace dgrid;
 using namespace dgrid::test;
@@ -184,6 +189,58 @@ BOOST_FIXTURE_TEST_CASE(a_stream_let_go_while_waiting_to_retry_is_not_sent_again
     auto result = stream(c, echo_request("still serving"));
     BOOST_TEST(!result.ec, result.ec.message());
     BOOST_TEST(result.text == "still serving");
+}
+
+// The same with the context run by two threads and the stream let go from a
+// third: the cancellation reaches the operation through its strand.
+BOOST_FIXTURE_TEST_CASE(a_stream_let_go_from_another_thread_while_waiting_to_retry, emulator_fixture) {
+    auto options = retrying(*this);
+    options.retry.initial_backoff = milliseconds(2000);
+    options.retry.max_backoff = milliseconds(2000);
+    options.retry.jitter = 0;
+    options.thread_safe = true;
+    auto c = make_client(options);
+    std::optional<chat_stream> stream = run([&]() -> asio::awaitable<chat_stream> {
+        const chat_request request = failing("stream-error=0", 1, "let-go-threads");
+        co_return co_await c.async_chat_stream(request);
+    }());
+    // The role chunk, then the error event that makes the second async_next
+    // wait to retry. `second_started` hands the stream over to this thread.
+    std::atomic<bool> second_started{false};
+    std::promise<error_code> ended;
+    std::function<void(error_code, bool)> read_on = [&](error_code ec, bool more) {
+        if (!ec && more && !second_started.load()) {
+            stream->async_next(read_on);
+            second_started.store(true);
+            return;
+        }
+        ended.set_value(ec);
+    };
+    asio::post(io, [&] { stream->async_next(read_on); });
+    auto guard = asio::make_work_guard(io);
+    io.restart();
+    std::thread first([&] { io.run(); });
+    std::thread second([&] { io.run(); });
+    for (int i = 0; i < 200 && !second_started.load(); ++i)
+        std::this_thread::sleep_for(milliseconds(10));
+    const bool started = second_started.load();
+    if (started) {
+        std::this_thread::sleep_for(milliseconds(200)); // the error event arrives; the retry waits
+        stream.reset();
+    }
+    auto outcome = ended.get_future();
+    const bool finished = started && outcome.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+    guard.reset();
+    if (!finished)
+        io.stop();
+    first.join();
+    second.join();
+    BOOST_TEST(started);
+    BOOST_TEST(finished);
+    if (finished)
+        BOOST_TEST(outcome.get() == asio::error::operation_aborted);
+    BOOST_TEST(requests_served(server, 1) == 1u);
+    BOOST_TEST(c.stats().open == 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
