@@ -35,6 +35,15 @@ client_options retrying(const emulator_fixture& f) {
     return options;
 }
 
+// Retries that wait two seconds: time to let a stream go meanwhile.
+client_options retrying_two_seconds_later(const emulator_fixture& f) {
+    auto options = retrying(f);
+    options.retry.initial_backoff = milliseconds(2000);
+    options.retry.max_backoff = milliseconds(2000);
+    options.retry.jitter = 0;
+    return options;
+}
+
 // A fault for the first `times` requests carrying `id` only.
 chat_request failing(std::string fault, int times, std::string id, std::string text = "retried") {
     return with_fault(echo_request(std::move(text)),
@@ -157,11 +166,7 @@ BOOST_FIXTURE_TEST_CASE(a_stream_is_not_retried_after_a_chunk_reached_the_caller
 // Letting a stream go while its first async_next waits to retry ends that
 // async_next: the request is not sent again, and the client goes on.
 BOOST_FIXTURE_TEST_CASE(a_stream_let_go_while_waiting_to_retry_is_not_sent_again, emulator_fixture) {
-    auto options = retrying(*this);
-    options.retry.initial_backoff = milliseconds(2000);
-    options.retry.max_backoff = milliseconds(2000);
-    options.retry.jitter = 0;
-    auto c = make_client(options);
+    auto c = make_client(retrying_two_seconds_later(*this));
     error_code next_ec;
     bool next_done = false;
     run([&]() -> asio::awaitable<void> {
@@ -194,10 +199,7 @@ BOOST_FIXTURE_TEST_CASE(a_stream_let_go_while_waiting_to_retry_is_not_sent_again
 // The same with the context run by two threads and the stream let go from a
 // third: the cancellation reaches the operation through its strand.
 BOOST_FIXTURE_TEST_CASE(a_stream_let_go_from_another_thread_while_waiting_to_retry, emulator_fixture) {
-    auto options = retrying(*this);
-    options.retry.initial_backoff = milliseconds(2000);
-    options.retry.max_backoff = milliseconds(2000);
-    options.retry.jitter = 0;
+    auto options = retrying_two_seconds_later(*this);
     options.thread_safe = true;
     auto c = make_client(options);
     std::optional<chat_stream> stream = run([&]() -> asio::awaitable<chat_stream> {
