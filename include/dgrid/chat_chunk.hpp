@@ -57,6 +57,13 @@ struct chat_chunk {
     boost::json::object extra;
 
     /// The content delta of the first choice, empty when there is none.
+    /// Always valid UTF-8: when a server split a character's UTF-16 surrogate
+    /// pair across two chunks (`"...\ud83d"`, then `"\ude00..."`), the first
+    /// chunk's text ends before the character and the next one's begins with
+    /// it whole, so that the texts of a stream's chunks concatenate to the
+    /// answer; a surrogate that never finds its other half is U+FFFD (in the
+    /// next text of the same member, or in the finish chunk of its choice).
+    /// The same holds for `reasoning_content` and tool-call `arguments`.
     std::string_view text() const {
         if (choices.empty() || !choices.front().delta.content)
             return {};

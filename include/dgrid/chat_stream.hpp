@@ -102,10 +102,15 @@ public:
     DGRID_DECL ~chat_stream();
 
     /// Reads the next chunk: completes with true and the chunk in `chunk()`,
-    /// or with false at the end of the stream (`data: [DONE]`). A stream that
-    /// ends without `[DONE]` fails with `error::stream_truncated`; an error
-    /// object sent mid-stream fails with `error::stream_error` and what it
-    /// said in the diagnostics. After a failure every call fails the same way.
+    /// or with false at the end of the stream: `data: [DONE]`, or a body that
+    /// ends cleanly once every choice got its `finish_reason` (servers that
+    /// send no `[DONE]`). A body that ends before that fails with
+    /// `error::stream_truncated`; an error object sent mid-stream fails with
+    /// `error::stream_error` and what it said in the diagnostics (choices sent
+    /// beside it, such as `finish_reason: "error"`, are merged into
+    /// `completion()` first). Diagnostics of a failure carry the response's
+    /// status and request id and count every request sent for the stream.
+    /// After a failure every call fails the same way.
     ///
     /// Handler signature: `void(error_code, bool)`.
     /// A chunk already read completes through the handler's executor, except

@@ -5,7 +5,12 @@
 
 #include <boost/system/error_code.hpp>
 
+#include <string_view>
 #include <type_traits>
+
+namespace boost::json {
+class value;
+}
 
 namespace dgrid {
 
@@ -49,10 +54,13 @@ enum class error {
     pool_closed,           ///< The client was shut down while the operation waited.
 
     // Streaming.
-    stream_truncated,      ///< The event stream ended before `data: [DONE]`.
+    stream_truncated,      ///< The event stream ended before `data: [DONE]` while a choice had not finished.
     stream_error,          ///< The gateway reported an error inside the event stream.
     event_too_large,       ///< One server-sent event exceeds the configured size limit.
     not_an_event_stream,   ///< A streaming request was answered with another content type.
+
+    // What the body of a successful response says.
+    upstream_error,        ///< A 2xx answer whose body is an error object that names no more precise error.
 };
 
 /// The category of `dgrid::error` codes (name "dgrid").
@@ -65,6 +73,15 @@ inline error_code make_error_code(error e) noexcept {
 
 /// The error for an HTTP status >= 300, or `error::unexpected_status`.
 DGRID_DECL error error_from_http_status(unsigned status) noexcept;
+
+/// The error an OpenAI-shaped error object stands for when it came with a
+/// successful status (some gateways answer 200 with `{"error": {...}}`): from
+/// its `code` when that is an HTTP status (a number, or digits), else from
+/// the words of its `code`, then of its `type` (`rate_limit` gives
+/// `rate_limited`, `invalid_api_key` or `authentication` gives
+/// `authentication_failed`, `quota`, `balance` or `credit` gives
+/// `payment_required`, ...), else `error::upstream_error`.
+DGRID_DECL error error_from_error_object(const boost::json::value& code, std::string_view type) noexcept;
 
 } // namespace dgrid
 

@@ -51,7 +51,11 @@ DGRID_DECL error_code from_json(const boost::json::value& v, model_list& out, di
 DGRID_DECL error_code from_json(const boost::json::value& v, chat_chunk& out, diagnostics& diag);
 
 /// Parses JSON text into `out`: `error::invalid_json` when the text is not
-/// JSON, otherwise as `from_json`.
+/// JSON, otherwise as `from_json`. A `\u` escape of a UTF-16 surrogate
+/// without its other half, which Boost.JSON refuses, is read as U+FFFD; in a
+/// chunk's free text (`content`, `reasoning_content`, `arguments`) it is kept
+/// in its three-byte (WTF-8) form instead, for a stream to join with the
+/// half that comes in the next chunk.
 template <class T>
 error_code parse_json(std::string_view text, T& out, diagnostics& diag);
 
@@ -62,7 +66,9 @@ DGRID_DECL error_code parse_json(std::string_view text, chat_completion& out, di
 
 /// Reads an OpenAI-shaped error body (`{"error":{"message","type","param","code"}}`)
 /// into `diag`; the proxy shapes `{"error":"..."}`, `{"message":"..."}` and
-/// `{"detail":"..."}` give the message only. When no message is found, the
+/// `{"detail":"..."}` give the message only, and Express's
+/// `{"error":"TypeError","message":"...","status":500}` the message and, from
+/// `error`, the type. When no message is found, the
 /// start of the body (at most 512 bytes, control characters made spaces) is
 /// kept as `diag.body_excerpt`.
 DGRID_DECL void read_error_body(std::string_view body, diagnostics& diag);

@@ -65,6 +65,20 @@ fault_plan parse_faults(std::string_view header) {
             plan.body = error_body::html;
         } else if (name == "empty-body" && !has_value) {
             plan.body = error_body::empty;
+        } else if (name == "express" && !has_value) {
+            plan.body = error_body::express;
+        } else if (name == "error-in-200" && !has_value) {
+            plan.error_in_200 = true;
+        } else if (name == "lone-surrogate" && !has_value) {
+            plan.lone_surrogate = true;
+        } else if (name == "error-choices" && !has_value) {
+            plan.error_choices = true;
+        } else if (name == "no-done" && !has_value) {
+            plan.no_done = true;
+        } else if (name == "utf16-split" && has_value) {
+            plan.utf16_split = parse_number(item, value);
+            if (*plan.utf16_split == 0)
+                throw std::invalid_argument("X-Emulator-Fault utf16-split must be at least 1, got '" + std::string(item) + "'");
         } else if (name == "reset-before-headers" && !has_value) {
             plan.reset_before_headers = true;
         } else if (name == "reset-mid-body" && !has_value) {

@@ -19,6 +19,10 @@ enum class error_body {
     json,  ///< The OpenAI error object.
     html,  ///< An HTML page, as a proxy in front of the gateway sends.
     empty, ///< No body at all (`Content-Length: 0`).
+    /// Express's shape, `{"error":"<type>","message":"...","status":N}`, and
+    /// the content type `text/event-stream`, as one such server sends even to
+    /// a plain request.
+    express,
 };
 
 /// How a streamed HTTP/1.1 body is framed.
@@ -40,6 +44,11 @@ enum class body_framing {
 /// | `should-retry=B`       | error responses carry `x-should-retry: B` (`true` or `false`)     |
 /// | `html`                 | error bodies are HTML (default for `status=502`)                  |
 /// | `empty-body`           | error bodies are empty                                            |
+/// | `express`              | error bodies in Express's shape (`error` a string), served as     |
+/// |                        | `text/event-stream`                                               |
+/// | `error-in-200`         | the error of `status=NNN` is sent with status 200                 |
+/// | `lone-surrogate`       | the reply's content ends with `\ud83d`, a surrogate without its   |
+/// |                        | low half (in a stream: its last content token)                    |
 /// | `reset-before-headers` | read the request, then reset the connection                       |
 /// | `reset-mid-body`       | write the headers and half the body, then reset                   |
 /// | `stall=N`              | wait N milliseconds before writing the response                   |
@@ -57,6 +66,10 @@ enum class body_framing {
 /// | item             | effect                                                                   |
 /// |------------------|--------------------------------------------------------------------------|
 /// | `stream-error=K` | after K token chunks an `{"error":{...}}` event; the body ends, no DONE  |
+/// | `error-choices`  | that event also has `choices` with `finish_reason: "error"` (OpenRouter) |
+/// | `no-done`        | the body ends after the last chunk, without `data: [DONE]`               |
+/// | `utf16-split=N`  | the content is sent every N UTF-16 code units, non-ASCII as `\u` escapes, |
+/// |                  | so that an emoji's two surrogates may fall into two events               |
 /// | `stream-cut=K`   | after K token chunks the body ends; no `finish_reason`, no `[DONE]`      |
 /// | `stream-reset=K` | after K token chunks the connection is reset                             |
 /// | `stall-stream=N` | wait N milliseconds after the first token chunk                          |
@@ -79,12 +92,14 @@ enum class body_framing {
 /// after half of the token chunks, and `byte-at-a-time` applies to every chunk;
 /// `status`, `stall` and `reset-before-headers` act before the stream begins.
 ///
-/// `html`, `empty-body` and `code=number` shape any error, injected or not.
+/// `html`, `empty-body`, `express` and `code=number` shape any error, injected or not.
 struct fault_plan {
     std::optional<unsigned> status;            ///< `status=NNN`
     bool code_as_number = false;               ///< `code=number`
     std::optional<std::string> should_retry;   ///< `should-retry=true|false`
-    std::optional<error_body> body;            ///< `html` / `empty-body`; unset: the status' default
+    std::optional<error_body> body;            ///< `html` / `empty-body` / `express`; unset: the status' default
+    bool error_in_200 = false;                 ///< `error-in-200`
+    bool lone_surrogate = false;               ///< `lone-surrogate`
     bool reset_before_headers = false;         ///< `reset-before-headers`
     bool reset_mid_body = false;               ///< `reset-mid-body`
     std::chrono::milliseconds stall{0};        ///< `stall=N`
@@ -93,6 +108,9 @@ struct fault_plan {
     std::optional<std::uint64_t> fail_times;   ///< `fail-times=K`
     std::string group;                         ///< `id=X`, or the whole header when `fail-times` has no id
     std::optional<std::uint64_t> stream_error; ///< `stream-error=K`
+    bool error_choices = false;                ///< `error-choices`
+    bool no_done = false;                      ///< `no-done`
+    std::optional<std::uint64_t> utf16_split;  ///< `utf16-split=N`
     std::optional<std::uint64_t> stream_cut;   ///< `stream-cut=K`
     std::optional<std::uint64_t> stream_reset; ///< `stream-reset=K`
     std::chrono::milliseconds stall_stream{0}; ///< `stall-stream=N`

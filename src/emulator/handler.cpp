@@ -2,6 +2,7 @@
 
 #include "emulator/chat_request.hpp"
 #include "emulator/models.hpp"
+#include "emulator/utf16_escapes.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -26,6 +27,28 @@ http_reply method_not_allowed(std::string_view method, std::string_view path, st
                     faults);
     reply.headers.emplace_back("Allow", allowed);
     return reply;
+}
+
+// The plain reply's body, its content written as the text faults ask.
+std::string completion_json(chat_reply reply, const fault_plan& faults) {
+    if (!faults.utf16_split && !faults.lone_surrogate)
+        return to_completion_json(reply);
+    std::vector<std::string> contents;
+    for (reply_choice& choice : reply.choices) {
+        if (!choice.content)
+            continue;
+        std::string body;
+        for (const std::string& piece : utf16_escaped(*choice.content, 0))
+            body += piece;
+        if (faults.lone_surrogate)
+            body += lone_high_surrogate;
+        contents.push_back(std::move(body));
+        choice.content = "\x01"; // string_placeholder
+    }
+    std::string json = to_completion_json(reply);
+    for (const std::string& body : contents)
+        put_string_body(json, body);
+    return json;
 }
 
 std::chrono::milliseconds parse_token_delay(std::string_view header, std::chrono::milliseconds fallback) {
@@ -76,7 +99,7 @@ void route(const request_view& request, std::string_view api_key, std::uint64_t 
             out.reply = {200, "text/event-stream", {}, {{"Cache-Control", "no-cache"}}};
             out.stream = make_stream_script(reply, chat.include_usage, delay, faults);
         } else {
-            out.reply = {200, "application/json", to_completion_json(reply), {}};
+            out.reply = {200, "application/json", completion_json(reply, faults), {}};
         }
         return;
     }
@@ -110,6 +133,11 @@ http_reply error_reply(const api_error& error, const fault_plan& faults) {
         reply.body = "<html><body><h1>" + std::to_string(error.status()) + " " +
                      std::string(reason_phrase(error.status())) + "</h1></body></html>";
         break;
+    case error_body::express:
+        reply.content_type = "text/event-stream";
+        reply.body = boost::json::serialize(
+            boost::json::object{{"error", error.type()}, {"message", error.what()}, {"status", error.status()}});
+        break;
     case error_body::empty: break;
     }
     return reply;
@@ -135,6 +163,8 @@ exchange handle_request(const request_view& request, std::string_view api_key, s
         // An injected status stands in for whatever the gateway would have
         // answered, even to a request it would have refused.
         result.reply = error_reply(injected_error(*faults.status), faults);
+        if (faults.error_in_200)
+            result.reply.status = 200;
         return result;
     }
     try {

@@ -1,5 +1,7 @@
 #include "emulator/stream_events.hpp"
 
+#include "emulator/utf16_escapes.hpp"
+
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -66,8 +68,28 @@ stream_event choice_event(const chat_reply& reply, event_kind kind, std::size_t 
     return {kind, chunk_json(reply, std::move(choices), nullptr)};
 }
 
+// The content's pieces as string bodies written by hand, for the faults that
+// ask for escapes (`utf16-split`, `lone-surrogate`); none without them.
+std::vector<std::string> escaped_content(std::string_view content, const fault_plan& faults) {
+    if (!faults.utf16_split && !faults.lone_surrogate)
+        return {};
+    std::vector<std::string> pieces;
+    if (faults.utf16_split) {
+        pieces = utf16_escaped(content, *faults.utf16_split);
+    } else {
+        for (const auto token : split_tokens(content))
+            pieces.push_back(utf16_escaped(token, 0).front());
+    }
+    if (faults.lone_surrogate) {
+        if (pieces.empty())
+            pieces.emplace_back();
+        pieces.back() += lone_high_surrogate;
+    }
+    return pieces;
+}
+
 // One choice's events, in order.
-std::vector<stream_event> choice_events(const chat_reply& reply, std::size_t index) {
+std::vector<stream_event> choice_events(const chat_reply& reply, std::size_t index, const fault_plan& faults) {
     const reply_choice& choice = reply.choices[index];
     std::vector<stream_event> events;
     // A pure tool-call answer has `content: null`; the role chunk says the same
@@ -90,7 +112,13 @@ std::vector<stream_event> choice_events(const chat_reply& reply, std::size_t ind
         } else {
             pieces = split_tokens(*choice.content);
         }
-        for (const auto piece : pieces) {
+        const std::vector<std::string> escaped = escaped_content(*choice.content, faults);
+        for (const std::string& body : escaped) {
+            stream_event& e = events.emplace_back(
+                choice_event(reply, event_kind::token, index, json::object{{"content", "\x01"}})); // string_placeholder
+            put_string_body(e.data, body);
+        }
+        for (const auto piece : escaped.empty() ? pieces : std::vector<std::string_view>{}) {
             events.push_back(choice_event(reply, event_kind::token, index, json::object{{"content", piece}}));
         }
     }
@@ -159,11 +187,11 @@ std::vector<std::string_view> split_tokens(std::string_view text) {
     return tokens;
 }
 
-std::vector<stream_event> to_stream_events(const chat_reply& reply, bool include_usage) {
+std::vector<stream_event> to_stream_events(const chat_reply& reply, bool include_usage, const fault_plan& faults) {
     std::vector<std::vector<stream_event>> per_choice;
     std::size_t longest = 0;
     for (std::size_t i = 0; i < reply.choices.size(); ++i) {
-        per_choice.push_back(choice_events(reply, i));
+        per_choice.push_back(choice_events(reply, i, faults));
         longest = std::max(longest, per_choice.back().size());
     }
     std::vector<stream_event> events;
@@ -177,13 +205,25 @@ std::vector<stream_event> to_stream_events(const chat_reply& reply, bool include
     if (include_usage) {
         events.push_back({event_kind::usage, chunk_json(reply, json::array{}, to_usage_json(reply.usage))});
     }
-    events.push_back({event_kind::done, "[DONE]"});
+    if (!faults.no_done) {
+        events.push_back({event_kind::done, "[DONE]"});
+    }
     return events;
 }
 
-std::string_view stream_error_data() noexcept {
-    return R"({"error":{"message":"Upstream provider error","type":"server_error",)"
-           R"("param":null,"code":"upstream_error"}})";
+std::string stream_error_data(const chat_reply& reply, bool with_choices) {
+    json::object error{{"error", json::object{{"message", "Upstream provider error"},
+                                              {"type", "server_error"},
+                                              {"param", nullptr},
+                                              {"code", "upstream_error"}}}};
+    if (with_choices) {
+        error["id"] = reply.id;
+        error["object"] = "chat.completion.chunk";
+        error["model"] = reply.model;
+        error["choices"] = json::array{
+            json::object{{"index", 0}, {"delta", json::object{{"content", ""}}}, {"finish_reason", "error"}}};
+    }
+    return json::serialize(error);
 }
 
 std::string frame_event(std::string_view data, const sse_framing& framing) {
@@ -223,7 +263,7 @@ std::size_t strike_position(const std::vector<stream_event>& events, std::uint64
 
 stream_script make_stream_script(const chat_reply& reply, bool include_usage, std::chrono::milliseconds token_delay,
                                  const fault_plan& faults) {
-    const std::vector<stream_event> events = to_stream_events(reply, include_usage);
+    const std::vector<stream_event> events = to_stream_events(reply, include_usage, faults);
     const sse_framing framing{faults.crlf, faults.no_space, faults.multi_data, faults.keepalive};
 
     enum class strike_kind { reset, error, cut };
@@ -282,7 +322,7 @@ stream_script make_stream_script(const chat_reply& reply, bool include_usage, st
             script.steps.push_back({faults.stall_stream, {}});
         }
         if (first->kind == strike_kind::error) {
-            script.steps.push_back({{}, frame_event(stream_error_data(), framing)});
+            script.steps.push_back({{}, frame_event(stream_error_data(reply, faults.error_choices), framing)});
         }
         if (first->kind == strike_kind::reset) {
             script.end = stream_end::reset;

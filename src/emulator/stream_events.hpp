@@ -37,12 +37,14 @@ std::vector<std::string_view> split_tokens(std::string_view text);
 /// piece), the tool calls (id and name first, then the arguments in fragments of
 /// about 8 bytes), and the finish chunk; the choices interleaved round robin;
 /// then the usage chunk when `include_usage`, and `[DONE]`. Accumulated, the
-/// deltas give back exactly what `to_completion_json(reply)` says.
-std::vector<stream_event> to_stream_events(const chat_reply& reply, bool include_usage);
+/// deltas give back exactly what `to_completion_json(reply)` says. The faults
+/// `utf16-split`, `lone-surrogate` and `no-done` of `faults` change them.
+std::vector<stream_event> to_stream_events(const chat_reply& reply, bool include_usage, const fault_plan& faults);
 
 /// The `data` of the event `stream-error` injects: the OpenAI error object of
-/// an upstream failure after the first tokens.
-std::string_view stream_error_data() noexcept;
+/// an upstream failure after the first tokens, `with_choices` also the chunk
+/// members and a choice with `finish_reason: "error"` (`error-choices`).
+std::string stream_error_data(const chat_reply& reply, bool with_choices);
 
 /// How events are framed on the wire; each member is the fault of that name.
 struct sse_framing {
@@ -80,7 +82,8 @@ struct stream_script {
 };
 
 /// The script for streaming `reply`: `token_delay` before every token event,
-/// and the stream faults of `faults` (`stream-error`, `stream-cut`,
+/// and the stream faults of `faults` (`stream-error`, `error-choices`, `no-done`,
+/// `utf16-split`, `lone-surrogate`, `stream-cut`,
 /// `stream-reset`, `reset-mid-body`, `stall-stream`, `keepalive`, `crlf`,
 /// `multi-data`, `no-space`; see `faults.hpp`) acted out.
 stream_script make_stream_script(const chat_reply& reply, bool include_usage, std::chrono::milliseconds token_delay,

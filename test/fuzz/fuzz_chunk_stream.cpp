@@ -5,11 +5,15 @@
 //
 // Differential check: chunk_decoder reuses one chunk (and pooled strings) from
 // event to event, and promises to give what `from_json` gives on a fresh
-// chunk. Every event is decoded both ways, also past the first error (the
-// decoder stays usable), and the two must agree on the error, the diagnostics
-// and, when they succeed, on the chunk.
+// chunk, once a surrogate_mender of its own has joined surrogate pairs split
+// across events. Every event is decoded both ways, also past the first error
+// (the decoder stays usable), and the two must agree on the error, the
+// diagnostics and, when they succeed, on the chunk. No chunk text and no
+// merged text may hold a surrogate.
 #include <dgrid/chat_accumulator.hpp>
 #include <dgrid/detail/chunk_decoder.hpp>
+#include <dgrid/detail/lone_surrogates.hpp>
+#include <dgrid/detail/surrogate_mender.hpp>
 #include <dgrid/detail/sse_parser.hpp>
 #include <dgrid/image.hpp>
 #include <dgrid/json.hpp>
@@ -94,6 +98,15 @@ bool same_json(const boost::json::value& a, const boost::json::value& b) {
     }
 }
 
+// Whether `s` is free of surrogates in their three-byte form, which no
+// text handed to a user may hold (the rest of UTF-8 is checked by the parser).
+bool no_surrogates(std::string_view s) {
+    for (std::size_t i = 0; i + 1 < s.size(); ++i)
+        if (static_cast<unsigned char>(s[i]) == 0xED && static_cast<unsigned char>(s[i + 1]) >= 0xA0)
+            return false;
+    return true;
+}
+
 bool same_diagnostics(const dgrid::diagnostics& a, const dgrid::diagnostics& b) {
     return a.message == b.message && a.type == b.type && a.param == b.param && same_json(a.code, b.code) &&
            a.body_excerpt == b.body_excerpt;
@@ -101,13 +114,24 @@ bool same_diagnostics(const dgrid::diagnostics& a, const dgrid::diagnostics& b) 
 
 // Decodes `data` into `chunk` with `decoder`, and on a fresh chunk with
 // from_json, and checks that both agree.
-dgrid::error_code decode_both(dgrid::detail::chunk_decoder& decoder, dgrid::chat_chunk& chunk, std::string_view data) {
+dgrid::error_code decode_both(dgrid::detail::chunk_decoder& decoder, dgrid::chat_chunk& chunk,
+                              dgrid::detail::surrogate_mender& mender, std::string_view data) {
     dgrid::diagnostics diag;
     const dgrid::error_code decoded = decoder.decode(data, chunk, diag);
 
     dgrid::chat_chunk fresh;
     dgrid::diagnostics fresh_diag;
     const dgrid::error_code parsed = dgrid::parse_json(data, fresh, fresh_diag);
+    if (!parsed || parsed == dgrid::error::stream_error)
+        mender.mend(fresh);
+    if (!decoded) {
+        for (const dgrid::chunk_choice& c : chunk.choices) {
+            check(no_surrogates(c.delta.content.value_or("")), "a surrogate in a chunk's content");
+            check(no_surrogates(c.delta.reasoning_content.value_or("")), "a surrogate in a chunk's reasoning");
+            for (const dgrid::tool_call_delta& call : c.delta.tool_calls)
+                check(no_surrogates(call.arguments.value_or("")), "a surrogate in a chunk's arguments");
+        }
+    }
 
     check(decoded == parsed, "chunk_decoder and from_json disagree on the error");
     check(same_diagnostics(diag, fresh_diag), "chunk_decoder and from_json disagree on the diagnostics");
@@ -117,7 +141,9 @@ dgrid::error_code decode_both(dgrid::detail::chunk_decoder& decoder, dgrid::chat
         // is malformed the reading stops there and leaves a partial chunk,
         // which may differ: compare only when the chunk without its
         // `error` member is well-formed.
-        boost::json::value v = boost::json::parse(data);
+        boost::system::error_code ec;
+        boost::json::value v = dgrid::detail::parse_json_tree(
+            data, {}, dgrid::detail::lone_surrogate_rule::keep_in_chunk_free_text, ec);
         v.as_object().erase("error");
         dgrid::chat_chunk rest;
         dgrid::diagnostics rest_diag;
@@ -142,6 +168,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
     dgrid::detail::chunk_decoder decoder;
     dgrid::chat_chunk chunk; // reused from event to event, as in chat_stream
     dgrid::chat_accumulator accumulator;
+    dgrid::detail::surrogate_mender mender; // for the fresh chunks, as the decoder's for its own
     bool failed = false; // the stream would have ended here; decoding goes on
 
     // Sometimes (as the last byte says) a large event first, one that is
@@ -153,7 +180,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
         const std::size_t pad = control == 0xFE ? (1u << 20) + 100 : 20000;
         const std::string large = R"({"id":"large","pad":{"p":")" + std::string(pad, 'x') +
                                   R"("},"choices":[{"delta":{"content":"big"}}]})";
-        check(!decode_both(decoder, chunk, large), "a large chunk does not decode");
+        check(!decode_both(decoder, chunk, mender, large), "a large chunk does not decode");
         const std::size_t arena = decoder.arena_size();
         check(arena > 16 * 1024 && arena <= 1024 * 1024, "the arena did not grow, or grew too much");
     }
@@ -169,14 +196,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
         if (event.data == "[DONE]")
             break;
 
-        const dgrid::error_code decoded = decode_both(decoder, chunk, event.data);
+        const dgrid::error_code decoded = decode_both(decoder, chunk, mender, event.data);
         if (decoded)
             failed = true;
         if (!failed)
             accumulator.add(chunk);
     }
 
+    dgrid::chat_chunk rest;
+    if (!failed && decoder.flush_lone_surrogates(rest))
+        accumulator.add(rest);
     const dgrid::chat_completion& completion = accumulator.completion();
+    if (!failed && !completion.choices.empty()) {
+        const dgrid::message& m = completion.choices.front().message;
+        check(no_surrogates(m.reasoning_content.value_or("")), "a surrogate in the merged reasoning");
+        check(no_surrogates(completion.text()), "a surrogate in the merged text");
+    }
     const boost::json::value written = dgrid::to_json(completion);
     const std::string text = boost::json::serialize(written);
 

@@ -1,9 +1,11 @@
 // Fuzzes parse_json for a chat completion, which reads the usual shapes in
 // one pass without a JSON tree (completion_reader) and the rest through the
 // tree. Differential check: whatever the text, the result must be what
-// from_json gives on Boost.JSON's tree of it: the same error, the same
+// from_json gives on Boost.JSON's tree of it (its lone surrogate escapes
+// rewritten as U+FFFD's first, which Boost.JSON refuses): the same error, the same
 // diagnostics, and on success the same completion, members in the same order
 // and each in the same place (typed or in an `extra`).
+#include <dgrid/detail/lone_surrogates.hpp>
 #include <dgrid/json.hpp>
 
 #include <boost/json/array.hpp>
@@ -60,7 +62,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     boost::json::parse_options options;
     options.max_depth = dgrid::detail::max_json_depth;
     boost::system::error_code json_ec;
-    const boost::json::value tree = boost::json::parse(text, json_ec, {}, options);
+    boost::json::value tree = boost::json::parse(text, json_ec, {}, options);
+    std::string rewritten;
+    if (json_ec && dgrid::detail::rewrite_lone_surrogates(text, dgrid::detail::lone_surrogate_rule::replace, rewritten))
+        tree = boost::json::parse(rewritten, json_ec, {}, options);
     if (json_ec) {
         check(parsed_ec == dgrid::error::invalid_json, "parse_json read text that is not JSON");
         return 0;

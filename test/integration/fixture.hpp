@@ -23,6 +23,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 #include <memory>
 
 namespace dgrid {
@@ -41,11 +42,14 @@ inline emulator::server_options emulator_defaults() {
 }
 
 // What one call gave: its error, what the server said, and the answer's text
-// (for a stream, the deltas that reached the caller, joined).
+// (for a stream, the deltas that reached the caller, joined; each of them in
+// `pieces`, and what the stream merged in `completion`).
 struct call_result {
     error_code ec;
     diagnostics diag;
     std::string text;
+    std::vector<std::string> pieces;
+    chat_completion completion;
 };
 
 inline asio::awaitable<call_result> chat_once(client& c, chat_request request) {
@@ -71,8 +75,10 @@ inline asio::awaitable<call_result> stream_once(client& c, chat_request request)
         result.ec = next_ec;
         if (next_ec || !more)
             break;
-        result.text += stream.chunk().text();
+        result.pieces.emplace_back(stream.chunk().text());
+        result.text += result.pieces.back();
     }
+    result.completion = stream.completion();
     if (!result.ec && (!stream.done() || stream.completion().text() != result.text))
         result.text += " | completion: " + stream.completion().text();
     co_return result;

@@ -5,6 +5,7 @@
 #include <dgrid/json.hpp>
 
 #include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
@@ -17,7 +18,7 @@ using namespace dgrid;
 namespace {
 
 constexpr int first_error = static_cast<int>(error::missing_api_key);
-constexpr int last_error = static_cast<int>(error::not_an_event_stream);
+constexpr int last_error = static_cast<int>(error::upstream_error);
 
 bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
 
@@ -43,7 +44,7 @@ BOOST_AUTO_TEST_CASE(category) {
 
 BOOST_AUTO_TEST_CASE(every_enumerator_has_a_distinct_message) {
     BOOST_TEST(first_error == 1); // 0 must stay "no error"
-    BOOST_TEST(last_error == 31);
+    BOOST_TEST(last_error == 32);
     std::set<std::string> seen;
     for (int v = first_error; v <= last_error; ++v) {
         const std::string text = make_error_code(static_cast<error>(v)).message();
@@ -51,10 +52,34 @@ BOOST_AUTO_TEST_CASE(every_enumerator_has_a_distinct_message) {
         BOOST_TEST(text != "unknown dgrid error", "error " << v);
         BOOST_TEST(seen.insert(text).second, "error " << v << " repeats \"" << text << '"');
     }
-    BOOST_TEST(seen.size() == 31u);
+    BOOST_TEST(seen.size() == 32u);
     BOOST_TEST(error_code(error::rate_limited).message() == "rate limited (HTTP 429)");
     BOOST_TEST(error_code(error::malformed_response).message() == "the response does not have the expected shape");
     BOOST_TEST(error_category().message(999) == "unknown dgrid error");
+}
+
+// What an error object sent with status 200 stands for.
+BOOST_AUTO_TEST_CASE(error_object_mapping) {
+    const auto from = [](boost::json::value code, std::string_view type) { return error_from_error_object(code, type); };
+    // A code that is an HTTP status, as a number or as digits.
+    BOOST_TEST((from(429, "") == error::rate_limited));
+    BOOST_TEST((from(boost::json::value(std::uint64_t(502)), "server_error") == error::bad_gateway));
+    BOOST_TEST((from("503", "") == error::service_unavailable));
+    BOOST_TEST((from(418, "") == error::upstream_error)); // a status with no error of its own
+    BOOST_TEST((from(200, "") == error::upstream_error));
+    // Words of the code first, then of the type, in any case.
+    BOOST_TEST((from("rate_limit_exceeded", "") == error::rate_limited));
+    BOOST_TEST((from(nullptr, "RateLimitError") == error::rate_limited));
+    BOOST_TEST((from(nullptr, "rate-limit") == error::rate_limited));
+    BOOST_TEST((from("invalid_api_key", "invalid_request_error") == error::authentication_failed));
+    BOOST_TEST((from(nullptr, "authentication_error") == error::authentication_failed));
+    BOOST_TEST((from("insufficient_quota", "") == error::payment_required));
+    BOOST_TEST((from("model_not_found", "") == error::not_found));
+    BOOST_TEST((from("context_length_exceeded", "") == error::bad_request));
+    BOOST_TEST((from(nullptr, "permission_error") == error::permission_denied));
+    BOOST_TEST((from(nullptr, "overloaded_error") == error::service_unavailable));
+    BOOST_TEST((from("upstream_error", "server_error") == error::upstream_error));
+    BOOST_TEST((from(nullptr, "") == error::upstream_error));
 }
 
 BOOST_AUTO_TEST_CASE(http_status_mapping) {
@@ -189,6 +214,12 @@ BOOST_AUTO_TEST_CASE(simple_shapes) {
 
     d = read_body(R"({"detail":"Not Found"})");
     BOOST_TEST(d.message == "Not Found");
+
+    // Express: `error` names the type, `message` is the text.
+    d = read_body(R"({"error":"TypeError","message":"Cannot read properties of null","status":500})");
+    BOOST_TEST(d.message == "Cannot read properties of null");
+    BOOST_TEST(d.type == "TypeError");
+    BOOST_TEST(d.body_excerpt.empty());
 }
 
 BOOST_AUTO_TEST_CASE(html_502_page) {

@@ -126,7 +126,10 @@ public:
     DGRID_DECL chunk_decoder& operator=(chunk_decoder&&) noexcept;
 
     // Decodes `data` (one event's data, a JSON object) into `out`, as
-    // `from_json` would, but reusing `out`. Errors: `error::invalid_json`
+    // `parse_json` would, but reusing `out`; and then, as one stream's events
+    // need, joins a UTF-16 surrogate pair split across events in their free
+    // text (surrogate_mender), so that each chunk's text is valid UTF-8.
+    // Errors: `error::invalid_json`
     // when `data` is not JSON (or nests deeper than 64 levels),
     // `error::malformed_response` with the path in `diag.message` for a
     // member of the wrong type, `error::stream_error` for a chunk with a
@@ -136,6 +139,15 @@ public:
     // into, it must be as that call left it (the members an event repeats
     // from the previous one's start are then not read again).
     DGRID_DECL error_code decode(std::string_view data, chat_chunk& out, diagnostics& diag);
+
+    // A new attempt of the stream starts over: nothing waits from the events
+    // of the one before.
+    DGRID_DECL void restart();
+
+    // At the end of the stream: a chunk of U+FFFD for each high surrogate
+    // that waited in vain for its other half, to be merged into the
+    // completion. False when there is none.
+    DGRID_DECL bool flush_lone_surrogates(chat_chunk& out);
 
     // Bytes of the arena kept between calls (for tests and tuning).
     DGRID_DECL std::size_t arena_size() const noexcept;

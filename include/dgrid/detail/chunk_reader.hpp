@@ -17,13 +17,13 @@
 
 namespace dgrid::detail {
 
-// Reads what chunks usually hold exactly as read_chunk reads it from a tree:
+// Reads what chunks usually hold exactly as read_chunk reads it from a tree
+// (lone surrogate escapes as detail/lone_surrogates.hpp says):
 // typed members at every level, unknown members skipped (or, at the top level,
 // kept in `extra` when they are scalars or strings). Anything else makes it
 // give up, and the decoder then reads that event through the tree, which
 // knows every rule and error message: text that is not one JSON object or
-// that nests deeper than the tree parser allows, invalid UTF-8 or a lone
-// surrogate, an `error` member, non-null `usage` or `logprobs`, content as
+// that nests deeper than the tree parser allows, invalid UTF-8, an `error` member, non-null `usage` or `logprobs`, content as
 // parts, a member of the wrong type, a repeated member, a number that is not
 // an integer where one is expected, an unknown top-level object or array, a
 // set of unknown top-level members that differs from the previous chunk's.
@@ -39,6 +39,14 @@ public:
     // free-text string (a delta's content or reasoning, a tool call's
     // arguments), as most of a stream's do, has only that string read.
     bool read(std::string_view data, chat_chunk& out, string_pool& pool);
+
+    // Whether the last read kept a lone surrogate in free text
+    // (detail/lone_surrogates.hpp).
+    bool kept_lone_surrogate() const noexcept { return kept_lone_surrogate_; }
+
+    // Makes the next read start from scratch: the chunk it filled last was
+    // changed since (surrogate_mender).
+    void forget_previous() noexcept { prefix_out_ = nullptr; }
 
 private:
     // The members of each object of the typed tree.

@@ -59,7 +59,9 @@ protected:
     bool elements(OnElement&& on_element);
 
     // A string, `p_` at its opening quote: a view of the text when it has no
-    // escape, else of `scratch_`.
+    // escape, else of `scratch_`. A `\u` escape of a UTF-16 surrogate without
+    // its partner is read as U+FFFD, or as the surrogate's own three bytes
+    // (WTF-8) while `keep_lone_surrogates_` is set (detail/lone_surrogates.hpp).
     bool string(std::string_view& out);
     bool read_number(number& n);
     // An integer that fits in int64; anything else is the tree's to judge.
@@ -100,6 +102,8 @@ protected:
     // `on_member`, the start of that member.
     const char* key_start_ = nullptr;
     std::string scratch_; // a string with escapes, decoded
+    bool keep_lone_surrogates_ = false;
+    bool kept_lone_surrogate_ = false; // since start()
 
 private:
     bool string_tail(const char* run, std::string_view& out);

@@ -77,6 +77,20 @@ inline std::size_t utf8_sequence_length(const char* p, const char* end) noexcept
     return 0;
 }
 
+// UTF-16 surrogates: a high one (D800-DBFF) and a low one (DC00-DFFF) are
+// one character of the supplementary planes.
+inline bool is_surrogate(std::uint32_t unit) noexcept { return unit >= 0xD800 && unit <= 0xDFFF; }
+inline bool is_high_surrogate(std::uint32_t unit) noexcept { return unit >= 0xD800 && unit <= 0xDBFF; }
+inline bool is_low_surrogate(std::uint32_t unit) noexcept { return unit >= 0xDC00 && unit <= 0xDFFF; }
+inline std::uint32_t join_surrogates(std::uint32_t high, std::uint32_t low) noexcept {
+    return 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
+}
+
+// U+FFFD, what a character that cannot be decoded becomes.
+inline constexpr std::uint32_t replacement_character = 0xFFFD;
+
+// A code point as UTF-8; a surrogate comes out in the three bytes that UTF-8
+// forbids for it (the WTF-8 form).
 inline void append_utf8(std::string& to, std::uint32_t cp) {
     auto put = [&](std::uint32_t b) { to.push_back(static_cast<char>(b)); };
     if (cp < 0x80) {

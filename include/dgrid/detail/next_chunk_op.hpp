@@ -105,7 +105,11 @@ private:
             break;
         }
         if (state.body_done()) {
-            state.fail(error::stream_truncated, *diag_, "the stream ended without data: [DONE]");
+            if (state.end_without_done()) {
+                draining_ = true; // nothing is left to drain: the connection goes back
+                return drain();
+            }
+            state.fail(error::stream_truncated, *diag_, "the stream ended before every choice finished");
             return finish(state.failure(), false);
         }
         if (state.read_cancelled()) {

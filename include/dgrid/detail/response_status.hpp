@@ -47,6 +47,24 @@ inline bool is_event_stream(const response_reader& response) {
                       [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); });
 }
 
+// An error object in the body of a successful response (`{"error": {...}}`,
+// which some gateways send with status 200): what it says goes to `diag`, and
+// its error (error_from_error_object) is returned; else success. Defined in
+// impl/json.ipp.
+DGRID_DECL error_code read_error_member(const boost::json::object& top, diagnostics& diag);
+// The same from a body's text, which holds such an error when it is an
+// object with a non-null `error` and no `choices`.
+DGRID_DECL error_code read_error_in_body(std::string_view body, diagnostics& diag);
+
+// A completion or model list read from a successful response that holds
+// nothing but an error object is that error.
+inline error_code error_in_answer(const chat_completion& c, diagnostics& diag) {
+    return c.choices.empty() ? read_error_member(c.extra, diag) : error_code();
+}
+inline error_code error_in_answer(const model_list& l, diagnostics& diag) {
+    return l.data.empty() ? read_error_member(l.extra, diag) : error_code();
+}
+
 // Forgets what one failed attempt said before the next, keeping the count.
 inline void forget_attempt(diagnostics& diag) {
     unsigned attempts = diag.attempts;

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -76,6 +77,12 @@ public:
     // The HTTP message ended: no more bytes of this response will come.
     bool body_done() const { return framing_.done(); }
 
+    // At the end of the body, without `data: [DONE]`: whether every choice
+    // got its finish_reason, which makes the answer complete (as the official
+    // SDKs take it, which end a stream where its body ends); it then ends as
+    // [DONE] would have ended it.
+    bool end_without_done();
+
     // After [DONE] the rest of the HTTP message is read within the idle
     // deadline (`skip_body` drops what came so far: false on malformed
     // framing); then the connection goes back to the pool, to serve another
@@ -130,7 +137,9 @@ public:
     // sends no retry it may have been waiting for.
     void abandon();
 
-    // Ends the stream with `ec`; its connection is closed.
+    // Ends the stream with `ec`; its connection is closed. `diag` gets the
+    // attempts made so far and, if it has none, the status and request id of
+    // the response under way.
     void fail(error_code ec, diagnostics& diag, const char* what);
 
 private:
@@ -141,6 +150,9 @@ private:
     void take_body(std::size_t n);
 
     enum class status { streaming, done, failed };
+
+    // The answer is complete: what waits to be merged is.
+    void end_answer();
 
     // When the next read must end: `timeouts.stream_idle` after `since`,
     // within `timeouts.stream_total`.
@@ -163,6 +175,10 @@ private:
     chat_chunk chunk_;
     chat_accumulator accumulator_;
     status status_ = status::streaming;
+    // Requests sent for this stream, and what the current response's head said.
+    unsigned attempts_ = 0;
+    unsigned http_status_ = 0;
+    std::string request_id_;
     error_code failure_;
     diagnostics failure_diag_;
     std::shared_ptr<op_cancellation> canceller_;

@@ -36,21 +36,28 @@ inline bool carries_answer(const chat_chunk& chunk) {
 inline asio::awaitable<error_code> stream_state::open(diagnostics& diag) {
     status_ = status::streaming;
     accumulator_.take(); // what a failed attempt said is not part of the answer
+    decoder_.restart();
     failure_ = {};
     sse_.reset();
     framing_ = body_framing::length(0);
     read_filled_ = false;
+    http_status_ = 0;
+    request_id_.clear();
+    const unsigned attempts_before = diag.attempts;
     error_code ec = co_await client_->perform(request_, parser, read_mode::header, conn, diag, total_deadline_);
+    attempts_ += diag.attempts - attempts_before;
     if (ec)
         co_return ec;
+    http_status_ = parser->status();
+    request_id_ = (*parser)[response_field::request_id];
     conn_strand = conn->get_executor();
     canceller(); // made now, so that reading the answer allocates nothing
     last_data_ = clock::now();
     data_since_read_ = false;
     if (parser->status() / 100 == 2 && is_event_stream(*parser)) {
         conn->free_tls_buffers();
-        diag.http_status = parser->status();
-        diag.request_id = std::string((*parser)[response_field::request_id]);
+        diag.http_status = http_status_;
+        diag.request_id = request_id_;
         if (parser->chunked())
             framing_ = body_framing::chunked();
         else if (auto length = parser->content_length(); length || parser->is_done())
@@ -68,6 +75,8 @@ inline asio::awaitable<error_code> stream_state::open(diagnostics& diag) {
     bool reusable = !read_ec && parser->is_done() && parser->keep_alive();
     client_->pool().release(std::move(conn), reusable);
     ec = read_status(*parser, diag);
+    if (!ec)
+        ec = read_error_in_body(parser->body(), diag);
     if (!ec) {
         read_error_body(parser->body(), diag);
         diag.message = "expected text/event-stream, got " + std::string((*parser)[response_field::content_type]) +
@@ -97,6 +106,11 @@ inline void stream_state::fail(error_code ec, diagnostics& diag, const char* wha
     failure_ = ec;
     if (diag.message.empty())
         diag.message = what;
+    diag.attempts = attempts_;
+    if (diag.http_status == 0) {
+        diag.http_status = http_status_;
+        diag.request_id = request_id_;
+    }
     failure_diag_ = diag;
     if (conn)
         client_->pool().release(std::move(conn), false);
@@ -134,7 +148,7 @@ inline stream_state::step_result stream_state::step(diagnostics& diag) {
         sse_event event = sse_.event();
         data_since_read_ = true;
         if (event.data == "[DONE]") {
-            status_ = status::done;
+            end_answer();
             return step_result::end;
         }
         if (event.type == "error") {
@@ -143,6 +157,8 @@ inline stream_state::step_result stream_state::step(diagnostics& diag) {
             return step_result::failed;
         }
         ec = decoder_.decode(event.data, chunk_, diag);
+        if (ec == error::stream_error)
+            accumulator_.add(chunk_); // choices beside the error (`finish_reason: "error"`) are part of the answer
         if (ec) {
             fail(ec, diag, "an event of the stream cannot be decoded");
             return step_result::failed;
@@ -155,6 +171,23 @@ inline stream_state::step_result stream_state::step(diagnostics& diag) {
         return step_result::chunk;
     }
     return step_result::need_bytes;
+}
+
+inline void stream_state::end_answer() {
+    status_ = status::done;
+    chat_chunk rest;
+    if (decoder_.flush_lone_surrogates(rest))
+        accumulator_.add(rest);
+}
+
+inline bool stream_state::end_without_done() {
+    const auto& choices = accumulator_.completion().choices;
+    const bool finished = !choices.empty() && std::all_of(choices.begin(), choices.end(), [](const choice& c) {
+        return c.finish_reason.has_value();
+    });
+    if (finished)
+        end_answer();
+    return finished;
 }
 
 inline clock::time_point stream_state::read_deadline(clock::time_point since) const {

@@ -3,6 +3,9 @@
 
 #include <dgrid/detail/chunk_decoder.hpp>
 #include <dgrid/detail/chunk_reader.hpp>
+#include <dgrid/detail/lone_surrogates.hpp>
+#include <dgrid/detail/surrogate_mender.hpp>
+#include <dgrid/impl/surrogate_mender.ipp> // compiled with the decoder, its only user
 #include <dgrid/impl/chunk_reader.ipp> // compiled with the decoder, its only user
 #include <dgrid/json.hpp>
 
@@ -85,16 +88,21 @@ struct tree_reader {
 
     error_code read(std::string_view data, chat_chunk& out, string_pool& pool, diagnostics& diag) {
         parser->reset(boost::json::storage_ptr(&*arena));
-        boost::system::error_code ec;
+        error_code ec;
         parser->write(data.data(), data.size(), ec);
+        reparsed = static_cast<bool>(ec);
+        // The tree lives in the arena; read_chunk copies what it keeps into
+        // out's (the default) memory. Text with lone surrogates (rare) parses
+        // once they are rewritten.
+        const boost::json::value v =
+            ec ? reparse_lone_surrogates(data, boost::json::storage_ptr(&*arena),
+                                         lone_surrogate_rule::keep_in_chunk_free_text, ec)
+               : parser->release();
         error_code result;
         if (ec) {
             diag.message = "invalid JSON: " + ec.message();
             result = error::invalid_json;
         } else {
-            // The tree lives in the arena; read_chunk copies what it keeps into
-            // out's (the default) memory.
-            const boost::json::value v = parser->release();
             result = read_chunk(v, out, pool, diag);
         }
         recycle(data.size());
@@ -123,6 +131,7 @@ struct tree_reader {
     std::optional<boost::json::monotonic_resource> arena; // over `buffer`
     unsigned char parser_buffer[parser_buffer_size];
     std::optional<boost::json::parser> parser;
+    bool reparsed = false; // the last event was read rewritten (lone surrogates)
 };
 
 } // namespace chunk_decoding
@@ -135,9 +144,16 @@ struct chunk_decoder::state {
         return tree->read(data, out, pool, diag);
     }
 
+    // Joins surrogate pairs split across events, in the chunk just decoded.
+    void mend(chat_chunk& out, bool kept_lone_surrogate) {
+        if ((kept_lone_surrogate || mender.waiting()) && mender.mend(out))
+            reader.forget_previous();
+    }
+
     chunk_reader reader;
     std::unique_ptr<chunk_decoding::tree_reader> tree;
     string_pool pool;
+    surrogate_mender mender;
     std::size_t tree_reads = 0;
 };
 
@@ -157,10 +173,24 @@ DGRID_DECL std::size_t chunk_decoder::pooled_strings() const noexcept { return s
 DGRID_DECL error_code chunk_decoder::decode(std::string_view data, chat_chunk& out, diagnostics& diag) {
     if (!state_) // moved from
         state_ = std::make_unique<state>();
-    if (state_->reader.read(data, out, state_->pool))
+    if (state_->reader.read(data, out, state_->pool)) {
+        state_->mend(out, state_->reader.kept_lone_surrogate());
         return {};
-    return state_->read_tree(data, out, diag);
+    }
+    const error_code ec = state_->read_tree(data, out, diag);
+    if (!ec || ec == error::stream_error)
+        state_->mend(out, state_->tree->reparsed);
+    return ec;
 }
+
+DGRID_DECL void chunk_decoder::restart() {
+    if (!state_)
+        return;
+    state_->mender = surrogate_mender();
+    state_->reader.forget_previous();
+}
+
+DGRID_DECL bool chunk_decoder::flush_lone_surrogates(chat_chunk& out) { return state_ && state_->mender.flush(out); }
 
 } // namespace dgrid::detail
 

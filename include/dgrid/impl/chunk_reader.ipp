@@ -121,7 +121,10 @@ DGRID_DECL bool chunk_reader::read_changed_free_text(std::string_view data, chat
         return false;
     start(std::string_view(data.data() + head.size(), data.size() - head.size()));
     std::string_view v;
-    if (!string(v) || p_ != data.data() + (data.size() - tail.size()))
+    keep_lone_surrogates_ = true;
+    const bool read = string(v);
+    keep_lone_surrogates_ = false;
+    if (!read || p_ != data.data() + (data.size() - tail.size()))
         return false;
     pool_->assign(place_in(out, *prefix_.free_text), v);
     return true;
@@ -300,7 +303,10 @@ DGRID_DECL bool chunk_reader::delta_object(chunk_delta& delta) {
             if (*p_ == 'n')
                 return literal("null");
             std::string_view v;
-            if (*p_ != '"' || !string(v))
+            keep_lone_surrogates_ = true; // free text, which reasoning_content takes
+            const bool read = *p_ == '"' && string(v);
+            keep_lone_surrogates_ = false;
+            if (!read)
                 return false;
             string_pool::grow(reasoning_, v.size());
             reasoning_.assign(v);
@@ -474,7 +480,10 @@ DGRID_DECL std::optional<std::string>& chunk_reader::place_in(chat_chunk& c, con
 
 DGRID_DECL bool chunk_reader::free_text(std::optional<std::string>& to, member m) {
     const char* const start = p_;
-    if (!optional_text(to))
+    keep_lone_surrogates_ = true; // for surrogate_mender
+    const bool read = optional_text(to);
+    keep_lone_surrogates_ = false;
+    if (!read)
         return false;
     if (*start == '"') {
         free_text_ = free_text_place{m, choice_at_, call_at_};

@@ -288,7 +288,9 @@ template <class T>
 error_code read_response(const response_reader& response, T& out, diagnostics& diag) {
     if (error_code ec = read_status(response, diag))
         return ec;
-    return parse_json(response.body(), out, diag);
+    if (error_code ec = parse_json(response.body(), out, diag))
+        return ec;
+    return error_in_answer(out, diag);
 }
 
 // Where an operation writes its diagnostics: the caller's, else its own, on

@@ -3,6 +3,13 @@
 
 #include <dgrid/error.hpp>
 
+#include <boost/json/string.hpp>
+#include <boost/json/value.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+
 namespace dgrid {
 namespace detail {
 
@@ -42,10 +49,11 @@ private:
         case error::stream_idle_timeout: return "the stream sent no data for too long";
         case error::total_timeout: return "the operation exceeded its total deadline";
         case error::pool_closed: return "the client was shut down";
-        case error::stream_truncated: return "the stream ended before [DONE]: the answer is incomplete";
+        case error::stream_truncated: return "the stream ended before its answer was complete";
         case error::stream_error: return "the gateway reported an error in the stream";
         case error::event_too_large: return "a server-sent event exceeds the configured size limit";
         case error::not_an_event_stream: return "the response to a streaming request is not an event stream";
+        case error::upstream_error: return "the gateway answered with an error object";
         }
         return "unknown dgrid error";
     }
@@ -75,6 +83,66 @@ DGRID_DECL error error_from_http_status(unsigned status) noexcept {
     case 504: return error::gateway_timeout;
     default: return error::unexpected_status;
     }
+}
+
+DGRID_DECL error error_from_error_object(const boost::json::value& code, std::string_view type) noexcept {
+    unsigned status = 0;
+    if (const std::int64_t* n = code.if_int64(); n && *n > 0 && *n < 1000)
+        status = static_cast<unsigned>(*n);
+    else if (const std::uint64_t* u = code.if_uint64(); u && *u < 1000)
+        status = static_cast<unsigned>(*u);
+    std::string_view code_text;
+    if (const boost::json::string* s = code.if_string())
+        code_text = std::string_view(s->data(), s->size());
+    if (code_text.size() == 3 && std::all_of(code_text.begin(), code_text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        status = static_cast<unsigned>((code_text[0] - '0') * 100 + (code_text[1] - '0') * 10 + (code_text[2] - '0'));
+    if (status >= 400 && status <= 599) {
+        const error e = error_from_http_status(status);
+        return e == error::unexpected_status ? error::upstream_error : e;
+    }
+    // Words gateways use in `code` (`rate_limit_exceeded`, `invalid_api_key`,
+    // `insufficient_quota`, `model_not_found`, `context_length_exceeded`) and
+    // in `type` (`rate_limit_error`, `RateLimitError`, ...), compared without
+    // case and separators.
+    struct word {
+        std::string_view letters;
+        error e;
+    };
+    static constexpr word words[] = {
+        {"ratelimit", error::rate_limited},
+        {"toomanyrequests", error::rate_limited},
+        {"invalidapikey", error::authentication_failed},
+        {"authentication", error::authentication_failed},
+        {"unauthorized", error::authentication_failed},
+        {"quota", error::payment_required},
+        {"balance", error::payment_required},
+        {"credit", error::payment_required},
+        {"payment", error::payment_required},
+        {"permission", error::permission_denied},
+        {"forbidden", error::permission_denied},
+        {"notfound", error::not_found},
+        {"contextlength", error::bad_request},
+        {"invalidrequest", error::bad_request},
+        {"badrequest", error::bad_request},
+        {"overloaded", error::service_unavailable},
+        {"unavailable", error::service_unavailable},
+        {"timeout", error::gateway_timeout},
+    };
+    for (std::string_view text : {code_text, type}) {
+        char buffer[128];
+        std::size_t n = 0;
+        for (char c : text) {
+            if (n == sizeof buffer)
+                break;
+            if (c != '_' && c != '-' && c != ' ' && c != '.')
+                buffer[n++] = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+        const std::string_view letters(buffer, n);
+        for (const word& w : words)
+            if (letters.find(w.letters) != std::string_view::npos)
+                return w.e;
+    }
+    return error::upstream_error;
 }
 
 } // namespace dgrid

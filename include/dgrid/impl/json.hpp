@@ -1,14 +1,14 @@
 #ifndef DGRID_IMPL_JSON_HPP
 #define DGRID_IMPL_JSON_HPP
 
+#include <dgrid/detail/lone_surrogates.hpp>
 #include <dgrid/detail/max_json_depth.hpp>
 #include <dgrid/json.hpp>
 
 #include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/parse_options.hpp>
 
 #include <string>
+#include <type_traits>
 
 namespace dgrid {
 
@@ -18,11 +18,10 @@ error_code parse_json(std::string_view text, T& out, diagnostics& diag) {
     // keeps into the default resource, so a monotonic arena is safe and fast.
     unsigned char buffer[4096];
     boost::json::monotonic_resource arena(buffer);
-    boost::json::parse_options options;
-    options.max_depth = detail::max_json_depth;
-
-    boost::system::error_code ec;
-    const boost::json::value v = boost::json::parse(text, ec, &arena, options);
+    constexpr auto rule = std::is_same_v<T, chat_chunk> ? detail::lone_surrogate_rule::keep_in_chunk_free_text
+                                                        : detail::lone_surrogate_rule::replace;
+    error_code ec;
+    const boost::json::value v = detail::parse_json_tree(text, &arena, rule, ec);
     if (ec) {
         diag.message = "invalid JSON: " + ec.message();
         return error::invalid_json;

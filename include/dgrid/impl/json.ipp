@@ -3,6 +3,7 @@
 
 #include <dgrid/detail/chunk_decoder.hpp>
 #include <dgrid/detail/chunk_recycling.hpp>
+#include <dgrid/detail/lone_surrogates.hpp>
 #include <dgrid/impl/completion_reader.ipp>
 #include <dgrid/impl/request_writer.ipp>
 #include <dgrid/json.hpp>
@@ -827,9 +828,14 @@ inline bool read_error_object(const json::object& o, diagnostics& diag) {
             diag.code = *code; // copy assignment keeps diag.code's resource
         return !diag.message.empty();
     }
-    // Simpler shapes from proxies: {"error":"..."}, {"message":"..."}, and
-    // FastAPI's {"detail":"..."}.
+    // Simpler shapes from proxies: {"error":"..."}, {"message":"..."},
+    // FastAPI's {"detail":"..."}, and Express's {"error":"TypeError",
+    // "message":"...","status":500}, whose `error` is the type.
     const json::string* s = error ? error->if_string() : nullptr;
+    if (const json::string* m = string_member(o, "message"); s && m) {
+        diag.type.assign(s->data(), s->size());
+        s = m;
+    }
     if (!s)
         s = string_member(o, "message");
     if (!s)
@@ -839,6 +845,30 @@ inline bool read_error_object(const json::object& o, diagnostics& diag) {
     diag.message.assign(s->data(), s->size());
     return !diag.message.empty();
 }
+
+} // namespace json_io
+
+DGRID_DECL error_code read_error_member(const boost::json::object& top, diagnostics& diag) {
+    const boost::json::value* error = top.if_contains("error");
+    if (!error || error->is_null())
+        return {};
+    if (!json_io::read_error_object(top, diag)) {
+        diag.message = "the gateway answered with an error object";
+        diag.body_excerpt = json_io::body_excerpt(boost::json::serialize(*error));
+    }
+    return dgrid::error_from_error_object(diag.code, diag.type);
+}
+
+DGRID_DECL error_code read_error_in_body(std::string_view body, diagnostics& diag) {
+    unsigned char buffer[2048];
+    boost::json::monotonic_resource arena(buffer);
+    error_code ec;
+    const boost::json::value v = parse_json_tree(body, &arena, lone_surrogate_rule::replace, ec);
+    const boost::json::object* o = ec ? nullptr : v.if_object();
+    return o && !o->contains("choices") ? read_error_member(*o, diag) : error_code();
+}
+
+namespace json_io {
 
 //------------------------------------------------------------------------------
 // Stream chunks
@@ -1188,10 +1218,8 @@ DGRID_DECL void read_error_body(std::string_view body, diagnostics& diag) {
     namespace json = boost::json;
     unsigned char buffer[2048];
     json::monotonic_resource arena(buffer);
-    json::parse_options options;
-    options.max_depth = detail::max_json_depth;
-    boost::system::error_code ec;
-    const json::value v = json::parse(body, ec, &arena, options);
+    error_code ec;
+    const json::value v = detail::parse_json_tree(body, &arena, detail::lone_surrogate_rule::replace, ec);
     const json::object* o = ec ? nullptr : v.if_object();
     if (!o || !detail::json_io::read_error_object(*o, diag))
         diag.body_excerpt = detail::json_io::body_excerpt(body);

@@ -18,6 +18,7 @@ inline constexpr std::size_t max_kept_scratch = 64 * 1024;
 DGRID_DECL void json_scanner::start(std::string_view text) {
     p_ = text.data();
     end_ = text.data() + text.size();
+    kept_lone_surrogate_ = false;
     if (scratch_.capacity() > max_kept_scratch)
         std::string().swap(scratch_);
 }
@@ -165,7 +166,8 @@ DGRID_DECL bool json_scanner::string_tail(const char* run, std::string_view& out
 }
 
 // An escape, `p_` at its backslash, appended to scratch_ decoded. A \u escape
-// of a surrogate must be a high one followed by a low one.
+// of a high surrogate followed by one of a low surrogate is one character;
+// a surrogate without its partner is U+FFFD, or kept (see `string`).
 DGRID_DECL bool json_scanner::escape() {
     ++p_;
     if (p_ == end_)
@@ -186,17 +188,21 @@ DGRID_DECL bool json_scanner::escape() {
     if (end_ - p_ < 4 || !json_text::hex4(p_, cp))
         return false;
     p_ += 4;
-    if (cp >= 0xD800 && cp <= 0xDBFF) {
-        std::uint32_t low = 0;
-        if (end_ - p_ < 6 || p_[0] != '\\' || p_[1] != 'u' || !json_text::hex4(p_ + 2, low) || low < 0xDC00 ||
-            low > 0xDFFF)
-            return false;
-        p_ += 6;
-        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-    } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-        return false;
+    if (!json_text::is_surrogate(cp)) {
+        json_text::append_utf8(scratch_, cp);
+        return true;
     }
-    json_text::append_utf8(scratch_, cp);
+    std::uint32_t low = 0;
+    if (json_text::is_high_surrogate(cp) && end_ - p_ >= 6 && p_[0] == '\\' && p_[1] == 'u' &&
+        json_text::hex4(p_ + 2, low) && json_text::is_low_surrogate(low)) {
+        p_ += 6;
+        json_text::append_utf8(scratch_, json_text::join_surrogates(cp, low));
+    } else if (keep_lone_surrogates_) {
+        json_text::append_utf8(scratch_, cp);
+        kept_lone_surrogate_ = true;
+    } else {
+        json_text::append_utf8(scratch_, json_text::replacement_character);
+    }
     return true;
 }
 
