@@ -12,7 +12,8 @@ namespace dgrid {
 /// What is known about a failed operation beyond its `error_code`: what the
 /// gateway said, or what the client found wrong. Never holds the API key.
 struct diagnostics {
-    /// HTTP status of the response, 0 when none was received.
+    /// HTTP status of the response, 0 when none was received (200 for an
+    /// error object in a successful response or inside a stream).
     unsigned http_status = 0;
 
     /// `error.message` of an OpenAI-shaped error body, or the client's own
@@ -41,7 +42,9 @@ struct diagnostics {
     /// The server's `x-should-retry` header, when it sent one.
     std::optional<bool> should_retry;
 
-    /// Attempts made, the last one included; 0 when it failed before any I/O.
+    /// Requests sent, the last one included (for a stream, every request sent
+    /// for it, also those sent again while its body was read); 0 when it
+    /// failed before any I/O.
     unsigned attempts = 0;
 
     /// Forgets everything, for reuse of one object across operations. The
