@@ -12,4 +12,5 @@
 #include <dgrid/impl/error_with_diagnostics.ipp>
 #include <dgrid/impl/image.ipp>
 #include <dgrid/impl/json.ipp>
+#include <dgrid/impl/lone_surrogates.ipp>
 #include <dgrid/impl/sse_parser.ipp>
