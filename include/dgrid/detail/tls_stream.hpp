@@ -354,6 +354,12 @@ private:
                 ERR_clear_error();
             int status = step(stream.ssl_, result_bytes);
             if (status == SSL_ERROR_WANT_READ && text.out.empty()) {
+                // A cancellation that came between two reads of this operation
+                // (after a record that held no data for the caller, such as a
+                // TLS 1.3 session ticket) found no read to cancel: the
+                // operation's state kept it.
+                if (self.cancelled() != asio::cancellation_type::none)
+                    return complete(self, asio::error::operation_aborted);
                 if (!text.in_eof) {
                     at = phase::reading;
                     return stream.next_.async_read_some(text.in_space(), std::move(self));
