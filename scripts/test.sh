@@ -10,6 +10,9 @@ scripts/install-deps.sh
 
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
 export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-2G}"
+# Paths are hashed relative to the checkout, so that another clone (CI's)
+# hits what this one compiled.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 # Each heavy translation unit takes 1-2 GB: one compile per core.
 jobs="${JOBS:-$(nproc)}"
 
