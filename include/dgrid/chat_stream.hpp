@@ -115,8 +115,9 @@ public:
     /// Handler signature: `void(error_code, bool)`.
     /// A chunk already read completes through the handler's executor, except
     /// for a coroutine awaiting with `use_awaitable` on an io_context: it is
-    /// resumed at once, as `co_await asio::dispatch(...)` would be, up to 8
-    /// times in a row before a pass through the executor's queue.
+    /// resumed at once, as `co_await asio::dispatch(...)` would be, up to 32
+    /// times in a row (`max_nested_resumptions`) before a pass through the
+    /// executor's queue.
     /// Deadlines: `timeouts.stream_idle` between data events (keep-alive
     /// comments do not count) and `timeouts.stream_total`.
     /// Retries: until content, reasoning or a tool call reached the caller, a

@@ -47,7 +47,7 @@ enum class error {
     malformed_response,    ///< Valid JSON, but a field has the wrong type or is missing.
     response_too_large,    ///< The response body exceeds `client_options::max_response_size`.
     headers_too_large,     ///< The response headers exceed `client_options::max_header_size`.
-    connect_timeout,       ///< TCP connect or TLS handshake took longer than `timeouts.connect`.
+    connect_timeout,       ///< TCP connect or TLS handshake took longer than `pool.connect_timeout`.
     headers_timeout,       ///< The response headers took longer than `timeouts.headers`.
     stream_idle_timeout,   ///< No data event for `timeouts.stream_idle` (keep-alive comments do not count).
     total_timeout,         ///< The whole operation, retries included, took longer than its total deadline.

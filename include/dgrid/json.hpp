@@ -38,14 +38,15 @@ DGRID_DECL error_code from_json(const boost::json::value& v, chat_request& out, 
 DGRID_DECL error_code from_json(const boost::json::value& v, chat_completion& out, diagnostics& diag);
 DGRID_DECL error_code from_json(const boost::json::value& v, model_list& out, diagnostics& diag);
 
-/// Reads a stream chunk, leniently as gateways send them (WIRE.md quirks 6-12):
+/// Reads a stream chunk, leniently as gateways send them (docs/wire.md,
+/// "Quirks the readers tolerate"):
 /// `choices` null or missing is empty, a null or missing `delta` adds nothing,
 /// `reasoning` stands for an absent or empty `reasoning_content`, a tool-call
 /// fragment or choice without `index` takes its position in the array,
 /// `object` is kept but not checked, and `content` may also be an array of
 /// `{"type":"text"}` parts, joined. Unknown members of `delta` and of a choice
 /// are dropped (the chunk types have no room for them). A non-null top-level
-/// `error` member (an error reported inside a stream, quirk 4) gives
+/// `error` member (docs/wire.md, "Error objects inside a stream") gives
 /// `error::stream_error` with `diag.message`, `type`, `param` and `code` filled
 /// in; the rest of the chunk is still read into `out`.
 DGRID_DECL error_code from_json(const boost::json::value& v, chat_chunk& out, diagnostics& diag);

@@ -4,7 +4,9 @@
 #   1. installed to a temporary prefix, found with find_package;
 #   2. through add_subdirectory of this checkout;
 #   3. through FetchContent of this checkout, built as a shared library;
-#   4. with pkg-config, compiling one file.
+#   4. with pkg-config, compiling one file;
+#   5. from the libdgrid-dev package that `cpack -G DEB` makes, unpacked
+#      with `dpkg -x` into a directory (never installed on the machine).
 #   run_consumers.sh SOURCE_DIR BUILD_DIR EMULATOR
 # BUILD_DIR is a configured build of dgrid, installed from.
 set -euo pipefail
@@ -42,20 +44,21 @@ if command -v ccache >/dev/null; then
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
 
+# Builds and runs the consumer in $work/NAME, taking dgrid the way HOW says.
 consume() {
-  local how=$1
-  shift
-  cmake -S "$source_dir/test/cmake/consumer" -B "$work/$how" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+  local name=$1 how=$2
+  shift 2
+  cmake -S "$source_dir/test/cmake/consumer" -B "$work/$name" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
     -DDGRID_CONSUME="$how" -DDGRID_SOURCE_DIR="$source_dir" "${launcher[@]}" "$@" &&
-    cmake --build "$work/$how" &&
-    "$work/$how/consumer"
+    cmake --build "$work/$name" &&
+    "$work/$name/consumer"
 }
 
 check install cmake --install "$build_dir" --prefix "$work/prefix"
-check find_package consume find_package -DCMAKE_PREFIX_PATH="$work/prefix"
-check add_subdirectory consume add_subdirectory
+check find_package consume find_package find_package -DCMAKE_PREFIX_PATH="$work/prefix"
+check add_subdirectory consume add_subdirectory add_subdirectory
 shared() {
-  consume fetch_content -DBUILD_SHARED_LIBS=ON && ldd "$work/fetch_content/consumer" | grep -q 'libdgrid\.so'
+  consume shared fetch_content -DBUILD_SHARED_LIBS=ON && ldd "$work/shared/consumer" | grep -q 'libdgrid\.so'
 }
 check fetch_content_shared shared
 
@@ -68,6 +71,16 @@ pkg_config() {
     "$work/pkg_config_consumer"
 }
 check pkg_config pkg_config
+
+debian_package() {
+  local deb
+  (cd "$build_dir" && cpack -G DEB -B "$work/deb") &&
+    deb=$(find "$work/deb" -maxdepth 1 -name 'libdgrid-dev_*.deb') &&
+    dpkg-deb -f "$deb" Depends | grep -q 'libboost-json1.81-dev' &&
+    dpkg -x "$deb" "$work/root" &&
+    consume deb find_package -DCMAKE_PREFIX_PATH="$work/root/usr"
+}
+check debian_package debian_package
 
 echo "cmake consumers: $passed passed, $failed failed"
 ((failed == 0))

@@ -173,7 +173,8 @@ BOOST_AUTO_TEST_CASE(tool_calls_across_fragments) {
     BOOST_TEST(!c.choices[0].message.content.has_value());
 }
 
-// Quirk 12: the same index twice in one chunk goes to one call, in order.
+// docs/wire.md, "Missing or repeated index": the same index twice in one
+// chunk goes to one call, in order.
 BOOST_AUTO_TEST_CASE(repeated_index_in_one_chunk) {
     chat_accumulator acc;
     acc.add(chunk(R"({"choices":[{"delta":{"tool_calls":[{"index":0,"id":"call_1","type":"function",)"

@@ -1,6 +1,6 @@
 // Stream chunks: the JSON mapping of chat_chunk and chunk_decoder, with the
-// odd shapes of WIRE.md (quirks 4-12), errors with their paths, and the reuse
-// of memory from one event to the next.
+// odd shapes of docs/wire.md ("Quirks the readers tolerate"), errors with
+// their paths, and the reuse of memory from one event to the next.
 #include <dgrid/detail/chunk_decoder.hpp>
 #include <dgrid/detail/lone_surrogates.hpp>
 #include <dgrid/detail/surrogate_mender.hpp>
@@ -121,8 +121,8 @@ BOOST_AUTO_TEST_CASE(content_and_finish) {
     BOOST_TEST(end.text() == "");
 }
 
-// Quirk 6: usage only in the final chunk with `choices: []`, or with choices
-// null or missing; `usage: null` everywhere else.
+// docs/wire.md, "Usage in odd places": usage only in the final chunk with
+// `choices: []`, or with choices null or missing; `usage: null` everywhere else.
 BOOST_AUTO_TEST_CASE(usage_in_odd_places) {
     for (const char* text : {
              R"({"id":"x","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":12,"total_tokens":21}})",
@@ -143,7 +143,8 @@ BOOST_AUTO_TEST_CASE(usage_in_odd_places) {
     BOOST_TEST(c.text() == "a");
 }
 
-// Quirk 7: empty, null or missing delta; content null; role only once.
+// docs/wire.md, "Null, empty or missing fields": empty, null or missing delta;
+// content null; role only once.
 BOOST_AUTO_TEST_CASE(null_and_empty_fields) {
     for (const char* text : {
              R"({"choices":[{"index":0,"delta":{}}]})",
@@ -166,7 +167,7 @@ BOOST_AUTO_TEST_CASE(null_and_empty_fields) {
     }
 }
 
-// Quirk 8.
+// docs/wire.md, "Reasoning under two names".
 BOOST_AUTO_TEST_CASE(reasoning_alias) {
     chat_chunk c = decode_ok(R"({"choices":[{"delta":{"reasoning":"think"}}]})");
     CHECK_OPT(c.choices[0].delta.reasoning_content, "think");
@@ -182,7 +183,7 @@ BOOST_AUTO_TEST_CASE(reasoning_alias) {
     BOOST_TEST(!c.choices[0].delta.reasoning_content.has_value());
 }
 
-// Quirks 9 and 11.
+// docs/wire.md, "Unknown members kept in extra" and "Object member not checked".
 BOOST_AUTO_TEST_CASE(unknown_members_and_wrong_object) {
     const chat_chunk c = decode_ok(
         R"({"id":"x","object":"chat.completion","provider":"OpenAI","cost":0.0012,"obfuscation":"aZ3",)"
@@ -214,8 +215,9 @@ BOOST_AUTO_TEST_CASE(tool_call_fragments) {
     CHECK_OPT(u.arguments, "{\"ci");
 }
 
-// Quirk 12: an index repeated inside one chunk is kept as it came; the
-// accumulator merges. A fragment without index takes its position.
+// docs/wire.md, "Missing or repeated index": an index repeated inside one
+// chunk is kept as it came; the accumulator merges. A fragment without index
+// takes its position.
 BOOST_AUTO_TEST_CASE(repeated_and_missing_tool_call_index) {
     const chat_chunk c = decode_ok(
         R"({"choices":[{"delta":{"tool_calls":[{"index":0,"id":"a","function":{"name":"f"}},)"
@@ -262,7 +264,8 @@ BOOST_AUTO_TEST_CASE(integral_doubles_and_usage_details) {
     CHECK_JSON(json::value(c.usage->extra), R"({"cost":1})");
 }
 
-// Quirk 4: an error after the first token comes as a chunk with HTTP 200.
+// docs/wire.md, "Error objects inside a stream": an error after the first
+// token comes as a chunk with HTTP 200.
 BOOST_AUTO_TEST_CASE(error_chunk) {
     diagnostics diag;
     chunk_decoder decoder;
@@ -836,8 +839,8 @@ BOOST_AUTO_TEST_CASE(memory_is_reused) {
     BOOST_TEST(c.extra.at("obfuscation").as_string() == std::string(30, 'q'));
 }
 
-// Quirk 10: a multi-megabyte event decodes; the arena grows for what is
-// common but does not keep megabytes.
+// docs/wire.md, "Events of several megabytes": a multi-megabyte event
+// decodes; the arena grows for what is common but does not keep megabytes.
 BOOST_AUTO_TEST_CASE(large_events) {
     chunk_decoder decoder;
     chat_chunk c;

@@ -1,5 +1,5 @@
 // The response side of the JSON mapping: chat_completion and model_list, as
-// gateways send them, including the odd shapes of WIRE.md.
+// gateways send them, including the odd shapes of docs/wire.md.
 #include <dgrid/detail/completion_reader.hpp>
 #include <dgrid/detail/lone_surrogates.hpp>
 #include <dgrid/json.hpp>
@@ -284,7 +284,7 @@ BOOST_AUTO_TEST_CASE(absent_fields_are_empty) {
     BOOST_TEST(c.extra.empty());
     BOOST_TEST(c.text().empty());
 
-    c = parse_ok(R"({"choices":null,"usage":{"total_tokens":9}})"); // WIRE.md quirk 6
+    c = parse_ok(R"({"choices":null,"usage":{"total_tokens":9}})"); // docs/wire.md, "Choices null or missing"
     BOOST_TEST(c.choices.empty());
     CHECK_OPT(c.usage->total_tokens, 9);
     BOOST_TEST(!c.usage->prompt_tokens.has_value());

@@ -133,8 +133,9 @@ public:
     // when `data` is not JSON (or nests deeper than 64 levels),
     // `error::malformed_response` with the path in `diag.message` for a
     // member of the wrong type, `error::stream_error` for a chunk with a
-    // top-level `error` (WIRE.md quirk 4) with what it said in `diag`. After
-    // an error `out` holds a partly decoded chunk; the decoder stays usable.
+    // top-level `error` (docs/wire.md, "Error objects inside a stream") with
+    // what it said in `diag`. After an error `out` holds a partly decoded
+    // chunk; the decoder stays usable.
     // `out` may be any chunk; when it is the one the previous call decoded
     // into, it must be as that call left it (the members an event repeats
     // from the previous one's start are then not read again).

@@ -45,9 +45,10 @@ private:
 // Chunks are a few hundred bytes of JSON, a tree of a few KiB.
 inline constexpr std::size_t initial_arena_size = 16 * 1024;
 
-// An event with a multi-megabyte image (WIRE.md quirk 10) must not pin that
-// much memory for the rest of the stream: the arena grows to at most this,
-// and after a larger event the parser is rebuilt to free its stack.
+// An event with a multi-megabyte image (docs/wire.md, "Events of several
+// megabytes") must not pin that much memory for the rest of the stream: the
+// arena grows to at most this, and after a larger event the parser is rebuilt
+// to free its stack.
 inline constexpr std::size_t max_retained_size = 1024 * 1024;
 
 // The tree parser's own stack starts in this buffer inside the tree reader.

@@ -184,7 +184,7 @@ DGRID_DECL bool chunk_reader::chunk_object(bool out_is_previous) {
     if (seen.lacks(member::model))
         c.model.clear();
     if (seen.lacks(member::choices))
-        recycle_choices(*pool_, c.choices); // missing is no choices (WIRE.md quirk 6)
+        recycle_choices(*pool_, c.choices); // missing is no choices (docs/wire.md, "Choices null or missing")
     if (seen.lacks(member::usage))
         c.usage.reset();
     if (seen.lacks(member::system_fingerprint))
@@ -230,7 +230,7 @@ DGRID_DECL bool chunk_reader::chunk_value(member m) {
         return literal("null");
     case member::choices:
         if (*p_ == 'n') {
-            recycle_choices(*pool_, c.choices); // WIRE.md quirk 6
+            recycle_choices(*pool_, c.choices); // docs/wire.md, "Choices null or missing"
             return literal("null");
         }
         return choices_array();
@@ -332,7 +332,8 @@ DGRID_DECL bool chunk_reader::delta_object(chunk_delta& delta) {
         pool_->put(delta.reasoning_content);
     if (seen.lacks(member::tool_calls))
         recycle_tool_calls(*pool_, delta.tool_calls);
-    // WIRE.md quirk 8: `reasoning` stands for an absent or empty `reasoning_content`.
+    // docs/wire.md, "Reasoning under two names": `reasoning` stands for an
+    // absent or empty `reasoning_content`.
     if (has_reasoning && (!delta.reasoning_content || delta.reasoning_content->empty()))
         pool_->assign(delta.reasoning_content, reasoning_);
     // Then `reasoning_content` depends on another member: not free text.

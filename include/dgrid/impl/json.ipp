@@ -541,7 +541,8 @@ inline void read(reader& r, const json::value& v, message& out) {
     });
     if (!reasoning || r.failed())
         return;
-    // WIRE.md quirk 8: `reasoning` is an alias when `reasoning_content` is absent.
+    // docs/wire.md, "Reasoning under two names": `reasoning` is an alias when
+    // `reasoning_content` is absent.
     if (!out.reasoning_content)
         out.reasoning_content.emplace(reasoning->data(), reasoning->size());
     else
@@ -970,7 +971,8 @@ inline void read(reader& r, string_pool& pool, const json::value& v, chunk_delta
         }
         return true; // chunk_delta has no extra
     });
-    // WIRE.md quirk 8: `reasoning` stands for an absent or empty `reasoning_content`.
+    // docs/wire.md, "Reasoning under two names": `reasoning` stands for an
+    // absent or empty `reasoning_content`.
     if (reasoning && !r.failed() && (!out.reasoning_content || out.reasoning_content->empty()))
         pool.assign(out.reasoning_content, *reasoning);
 }
@@ -994,7 +996,7 @@ inline void read(reader& r, string_pool& pool, const json::value& v, chunk_choic
 inline void read_choices(reader& r, string_pool& pool, const json::value& v, std::vector<chunk_choice>& out) {
     const json::array* a = v.if_array();
     if (!a) {
-        out.clear(); // null (WIRE.md quirk 6) is no choices
+        out.clear(); // null is no choices (docs/wire.md, "Choices null or missing")
         if (!v.is_null())
             r.fail("array");
         return;
@@ -1040,7 +1042,7 @@ inline void read(reader& r, string_pool& pool, const json::value& v, chat_chunk&
         if (key == "id") {
             read(r, val, out.id);
         } else if (key == "object") {
-            read(r, val, out.object); // kept, not relied on (WIRE.md quirk 11)
+            read(r, val, out.object); // kept, not relied on (docs/wire.md, "Object member not checked")
         } else if (key == "created") {
             read(r, val, out.created);
         } else if (key == "model") {
@@ -1054,8 +1056,8 @@ inline void read(reader& r, string_pool& pool, const json::value& v, chat_chunk&
         } else if (key == "error") {
             // read_chunk looks at it, even when another member is malformed.
         } else {
-            // Unknown members (WIRE.md quirk 9) overwrite those of the previous
-            // chunk in place when the keys repeat.
+            // Unknown members (docs/wire.md, "Unknown members kept in extra")
+            // overwrite those of the previous chunk in place when the keys repeat.
             ++unknown;
             if (json::value* old = out.extra.if_contains(key))
                 assign_keeping(*old, val);
@@ -1065,7 +1067,7 @@ inline void read(reader& r, string_pool& pool, const json::value& v, chat_chunk&
         return true;
     });
     if (!o.contains("choices"))
-        out.choices.clear(); // missing is no choices (WIRE.md quirk 6)
+        out.choices.clear(); // missing is no choices (docs/wire.md, "Choices null or missing")
     if (out.extra.size() != unknown) {
         // Members of the previous chunk that this one does not have: rare, so
         // rebuilt rather than erased one by one.
@@ -1094,7 +1096,8 @@ DGRID_DECL error_code read_chunk(const boost::json::value& v, chat_chunk& out, s
     const json::value* error = o->if_contains("error");
     if (!error || error->is_null())
         return r.result();
-    // WIRE.md quirk 4: an error after the first token comes as a chunk.
+    // docs/wire.md, "Error objects inside a stream": an error after the first
+    // token comes as a chunk.
     diag.message.clear();
     if (!json_io::read_error_object(*o, diag)) {
         diag.message = "the gateway reported an error in the stream";
