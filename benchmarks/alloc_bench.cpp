@@ -113,8 +113,8 @@ dgrid::chat_request long_answer() {
 }
 
 asio::awaitable<void> run(dgrid::client& client, std::size_t requests, totals& out) {
-    constexpr std::size_t skip_first = 20; // request, headers, first reads
-    constexpr std::size_t skip_last = 3;   // finish, usage, [DONE]
+    constexpr std::size_t skip_first = 20;           // request, headers, first reads
+    constexpr std::size_t skip_last = 3;             // finish, usage, [DONE]
     for (std::size_t r = 0; r < requests + 1; ++r) { // the first one warms up
         dgrid::chat_request request = long_answer();
         dgrid::chat_stream stream = co_await client.async_chat_stream(std::move(request));
@@ -163,7 +163,9 @@ int main(int argc, char** argv) {
         io.run();
         if (failure)
             std::rethrow_exception(failure);
-        auto per = [&](std::size_t n) { return t.deltas ? static_cast<double>(n) / static_cast<double>(t.deltas) : 0.0; };
+        auto per = [&](std::size_t n) {
+            return t.deltas ? static_cast<double>(n) / static_cast<double>(t.deltas) : 0.0;
+        };
         boost::json::object out;
         out["streams"] = t.streams;
         out["deltas_counted"] = t.deltas;

@@ -194,9 +194,8 @@ void verify() {
                 body.content.size());
 
     std::size_t newlines = 0;
-    for (const char* p = body.sse.data(); (p = static_cast<const char*>(
-                                               std::memchr(p, '\n', body.sse.data() + body.sse.size() - p)));
-         ++p)
+    for (const char* p = body.sse.data();
+         (p = static_cast<const char*>(std::memchr(p, '\n', body.sse.data() + body.sse.size() - p))); ++p)
         ++newlines;
     if (newlines != 2 * (chunk_events + 1))
         fail("memchr counted " + std::to_string(newlines) + " newlines");
@@ -228,13 +227,12 @@ void verify() {
             fail("accumulated " + std::to_string(n) + " chunks");
         const dgrid::chat_completion c = p.accumulator.take();
         if (c.choices.size() != 1 || c.text() != body.content ||
-            c.choices.front().finish_reason.value_or("") != "stop" ||
-            c.choices.front().message.role != "assistant" || !c.usage || c.usage->completion_tokens != 200 ||
-            c.id != "chatcmpl-Bx7hQk2mVw9LrT4sNpZc1yUe8aJfD" || c.model != "gpt-4o-mini-2024-07-18")
+            c.choices.front().finish_reason.value_or("") != "stop" || c.choices.front().message.role != "assistant" ||
+            !c.usage || c.usage->completion_tokens != 200 || c.id != "chatcmpl-Bx7hQk2mVw9LrT4sNpZc1yUe8aJfD" ||
+            c.model != "gpt-4o-mini-2024-07-18")
             fail("the merged completion differs from the stream");
     }
-    std::printf("check: %zu chunks, content equal, %zu tree reads in 4 bodies\n", chunk_events,
-                p.decoder.tree_reads());
+    std::printf("check: %zu chunks, content equal, %zu tree reads in 4 bodies\n", chunk_events, p.decoder.tree_reads());
 }
 
 void set_counters(benchmark::State& state, std::size_t deltas) {

@@ -54,8 +54,8 @@ struct config {
     std::size_t concurrency = 1;
     double cap_s = 60;
     std::size_t warmup = 0;
-    std::string expected;          // expected text of every answer
-    std::size_t stream_events = 0; // chunks per stream (meta.json), 0 = unknown
+    std::string expected;           // expected text of every answer
+    std::size_t stream_events = 0;  // chunks per stream (meta.json), 0 = unknown
     std::int64_t stream_tokens = 0; // usage.completion_tokens of a stream (meta.json)
 };
 
@@ -197,8 +197,8 @@ int main(int argc, char** argv) {
     cfg.total = std::max<std::size_t>(1, std::strtoull(argv[3], nullptr, 10));
     cfg.concurrency = std::max<std::size_t>(1, std::strtoull(argv[4], nullptr, 10));
     cfg.cap_s = argc > 5 ? std::strtod(argv[5], nullptr) : 60.0;
-    cfg.warmup = std::min(cfg.total, argc > 6 ? static_cast<std::size_t>(std::strtoull(argv[6], nullptr, 10))
-                                              : cfg.concurrency);
+    cfg.warmup =
+        std::min(cfg.total, argc > 6 ? static_cast<std::size_t>(std::strtoull(argv[6], nullptr, 10)) : cfg.concurrency);
 
     // A hang in the library must not go unnoticed: report and exit before the
     // driver's kill at CAP_S + 60 s.
@@ -212,8 +212,9 @@ int main(int argc, char** argv) {
                    " waiting=" + std::to_string(s.waiting);
         }
         std::cerr << msg << std::endl;
-        std::printf("{\"ok\":0,\"errors\":-1,\"verified\":false,\"first_error\":\"%s\",\"version\":\"dgrid-cpp 0.1\"}\n",
-                    msg.c_str());
+        std::printf(
+            "{\"ok\":0,\"errors\":-1,\"verified\":false,\"first_error\":\"%s\",\"version\":\"dgrid-cpp 0.1\"}\n",
+            msg.c_str());
         std::fflush(stdout);
         _exit(3);
     }).detach();
@@ -278,7 +279,8 @@ int main(int argc, char** argv) {
         rusage ru0{};
         getrusage(RUSAGE_SELF, &ru0);
         const auto t0 = clock_type::now();
-        timed.deadline = t0 + std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(cfg.cap_s));
+        timed.deadline =
+            t0 + std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(cfg.cap_s));
         run_phase(io, client, cfg, timed);
         const double wall = std::chrono::duration<double>(clock_type::now() - t0).count();
         rusage ru1{};

@@ -156,7 +156,8 @@ int main(int argc, char** argv) {
         const auto open_start = clock_type::now();
         for (std::size_t i = 0; i < n; ++i)
             asio::co_spawn(io, one_stream(client, token_delay_ms, state), asio::detached);
-        run_until(io, [&] { return state.opened + state.failed >= n; }, std::chrono::seconds(open_limit_s));
+        run_until(
+            io, [&] { return state.opened + state.failed >= n; }, std::chrono::seconds(open_limit_s));
         const double open_s = std::chrono::duration<double>(clock_type::now() - open_start).count();
         const std::size_t rss_open = rss_kib();
 
@@ -173,7 +174,8 @@ int main(int argc, char** argv) {
 
         state.stop = true;
         client.cancel();
-        run_until(io, [&] { return state.finished == n; }, std::chrono::seconds(60));
+        run_until(
+            io, [&] { return state.finished == n; }, std::chrono::seconds(60));
 
         boost::json::object out;
         out["streams"] = n;
@@ -185,7 +187,8 @@ int main(int argc, char** argv) {
         out["rss_open_kib"] = rss_open;
         out["rss_hold_kib"] = rss_hold;
         out["rss_warm_kib"] = rss_warm;
-        out["kib_per_stream"] = n ? (static_cast<double>(rss_hold) - static_cast<double>(rss_warm)) / static_cast<double>(n) : 0.0;
+        out["kib_per_stream"] =
+            n ? (static_cast<double>(rss_hold) - static_cast<double>(rss_warm)) / static_cast<double>(n) : 0.0;
         out["heap_kib_per_stream"] =
             n ? (static_cast<double>(heap_hold) - static_cast<double>(heap_warm)) / static_cast<double>(n) : 0.0;
         out["deltas"] = deltas;

@@ -11,5 +11,5 @@
 #include <dgrid/impl/image_input.ipp>
 #include <dgrid/impl/json.ipp>
 #include <dgrid/impl/lone_surrogates.ipp>
-#include <dgrid/impl/sse_parser.ipp>
 #include <dgrid/impl/retry_rules.ipp>
+#include <dgrid/impl/sse_parser.ipp>

@@ -181,8 +181,8 @@ private:
                 if (state) {
                     auto ex = boost::asio::get_associated_executor(handler, detail::stream_executor(state));
                     if (const auto* io = ex.template target<boost::asio::io_context::executor_type>())
-                        return detail::async_next_erased(state, diag,
-                                                         boost::asio::bind_executor(*io, std::forward<Handler>(handler)));
+                        return detail::async_next_erased(
+                            state, diag, boost::asio::bind_executor(*io, std::forward<Handler>(handler)));
                 }
             }
             detail::async_next_erased(state, diag, std::forward<Handler>(handler));

@@ -21,10 +21,10 @@ using error_code = boost::system::error_code;
 /// are passed through in their own categories.
 enum class error {
     // Configuration, detected before any I/O.
-    missing_api_key = 1,   ///< No API key given and `DGRID_API_KEY` is unset or empty.
-    invalid_base_url,      ///< The base URL is not `http(s)://host[:port][/path]`.
-    invalid_header_value,  ///< A header name or value holds CR, LF, NUL or is malformed.
-    invalid_request,       ///< The request cannot be serialized (e.g. a non-finite number).
+    missing_api_key = 1,  ///< No API key given and `DGRID_API_KEY` is unset or empty.
+    invalid_base_url,     ///< The base URL is not `http(s)://host[:port][/path]`.
+    invalid_header_value, ///< A header name or value holds CR, LF, NUL or is malformed.
+    invalid_request,      ///< The request cannot be serialized (e.g. a non-finite number).
 
     // HTTP status errors: the gateway answered with this status.
     bad_request,           ///< 400
@@ -43,33 +43,31 @@ enum class error {
     unexpected_status,     ///< Any other non-2xx status.
 
     // Protocol errors.
-    invalid_json,          ///< A response body is not valid JSON.
-    malformed_response,    ///< Valid JSON, but a field has the wrong type or is missing.
-    response_too_large,    ///< The response body exceeds `client_options::max_response_size`.
-    headers_too_large,     ///< The response headers exceed `client_options::max_header_size`.
-    connect_timeout,       ///< TCP connect or TLS handshake took longer than `pool.connect_timeout`.
-    headers_timeout,       ///< The response headers took longer than `timeouts.headers`.
-    stream_idle_timeout,   ///< No data event for `timeouts.stream_idle` (keep-alive comments do not count).
-    total_timeout,         ///< The whole operation, retries included, took longer than its total deadline.
-    pool_closed,           ///< The client was shut down while the operation waited.
+    invalid_json,        ///< A response body is not valid JSON.
+    malformed_response,  ///< Valid JSON, but a field has the wrong type or is missing.
+    response_too_large,  ///< The response body exceeds `client_options::max_response_size`.
+    headers_too_large,   ///< The response headers exceed `client_options::max_header_size`.
+    connect_timeout,     ///< TCP connect or TLS handshake took longer than `pool.connect_timeout`.
+    headers_timeout,     ///< The response headers took longer than `timeouts.headers`.
+    stream_idle_timeout, ///< No data event for `timeouts.stream_idle` (keep-alive comments do not count).
+    total_timeout,       ///< The whole operation, retries included, took longer than its total deadline.
+    pool_closed,         ///< The client was shut down while the operation waited.
 
     // Streaming.
-    stream_truncated,      ///< The event stream ended before `data: [DONE]` while a choice had not finished.
-    stream_error,          ///< The gateway reported an error inside the event stream.
-    event_too_large,       ///< One server-sent event exceeds the configured size limit.
-    not_an_event_stream,   ///< A streaming request was answered with another content type.
+    stream_truncated,    ///< The event stream ended before `data: [DONE]` while a choice had not finished.
+    stream_error,        ///< The gateway reported an error inside the event stream.
+    event_too_large,     ///< One server-sent event exceeds the configured size limit.
+    not_an_event_stream, ///< A streaming request was answered with another content type.
 
     // What the body of a successful response says.
-    upstream_error,        ///< A 2xx answer whose body is an error object that names no more precise error.
+    upstream_error, ///< A 2xx answer whose body is an error object that names no more precise error.
 };
 
 /// The category of `dgrid::error` codes (name "dgrid").
 DGRID_DECL const boost::system::error_category& error_category() noexcept;
 
 /// Makes `error_code` from `dgrid::error`, found by argument-dependent lookup.
-inline error_code make_error_code(error e) noexcept {
-    return {static_cast<int>(e), error_category()};
-}
+inline error_code make_error_code(error e) noexcept { return {static_cast<int>(e), error_category()}; }
 
 /// The error for an HTTP status >= 300, or `error::unexpected_status`.
 DGRID_DECL error error_from_http_status(unsigned status) noexcept;

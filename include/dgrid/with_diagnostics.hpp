@@ -64,8 +64,8 @@ private:
 template <template <class, class> class Associator, class Handler, class DefaultCandidate>
 struct boost::asio::associator<Associator, dgrid::detail::throwing_handler<Handler>, DefaultCandidate>
     : Associator<Handler, DefaultCandidate> {
-    static typename Associator<Handler, DefaultCandidate>::type get(
-        const dgrid::detail::throwing_handler<Handler>& h) noexcept {
+    static typename Associator<Handler, DefaultCandidate>::type
+    get(const dgrid::detail::throwing_handler<Handler>& h) noexcept {
         return Associator<Handler, DefaultCandidate>::get(h.inner());
     }
     static auto get(const dgrid::detail::throwing_handler<Handler>& h, const DefaultCandidate& c) noexcept

@@ -12,7 +12,7 @@ namespace dgrid::emulator {
 /// OpenAI error object `{"error":{"message","type","param","code"}}`. Request
 /// handling throws it; the handler turns it into a response.
 class api_error : public std::runtime_error {
-  public:
+public:
     /// `message` is the human-readable text; `param` names the offending request
     /// field, if any.
     api_error(unsigned status, const std::string& message, std::string type, std::string code,
@@ -27,7 +27,7 @@ class api_error : public std::runtime_error {
     /// The error `param`: the request field at fault, or empty for `null`.
     const std::optional<std::string>& param() const noexcept { return param_; }
 
-  private:
+private:
     unsigned status_;
     std::string type_;
     std::string code_;

@@ -51,9 +51,7 @@ T* check(T* p, const char* what) {
     return p;
 }
 
-pkey_ptr make_key() {
-    return pkey_ptr(check(EVP_EC_gen("P-256"), "EVP_EC_gen"));
-}
+pkey_ptr make_key() { return pkey_ptr(check(EVP_EC_gen("P-256"), "EVP_EC_gen")); }
 
 // A v3 certificate for `key` named `common_name`, with a random positive serial
 // so that a client never sees two different certificates with one serial.

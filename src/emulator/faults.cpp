@@ -78,7 +78,8 @@ fault_plan parse_faults(std::string_view header) {
         } else if (name == "utf16-split" && has_value) {
             plan.utf16_split = parse_number(item, value);
             if (*plan.utf16_split == 0)
-                throw std::invalid_argument("X-Emulator-Fault utf16-split must be at least 1, got '" + std::string(item) + "'");
+                throw std::invalid_argument("X-Emulator-Fault utf16-split must be at least 1, got '" +
+                                            std::string(item) + "'");
         } else if (name == "reset-before-headers" && !has_value) {
             plan.reset_before_headers = true;
         } else if (name == "reset-mid-body" && !has_value) {

@@ -94,30 +94,30 @@ enum class body_framing {
 ///
 /// `html`, `empty-body`, `express` and `code=number` shape any error, injected or not.
 struct fault_plan {
-    std::optional<unsigned> status;            ///< `status=NNN`
-    bool code_as_number = false;               ///< `code=number`
-    std::optional<std::string> should_retry;   ///< `should-retry=true|false`
-    std::optional<error_body> body;            ///< `html` / `empty-body` / `express`; unset: the status' default
-    bool error_in_200 = false;                 ///< `error-in-200`
-    bool lone_surrogate = false;               ///< `lone-surrogate`
-    bool reset_before_headers = false;         ///< `reset-before-headers`
-    bool reset_mid_body = false;               ///< `reset-mid-body`
-    std::chrono::milliseconds stall{0};        ///< `stall=N`
-    bool close_after_response = false;         ///< `close-after-response`
-    bool byte_at_a_time = false;               ///< `byte-at-a-time`
-    std::optional<std::uint64_t> fail_times;   ///< `fail-times=K`
-    std::string group;                         ///< `id=X`, or the whole header when `fail-times` has no id
-    std::optional<std::uint64_t> stream_error; ///< `stream-error=K`
-    bool error_choices = false;                ///< `error-choices`
-    bool no_done = false;                      ///< `no-done`
-    std::optional<std::uint64_t> utf16_split;  ///< `utf16-split=N`
-    std::optional<std::uint64_t> stream_cut;   ///< `stream-cut=K`
-    std::optional<std::uint64_t> stream_reset; ///< `stream-reset=K`
-    std::chrono::milliseconds stall_stream{0}; ///< `stall-stream=N`
-    bool keepalive = false;                    ///< `keepalive`
-    bool crlf = false;                         ///< `crlf`
-    bool multi_data = false;                   ///< `multi-data`
-    bool no_space = false;                     ///< `no-space`
+    std::optional<unsigned> status;               ///< `status=NNN`
+    bool code_as_number = false;                  ///< `code=number`
+    std::optional<std::string> should_retry;      ///< `should-retry=true|false`
+    std::optional<error_body> body;               ///< `html` / `empty-body` / `express`; unset: the status' default
+    bool error_in_200 = false;                    ///< `error-in-200`
+    bool lone_surrogate = false;                  ///< `lone-surrogate`
+    bool reset_before_headers = false;            ///< `reset-before-headers`
+    bool reset_mid_body = false;                  ///< `reset-mid-body`
+    std::chrono::milliseconds stall{0};           ///< `stall=N`
+    bool close_after_response = false;            ///< `close-after-response`
+    bool byte_at_a_time = false;                  ///< `byte-at-a-time`
+    std::optional<std::uint64_t> fail_times;      ///< `fail-times=K`
+    std::string group;                            ///< `id=X`, or the whole header when `fail-times` has no id
+    std::optional<std::uint64_t> stream_error;    ///< `stream-error=K`
+    bool error_choices = false;                   ///< `error-choices`
+    bool no_done = false;                         ///< `no-done`
+    std::optional<std::uint64_t> utf16_split;     ///< `utf16-split=N`
+    std::optional<std::uint64_t> stream_cut;      ///< `stream-cut=K`
+    std::optional<std::uint64_t> stream_reset;    ///< `stream-reset=K`
+    std::chrono::milliseconds stall_stream{0};    ///< `stall-stream=N`
+    bool keepalive = false;                       ///< `keepalive`
+    bool crlf = false;                            ///< `crlf`
+    bool multi_data = false;                      ///< `multi-data`
+    bool no_space = false;                        ///< `no-space`
     body_framing framing = body_framing::chunked; ///< `framing=length|extensions|malformed|close`
 
     /// How an error response of `error_status` is written under this plan.
@@ -131,12 +131,12 @@ fault_plan parse_faults(std::string_view header);
 /// Counts the requests of each `fail-times` group, so that a fault can fail a
 /// request K times and then let its retry succeed. Thread-safe.
 class fault_budget {
-  public:
+public:
     /// Whether `plan` still applies to the request at hand, counting it: always
     /// true without `fail-times`, else true for the first K requests of its group.
     bool admit(const fault_plan& plan);
 
-  private:
+private:
     std::mutex mutex_;
     std::unordered_map<std::string, std::uint64_t> seen_;
 };

@@ -14,9 +14,7 @@
 namespace dgrid::emulator {
 namespace {
 
-bool is_space(char c) noexcept {
-    return std::isspace(static_cast<unsigned char>(c)) != 0;
-}
+bool is_space(char c) noexcept { return std::isspace(static_cast<unsigned char>(c)) != 0; }
 
 // Cuts `text` after its `words`-th word, keeping the original spacing between
 // the words that stay.

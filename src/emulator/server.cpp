@@ -629,9 +629,7 @@ void server::stop() {
     s.ioc.reset();
 }
 
-unsigned short server::port() const {
-    return impl_->bound_port;
-}
+unsigned short server::port() const { return impl_->bound_port; }
 
 std::string server::base_url() const {
     const std::string& host = impl_->options.host;
@@ -650,20 +648,12 @@ std::string server::ca_pem() const {
     return impl_->ca_pem;
 }
 
-std::uint64_t server::connections_accepted() const {
-    return impl_->accepted;
-}
+std::uint64_t server::connections_accepted() const { return impl_->accepted; }
 
-std::uint64_t server::open_connections() const {
-    return impl_->open;
-}
+std::uint64_t server::open_connections() const { return impl_->open; }
 
-std::uint64_t server::requests_served() const {
-    return impl_->served;
-}
+std::uint64_t server::requests_served() const { return impl_->served; }
 
-std::uint64_t server::tls_handshakes() const {
-    return impl_->handshakes;
-}
+std::uint64_t server::tls_handshakes() const { return impl_->handshakes; }
 
 } // namespace dgrid::emulator

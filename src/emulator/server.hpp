@@ -20,7 +20,7 @@ namespace dgrid::emulator {
 /// Thread-safety: the accessors may be called from any thread at any time;
 /// `start` and `stop` must not be called from the server's own threads.
 class server {
-  public:
+public:
     /// A server that does nothing until `start()`.
     explicit server(server_options options = {});
 
@@ -67,7 +67,7 @@ class server {
     /// TLS handshakes completed.
     std::uint64_t tls_handshakes() const;
 
-  private:
+private:
     struct impl;
     std::unique_ptr<impl> impl_;
 };

@@ -19,13 +19,9 @@ namespace json = boost::json;
 // About how many bytes of tool-call arguments one fragment carries.
 constexpr std::size_t argument_fragment = 8;
 
-bool is_space(char c) noexcept {
-    return std::isspace(static_cast<unsigned char>(c)) != 0;
-}
+bool is_space(char c) noexcept { return std::isspace(static_cast<unsigned char>(c)) != 0; }
 
-bool is_utf8_continuation(char c) noexcept {
-    return (static_cast<unsigned char>(c) & 0xC0U) == 0x80U;
-}
+bool is_utf8_continuation(char c) noexcept { return (static_cast<unsigned char>(c) & 0xC0U) == 0x80U; }
 
 // `text` in fragments of `size` bytes, each stretched to end on a code point
 // boundary so that every fragment is valid UTF-8 on its own.

@@ -13,8 +13,8 @@
 #include <dgrid/chat_accumulator.hpp>
 #include <dgrid/detail/chunk_decoder.hpp>
 #include <dgrid/detail/lone_surrogates.hpp>
-#include <dgrid/detail/surrogate_mender.hpp>
 #include <dgrid/detail/sse_parser.hpp>
+#include <dgrid/detail/surrogate_mender.hpp>
 #include <dgrid/image.hpp>
 #include <dgrid/json.hpp>
 
@@ -47,8 +47,7 @@ void check(bool ok, const char* what) {
 // can hold them.
 bool has_non_finite(const boost::json::value& v) {
     switch (v.kind()) {
-    case boost::json::kind::double_:
-        return !std::isfinite(v.get_double());
+    case boost::json::kind::double_: return !std::isfinite(v.get_double());
     case boost::json::kind::array:
         for (const boost::json::value& e : v.get_array())
             if (has_non_finite(e))
@@ -59,8 +58,7 @@ bool has_non_finite(const boost::json::value& v) {
             if (has_non_finite(kv.value()))
                 return true;
         return false;
-    default:
-        return false;
+    default: return false;
     }
 }
 
@@ -93,8 +91,7 @@ bool same_json(const boost::json::value& a, const boost::json::value& b) {
         }
         return true;
     }
-    default:
-        return a == b;
+    default: return a == b;
     }
 }
 
@@ -142,8 +139,8 @@ dgrid::error_code decode_both(dgrid::detail::chunk_decoder& decoder, dgrid::chat
         // which may differ: compare only when the chunk without its
         // `error` member is well-formed.
         boost::system::error_code ec;
-        boost::json::value v = dgrid::detail::parse_json_tree(
-            data, {}, dgrid::detail::lone_surrogate_rule::keep_in_chunk_free_text, ec);
+        boost::json::value v =
+            dgrid::detail::parse_json_tree(data, {}, dgrid::detail::lone_surrogate_rule::keep_in_chunk_free_text, ec);
         v.as_object().erase("error");
         dgrid::chat_chunk rest;
         dgrid::diagnostics rest_diag;
@@ -169,7 +166,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
     dgrid::chat_chunk chunk; // reused from event to event, as in chat_stream
     dgrid::chat_accumulator accumulator;
     dgrid::detail::surrogate_mender mender; // for the fresh chunks, as the decoder's for its own
-    bool failed = false; // the stream would have ended here; decoding goes on
+    bool failed = false;                    // the stream would have ended here; decoding goes on
 
     // Sometimes (as the last byte says) a large event first, one that is
     // read through a JSON tree (an unknown member holding an object): the
@@ -178,8 +175,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
     const unsigned char control = size == 0 ? 0 : bytes[size - 1];
     if (control % 8 == 1 || control == 0xFE) {
         const std::size_t pad = control == 0xFE ? (1u << 20) + 100 : 20000;
-        const std::string large = R"({"id":"large","pad":{"p":")" + std::string(pad, 'x') +
-                                  R"("},"choices":[{"delta":{"content":"big"}}]})";
+        const std::string large =
+            R"({"id":"large","pad":{"p":")" + std::string(pad, 'x') + R"("},"choices":[{"delta":{"content":"big"}}]})";
         check(!decode_both(decoder, chunk, mender, large), "a large chunk does not decode");
         const std::size_t arena = decoder.arena_size();
         check(arena > 16 * 1024 && arena <= 1024 * 1024, "the arena did not grow, or grew too much");

@@ -36,7 +36,8 @@ asio::awaitable<error_code> chat_or_timeout(client& c, chat_request request, mil
 }
 
 std::string ask(emulator_fixture& f, client& c, std::string text) {
-    return f.run([&]() -> asio::awaitable<std::string> { co_return (co_await c.async_chat(echo_request(text))).text(); }());
+    return f.run(
+        [&]() -> asio::awaitable<std::string> { co_return (co_await c.async_chat(echo_request(text))).text(); }());
 }
 
 } // namespace

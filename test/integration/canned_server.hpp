@@ -29,7 +29,9 @@ public:
         boost::asio::co_spawn(io, serve(), boost::asio::detached);
     }
 
-    std::string base_url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/v1"; }
+    std::string base_url() const {
+        return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/v1";
+    }
 
     void close() { acceptor_.close(); }
 

@@ -22,10 +22,12 @@ BOOST_AUTO_TEST_SUITE(errors)
 BOOST_FIXTURE_TEST_CASE(every_status_maps_to_its_code_with_diagnostics, emulator_fixture) {
     auto c = make_client();
     const std::pair<unsigned, error> cases[] = {
-        {400, error::bad_request},          {401, error::authentication_failed}, {403, error::permission_denied},
-        {404, error::not_found},            {408, error::request_timeout},       {409, error::conflict},
-        {422, error::unprocessable_entity}, {429, error::rate_limited},          {500, error::internal_server_error},
-        {503, error::service_unavailable},  {504, error::gateway_timeout},       {418, error::unexpected_status},
+        {400, error::bad_request},           {401, error::authentication_failed},
+        {403, error::permission_denied},     {404, error::not_found},
+        {408, error::request_timeout},       {409, error::conflict},
+        {422, error::unprocessable_entity},  {429, error::rate_limited},
+        {500, error::internal_server_error}, {503, error::service_unavailable},
+        {504, error::gateway_timeout},       {418, error::unexpected_status},
     };
     for (auto [status, expected] : cases) {
         auto result = chat(c, with_fault(echo_request("x"), "status=" + std::to_string(status)));
@@ -40,7 +42,8 @@ BOOST_FIXTURE_TEST_CASE(every_status_maps_to_its_code_with_diagnostics, emulator
         }
     }
     // The client stays usable after all of these.
-    auto ok = run([&]() -> asio::awaitable<std::string> { co_return (co_await c.async_chat(echo_request("ok"))).text(); }());
+    auto ok =
+        run([&]() -> asio::awaitable<std::string> { co_return (co_await c.async_chat(echo_request("ok"))).text(); }());
     BOOST_TEST(ok == "ok");
 }
 
@@ -97,7 +100,8 @@ BOOST_FIXTURE_TEST_CASE(connection_reset_mid_body_is_an_error_and_the_client_rec
     auto result = chat(c, with_fault(echo_request("x"), "reset-mid-body"));
     BOOST_TEST(result.ec.failed());
     BOOST_TEST(!result.diag.message.empty());
-    auto ok = run([&]() -> asio::awaitable<std::string> { co_return (co_await c.async_chat(echo_request("again"))).text(); }());
+    auto ok = run(
+        [&]() -> asio::awaitable<std::string> { co_return (co_await c.async_chat(echo_request("again"))).text(); }());
     BOOST_TEST(ok == "again");
     BOOST_TEST(c.stats().open <= 1u);
 }
@@ -124,7 +128,8 @@ BOOST_FIXTURE_TEST_CASE(response_larger_than_the_limit, emulator_fixture) {
     chat_request request = echo_request(std::string(4096, 'a'));
     auto result = chat(c, request);
     BOOST_TEST(result.ec == error::response_too_large);
-    auto ok = run([&]() -> asio::awaitable<std::string> { co_return (co_await c.async_chat(echo_request("small"))).text(); }());
+    auto ok = run(
+        [&]() -> asio::awaitable<std::string> { co_return (co_await c.async_chat(echo_request("small"))).text(); }());
     BOOST_TEST(ok == "small");
 }
 
@@ -209,7 +214,9 @@ BOOST_FIXTURE_TEST_CASE(verification_is_off_only_when_asked_by_name, emulator_fi
     options.ca_file.clear(); // the emulator's CA is not trusted
     options.insecure_skip_tls_verification = true;
     auto c = make_client(options);
-    auto text = run([&]() -> asio::awaitable<std::string> { co_return (co_await c.async_chat(echo_request("unverified"))).text(); }());
+    auto text = run([&]() -> asio::awaitable<std::string> {
+        co_return (co_await c.async_chat(echo_request("unverified"))).text();
+    }());
     BOOST_TEST(text == "unverified");
 }
 
@@ -238,7 +245,8 @@ BOOST_AUTO_TEST_CASE(localhost_by_name_verifies) {
     auto options = f.client_options_for();
     options.base_url = "https://localhost:" + std::to_string(f.server.port()) + "/v1";
     auto c = f.make_client(options);
-    auto text = f.run([&]() -> asio::awaitable<std::string> { co_return (co_await c.async_chat(echo_request("sni"))).text(); }());
+    auto text = f.run(
+        [&]() -> asio::awaitable<std::string> { co_return (co_await c.async_chat(echo_request("sni"))).text(); }());
     BOOST_TEST(text == "sni");
 }
 
@@ -247,7 +255,8 @@ BOOST_AUTO_TEST_CASE(plain_http_for_local_gateways) {
     options.tls = false;
     emulator_fixture f(options);
     auto c = f.make_client();
-    auto text = f.run([&]() -> asio::awaitable<std::string> { co_return (co_await c.async_chat(echo_request("plain"))).text(); }());
+    auto text = f.run(
+        [&]() -> asio::awaitable<std::string> { co_return (co_await c.async_chat(echo_request("plain"))).text(); }());
     BOOST_TEST(text == "plain");
 }
 
@@ -285,10 +294,10 @@ BOOST_FIXTURE_TEST_CASE(missing_key_fails_before_connecting, emulator_fixture) {
 BOOST_AUTO_TEST_CASE(malformed_base_urls) {
     client_options options;
     options.api_key = "k";
-    for (const char* url : {"", "api.dgrid.ai/v1", "ftp://api.dgrid.ai", "https://", "https:///v1", "https://:443/v1",
-                            "https://host:0", "https://host:65536", "https://host:12ab", "https://us er@host",
-                            "https://host/v1?x=1", "https://host/v1#f", "https://[::1", "https://ho st/v1",
-                            "https://host/v 1"}) {
+    for (const char* url :
+         {"", "api.dgrid.ai/v1", "ftp://api.dgrid.ai", "https://", "https:///v1", "https://:443/v1", "https://host:0",
+          "https://host:65536", "https://host:12ab", "https://us er@host", "https://host/v1?x=1", "https://host/v1#f",
+          "https://[::1", "https://ho st/v1", "https://host/v 1"}) {
         BOOST_TEST_CONTEXT(url) {
             options.base_url = url;
             check_refused(options, error::invalid_base_url, "");

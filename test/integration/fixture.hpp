@@ -19,12 +19,12 @@
 #include <cstdint>
 #include <cstdlib>
 #include <future>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
-#include <memory>
 
 namespace dgrid {
 // Lets Boost.Test print `dgrid::error` in failed comparisons.

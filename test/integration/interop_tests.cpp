@@ -24,9 +24,11 @@ const std::string reply_text = "h\xC3\xA9llo \xF0\x9F\x98\x80\xF0\x9F\x98\x80 w\
 bool valid_utf8(std::string_view s) {
     for (std::size_t i = 0; i < s.size();) {
         const auto b = static_cast<unsigned char>(s[i]);
-        const std::size_t n = b < 0x80 ? 1 : (b >= 0xC2 && b < 0xE0) ? 2 : (b >= 0xE0 && b < 0xF0) ? 3
-                                                                       : (b >= 0xF0 && b < 0xF5)   ? 4
-                                                                                                   : 0;
+        const std::size_t n = b < 0x80                  ? 1
+                              : (b >= 0xC2 && b < 0xE0) ? 2
+                              : (b >= 0xE0 && b < 0xF0) ? 3
+                              : (b >= 0xF0 && b < 0xF5) ? 4
+                                                        : 0;
         if (n == 0 || i + n > s.size())
             return false;
         for (std::size_t k = 1; k < n; ++k)
@@ -102,10 +104,10 @@ BOOST_FIXTURE_TEST_CASE(an_error_object_with_status_200_is_an_error, emulator_fi
         std::string type;
     };
     const std::vector<expectation> cases = {
-        {"status=429", error::rate_limited, "rate_limit_error"},              // by its code's words
-        {"status=401", error::authentication_failed, "authentication_error"}, // invalid_api_key
+        {"status=429", error::rate_limited, "rate_limit_error"},                // by its code's words
+        {"status=401", error::authentication_failed, "authentication_error"},   // invalid_api_key
         {"status=503,code=number", error::service_unavailable, "server_error"}, // by its code, a status
-        {"status=599", error::upstream_error, "api_error"},                   // nothing more precise
+        {"status=599", error::upstream_error, "api_error"},                     // nothing more precise
     };
     for (const expectation& x : cases) {
         const std::string fault = x.fault + ",error-in-200";
@@ -116,8 +118,7 @@ BOOST_FIXTURE_TEST_CASE(an_error_object_with_status_200_is_an_error, emulator_fi
                 BOOST_TEST(r->ec == x.e);
                 BOOST_TEST(r->diag.http_status == 200u);
                 BOOST_TEST(r->diag.type == x.type);
-                BOOST_TEST(r->diag.message.find("injected by X-Emulator-Fault") != std::string::npos,
-                           r->diag.message);
+                BOOST_TEST(r->diag.message.find("injected by X-Emulator-Fault") != std::string::npos, r->diag.message);
                 BOOST_TEST(!r->diag.request_id.empty());
                 BOOST_TEST(r->diag.attempts == 1u);
             }
@@ -125,7 +126,8 @@ BOOST_FIXTURE_TEST_CASE(an_error_object_with_status_200_is_an_error, emulator_fi
     }
     // Retried as the status would be.
     auto retried = make_client(retrying(*this));
-    auto result = chat(retried, with_fault(echo_request("again"), "status=503,code=number,error-in-200,fail-times=1,id=200"));
+    auto result =
+        chat(retried, with_fault(echo_request("again"), "status=503,code=number,error-in-200,fail-times=1,id=200"));
     BOOST_TEST(!result.ec, result.ec.message());
     BOOST_TEST(result.text == "again");
     BOOST_TEST(result.diag.attempts == 2u);

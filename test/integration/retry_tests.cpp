@@ -111,7 +111,8 @@ BOOST_FIXTURE_TEST_CASE(retry_after_is_honoured, emulator_fixture) {
     auto result = chat(c, failing("status=429", 1, "429-once"));
     auto waited = steady::now() - started;
     BOOST_TEST(!result.ec);
-    BOOST_TEST((waited >= milliseconds(950)), "retried after " << std::chrono::duration_cast<milliseconds>(waited).count() << " ms");
+    BOOST_TEST((waited >= milliseconds(950)),
+               "retried after " << std::chrono::duration_cast<milliseconds>(waited).count() << " ms");
 }
 
 BOOST_FIXTURE_TEST_CASE(a_retry_after_beyond_the_cap_falls_back_to_backoff, emulator_fixture) {

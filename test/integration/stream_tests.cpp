@@ -115,9 +115,8 @@ BOOST_FIXTURE_TEST_CASE(accumulated_stream_equals_the_plain_answer_for_every_mod
         BOOST_TEST_CONTEXT(model) {
             auto result = run(stream_all(c, model_request(model)));
             BOOST_TEST(!result.ec, result.ec.message() << " " << result.diag.message);
-            auto plain = run([&]() -> asio::awaitable<chat_completion> {
-                co_return co_await c.async_chat(model_request(model));
-            }());
+            auto plain = run(
+                [&]() -> asio::awaitable<chat_completion> { co_return co_await c.async_chat(model_request(model)); }());
             check_same_answer(result.completion, plain);
             BOOST_TEST(result.chunks >= 2u);
         }
@@ -271,10 +270,10 @@ BOOST_FIXTURE_TEST_CASE(every_body_framing_gives_the_same_text, emulator_fixture
         const char* fault;
         bool kept;
     };
-    for (const auto [fault, kept] : {framing_case{"framing=length", true}, framing_case{"framing=extensions", true},
-                                     framing_case{"framing=extensions,crlf,multi-data", true},
-                                     framing_case{"framing=length,byte-at-a-time", true},
-                                     framing_case{"framing=extensions,byte-at-a-time", false}}) {
+    for (const auto [fault, kept] :
+         {framing_case{"framing=length", true}, framing_case{"framing=extensions", true},
+          framing_case{"framing=extensions,crlf,multi-data", true}, framing_case{"framing=length,byte-at-a-time", true},
+          framing_case{"framing=extensions,byte-at-a-time", false}}) {
         BOOST_TEST_CONTEXT(fault) {
             auto result = run(stream_all(c, with_fault(echo_request(text), fault)));
             BOOST_TEST(!result.ec, result.ec.message() << " " << result.diag.message);

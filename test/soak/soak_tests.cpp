@@ -130,24 +130,18 @@ bool meets(const expectation& expected, const call_result& got, const std::strin
     if (!got.ec)
         return expected.what == expectation::answer && got.text == text;
     switch (expected.what) {
-    case expectation::answer:
-        return false;
-    case expectation::this_error:
-        return got.ec == expected.code;
-    case expectation::some_error:
-        return true;
+    case expectation::answer: return false;
+    case expectation::this_error: return got.ec == expected.code;
+    case expectation::some_error: return true;
     }
     return false;
 }
 
 std::string describe_expectation(const expectation& expected) {
     switch (expected.what) {
-    case expectation::answer:
-        return "the answer";
-    case expectation::this_error:
-        return make_error_code(expected.code).message();
-    case expectation::some_error:
-        return "any error";
+    case expectation::answer: return "the answer";
+    case expectation::this_error: return make_error_code(expected.code).message();
+    case expectation::some_error: return "any error";
     }
     return {};
 }
@@ -267,7 +261,8 @@ std::size_t resident_bytes() {
 
 double mib(std::size_t bytes) { return static_cast<double>(bytes) / (1u << 20); }
 
-template <class Predicate> bool wait_until(Predicate done, std::chrono::milliseconds limit) {
+template <class Predicate>
+bool wait_until(Predicate done, std::chrono::milliseconds limit) {
     const auto end = steady_clock::now() + limit;
     while (!done() && steady_clock::now() < end)
         std::this_thread::sleep_for(10ms);

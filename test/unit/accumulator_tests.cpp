@@ -20,7 +20,6 @@ using dgrid::test::check_equal;
 
 namespace {
 
-
 chat_chunk chunk(std::string_view text) {
     chat_chunk c;
     diagnostics diag;
@@ -48,9 +47,7 @@ chat_completion completion(std::string_view text) {
     return c;
 }
 
-const std::string* content_of(const message& m) {
-    return m.content ? std::get_if<std::string>(&*m.content) : nullptr;
-}
+const std::string* content_of(const message& m) { return m.content ? std::get_if<std::string>(&*m.content) : nullptr; }
 
 // Field by field, so that a failure says which one differs.
 void check_equal(const chat_completion& a, const chat_completion& b) {

@@ -86,10 +86,10 @@ void decode_each_as_from_json(chunk_decoder& decoder, chat_chunk& reused, const 
 BOOST_AUTO_TEST_SUITE(chunk_json)
 
 BOOST_AUTO_TEST_CASE(first_chunk_with_role) {
-    const chat_chunk c = decode_ok(
-        R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1735689600,"model":"openai/gpt-4o",)"
-        R"("system_fingerprint":"fp_1","choices":[{"index":0,"delta":{"role":"assistant","content":""},)"
-        R"("logprobs":null,"finish_reason":null}],"usage":null})");
+    const chat_chunk c =
+        decode_ok(R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1735689600,"model":"openai/gpt-4o",)"
+                  R"("system_fingerprint":"fp_1","choices":[{"index":0,"delta":{"role":"assistant","content":""},)"
+                  R"("logprobs":null,"finish_reason":null}],"usage":null})");
     BOOST_TEST(c.id == "chatcmpl-1");
     BOOST_TEST(c.object == "chat.completion.chunk");
     CHECK_OPT(c.created, 1735689600);
@@ -185,18 +185,18 @@ BOOST_AUTO_TEST_CASE(reasoning_alias) {
 
 // docs/wire.md, "Unknown members kept in extra" and "Object member not checked".
 BOOST_AUTO_TEST_CASE(unknown_members_and_wrong_object) {
-    const chat_chunk c = decode_ok(
-        R"({"id":"x","object":"chat.completion","provider":"OpenAI","cost":0.0012,"obfuscation":"aZ3",)"
-        R"("choices":[{"index":0,"delta":{"content":"a","audio":{"id":"q"}},"native_finish_reason":null}]})");
+    const chat_chunk c =
+        decode_ok(R"({"id":"x","object":"chat.completion","provider":"OpenAI","cost":0.0012,"obfuscation":"aZ3",)"
+                  R"("choices":[{"index":0,"delta":{"content":"a","audio":{"id":"q"}},"native_finish_reason":null}]})");
     BOOST_TEST(c.object == "chat.completion");
     CHECK_JSON(json::value(c.extra), R"({"provider":"OpenAI","cost":0.0012,"obfuscation":"aZ3"})");
     BOOST_TEST(c.text() == "a");
 }
 
 BOOST_AUTO_TEST_CASE(tool_call_fragments) {
-    const chat_chunk first = decode_ok(
-        R"({"choices":[{"index":0,"delta":{"role":"assistant","content":null,"tool_calls":[{"index":0,)"
-        R"("id":"call_1","type":"function","function":{"name":"get_weather","arguments":""}}]}}]})");
+    const chat_chunk first =
+        decode_ok(R"({"choices":[{"index":0,"delta":{"role":"assistant","content":null,"tool_calls":[{"index":0,)"
+                  R"("id":"call_1","type":"function","function":{"name":"get_weather","arguments":""}}]}}]})");
     BOOST_TEST_REQUIRE(first.choices[0].delta.tool_calls.size() == 1u);
     const tool_call_delta& t = first.choices[0].delta.tool_calls[0];
     BOOST_TEST(t.index == 0);
@@ -219,9 +219,9 @@ BOOST_AUTO_TEST_CASE(tool_call_fragments) {
 // chunk is kept as it came; the accumulator merges. A fragment without index
 // takes its position.
 BOOST_AUTO_TEST_CASE(repeated_and_missing_tool_call_index) {
-    const chat_chunk c = decode_ok(
-        R"({"choices":[{"delta":{"tool_calls":[{"index":0,"id":"a","function":{"name":"f"}},)"
-        R"({"index":0,"function":{"arguments":"{}"}},{"function":{"arguments":"x"}}]}}]})");
+    const chat_chunk c =
+        decode_ok(R"({"choices":[{"delta":{"tool_calls":[{"index":0,"id":"a","function":{"name":"f"}},)"
+                  R"({"index":0,"function":{"arguments":"{}"}},{"function":{"arguments":"x"}}]}}]})");
     const auto& calls = c.choices[0].delta.tool_calls;
     BOOST_TEST_REQUIRE(calls.size() == 3u);
     BOOST_TEST(calls[0].index == 0);
@@ -248,15 +248,15 @@ BOOST_AUTO_TEST_CASE(content_as_text_parts) {
 }
 
 BOOST_AUTO_TEST_CASE(logprobs_kept) {
-    const chat_chunk c = decode_ok(
-        R"({"choices":[{"delta":{"content":"a"},"logprobs":{"content":[{"token":"a","logprob":-0.5}]}}]})");
+    const chat_chunk c =
+        decode_ok(R"({"choices":[{"delta":{"content":"a"},"logprobs":{"content":[{"token":"a","logprob":-0.5}]}}]})");
     CHECK_JSON(c.choices[0].logprobs, R"({"content":[{"token":"a","logprob":-0.5}]})");
 }
 
 BOOST_AUTO_TEST_CASE(integral_doubles_and_usage_details) {
-    const chat_chunk c = decode_ok(
-        R"({"created":1.0E9,"choices":[{"index":1.0,"delta":{}}],"usage":{"prompt_tokens":3,)"
-        R"("completion_tokens_details":{"reasoning_tokens":2},"cost":1}})");
+    const chat_chunk c =
+        decode_ok(R"({"created":1.0E9,"choices":[{"index":1.0,"delta":{}}],"usage":{"prompt_tokens":3,)"
+                  R"("completion_tokens_details":{"reasoning_tokens":2},"cost":1}})");
     CHECK_OPT(c.created, 1000000000);
     BOOST_TEST(c.choices[0].index == 1);
     BOOST_TEST_REQUIRE(c.usage.has_value());
@@ -291,8 +291,8 @@ BOOST_AUTO_TEST_CASE(error_chunk) {
     BOOST_TEST(mapped.message == "upstream overloaded");
 
     diagnostics d2;
-    BOOST_TEST((decode_error(R"({"error":{"message":"quota","code":"insufficient_quota"}})", d2) ==
-                error::stream_error));
+    BOOST_TEST(
+        (decode_error(R"({"error":{"message":"quota","code":"insufficient_quota"}})", d2) == error::stream_error));
     BOOST_TEST(d2.message == "quota");
     BOOST_TEST(d2.code == json::value("insufficient_quota"));
     BOOST_TEST(!d2.param.has_value());
@@ -554,7 +554,10 @@ BOOST_AUTO_TEST_CASE(chunk_reader_reads_json_as_the_tree_parser_does) {
         {"{\"choices\":[{\"delta\":{\"content\":\"" + sixteen + "\\u00e9\\uD83D\\uDE00" + sixteen + "\"}}]}", false},
         {R"({"created":-5,"choices":[{"index":null,"delta":{"tool_calls":[{"index":null,"function":null}]}}]})", false},
         {R"({"choices":[{"delta":{"x":{"y":[{"z":[1.5,-0,"\u00e9",true,null,{}]}]},"content":"c"}}]})", false},
-        {R"({"choices":[{"delta":{"x":[1e999999999,-2E-000000000012],"content":"del \u007f)" "\x7f" R"("}}]})", false},
+        {R"({"choices":[{"delta":{"x":[1e999999999,-2E-000000000012],"content":"del \u007f)"
+         "\x7f"
+         R"("}}]})",
+         false},
         // A skipped member nested 59 deep inside the delta: 63 levels in all.
         {"{\"choices\":[{\"delta\":{\"x\":" + std::string(59, '[') + std::string(59, ']') + "}}]}", false},
         // Unknown members, the same set twice; the next event lacks them (the tree removes them).
@@ -564,10 +567,10 @@ BOOST_AUTO_TEST_CASE(chunk_reader_reads_json_as_the_tree_parser_does) {
         {R"({"a":-2,"b":-9223372036854775808,"c":9223372036854775808,"d":18446744073709551615,"e":2,"f":-0.0,)"
          R"("g":1e400,"h":null,"i":true,"j":""})",
          false},
-        {"{\"choices\":[{\"delta\":{\"content\":\"" + sixteen + "\xC3\x28\"}}]}", true},     // invalid UTF-8
-        {"{\"choices\":[{\"delta\":{\"content\":\"\xED\xA0\x80\"}}]}", true},                 // an encoded surrogate
-        {"{\"choices\":[{\"delta\":{\"content\":\"\xF4\x90\x80\x80\"}}]}", true},             // above U+10FFFF
-        {"{\"choices\":[{\"delta\":{\"content\":\"\xE0\x80\xAF\"}}]}", true},                 // overlong
+        {"{\"choices\":[{\"delta\":{\"content\":\"" + sixteen + "\xC3\x28\"}}]}", true}, // invalid UTF-8
+        {"{\"choices\":[{\"delta\":{\"content\":\"\xED\xA0\x80\"}}]}", true},            // an encoded surrogate
+        {"{\"choices\":[{\"delta\":{\"content\":\"\xF4\x90\x80\x80\"}}]}", true},        // above U+10FFFF
+        {"{\"choices\":[{\"delta\":{\"content\":\"\xE0\x80\xAF\"}}]}", true},            // overlong
         // Lone surrogates: U+FFFD. Through the tree the first time, as every
         // valid event after the invalid ones: the unknown members of the
         // events before those are still in the chunk.
@@ -582,7 +585,7 @@ BOOST_AUTO_TEST_CASE(chunk_reader_reads_json_as_the_tree_parser_does) {
         {"{\"choices\":[{\"delta\":{\"content\":\"\xC1\xBF\"}}]}", true},
         {"{\"choices\":[{\"delta\":{\"content\":\"\xF5\x80\x80\x80\"}}]}", true},
         {"{\"choices\":[{\"delta\":{\"content\":\"" + sixteen + "\xE2\x82", true}, // cut inside a sequence
-        {R"({"choices":[{"delta":{"x":1e2147483648}}]})", true},                      // the exponent overflows
+        {R"({"choices":[{"delta":{"x":1e2147483648}}]})", true},                   // the exponent overflows
         {R"({"choices":[{"delta":{"x":12345678901234567890e2147483647}}]})", true},
         {"{\"choices\":[{\"delta\":{\"x\":" + std::string(60, '[') + std::string(60, ']') + "}}]}", true}, // 64 levels
         {"{\"choices\":[{\"delta\":{\"x\":" + std::string(61, '[') + std::string(61, ']') + "}}]}", true}, // 65
@@ -612,8 +615,7 @@ BOOST_AUTO_TEST_CASE(chunk_reader_reads_json_as_the_tree_parser_does) {
             BOOST_TEST(decoder.tree_reads() == tree_reads);
             chat_chunk fresh;
             error_code parse_ec;
-            const json::value v =
-                parse_json_tree(e.text, {}, lone_surrogate_rule::keep_in_chunk_free_text, parse_ec);
+            const json::value v = parse_json_tree(e.text, {}, lone_surrogate_rule::keep_in_chunk_free_text, parse_ec);
             const error_code e2 = parse_ec ? error_code(error::invalid_json) : from_json(v, fresh, d2);
             if (!e2)
                 mender.mend(fresh);
@@ -682,12 +684,9 @@ BOOST_AUTO_TEST_CASE(chunks_differing_in_one_string_read_the_same) {
                R"("},"logprobs":null,"finish_reason":)" + finish + R"(}],"usage":null})";
     };
     const auto two_choices = [&](const std::string& first, const std::string& second) {
-        return start + R"("choices":[{"delta":{"content":")" + first + R"("}},{"index":1,"delta":{)" + second +
-               "}}]}";
+        return start + R"("choices":[{"delta":{"content":")" + first + R"("}},{"index":1,"delta":{)" + second + "}}]}";
     };
-    const auto reasoning = [&](const std::string& both) {
-        return start + R"("choices":[{"delta":{)" + both + "}}]}";
-    };
+    const auto reasoning = [&](const std::string& both) { return start + R"("choices":[{"delta":{)" + both + "}}]}"; };
     const auto arguments = [&](const std::string& text) {
         return start + R"("choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":")" + text +
                R"("}},{"index":1,"id":"t"}]}}]})";
@@ -697,15 +696,16 @@ BOOST_AUTO_TEST_CASE(chunks_differing_in_one_string_read_the_same) {
         content("a"),
         content(R"(b\u00e9\"\\n\u00e9)"), // escapes
         content("\xc3\xa9 caf\xc3\xa9"),
-        content("\xc3"),          // invalid UTF-8: the tree's error
+        content("\xc3"), // invalid UTF-8: the tree's error
         content("c"),
-        content("\\ud800"),       // a lone surrogate
+        content("\\ud800"), // a lone surrogate
         content("d"),
         content("e\",\"x\":\"y"), // another member after the string, the same end
         content("f"),
         content("g\"}}],\"usage\":null}  "), // the string ends where the end was
         content("h"),
-        start + R"("choices":[{"index":0,"delta":{"content":null},"logprobs":null,"finish_reason":null}],"usage":null})",
+        start +
+            R"("choices":[{"index":0,"delta":{"content":null},"logprobs":null,"finish_reason":null}],"usage":null})",
         content("i"),
         start + R"("choices":[{"index":0,"delta":{"content":1},"logprobs":null,"finish_reason":null}],"usage":null})",
         content("j"),
@@ -795,8 +795,8 @@ BOOST_AUTO_TEST_CASE(memory_is_reused) {
     BOOST_TEST(c.choices.data() == choices);
 
     // A reasoning chunk without content: the content buffer moves to reasoning...
-    BOOST_TEST_REQUIRE(!decoder.decode(R"({"choices":[{"delta":{"reasoning":")" + std::string(30, 'r') + R"("}}]})",
-                                       c, diag));
+    BOOST_TEST_REQUIRE(
+        !decoder.decode(R"({"choices":[{"delta":{"reasoning":")" + std::string(30, 'r') + R"("}}]})", c, diag));
     BOOST_TEST(!c.choices[0].delta.content.has_value());
     BOOST_TEST(static_cast<const void*>(c.choices[0].delta.reasoning_content->data()) ==
                static_cast<const void*>(text));
@@ -810,8 +810,8 @@ BOOST_AUTO_TEST_CASE(memory_is_reused) {
     BOOST_TEST(c.text() == std::string(40, 'c'));
     BOOST_TEST(decoder.pooled_strings() == spares + 1);
     for (int round = 0; round < 3; ++round) {
-        BOOST_TEST_REQUIRE(!decoder.decode(
-            R"({"choices":[{"delta":{"reasoning":")" + std::string(30, 'r') + R"("}}]})", c, diag));
+        BOOST_TEST_REQUIRE(
+            !decoder.decode(R"({"choices":[{"delta":{"reasoning":")" + std::string(30, 'r') + R"("}}]})", c, diag));
         BOOST_TEST_REQUIRE(!decoder.decode(content('c'), c, diag));
         BOOST_TEST(decoder.pooled_strings() == spares + 1);
     }

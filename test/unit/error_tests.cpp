@@ -60,7 +60,9 @@ BOOST_AUTO_TEST_CASE(every_enumerator_has_a_distinct_message) {
 
 // What an error object sent with status 200 stands for.
 BOOST_AUTO_TEST_CASE(error_object_mapping) {
-    const auto from = [](boost::json::value code, std::string_view type) { return error_from_error_object(code, type); };
+    const auto from = [](boost::json::value code, std::string_view type) {
+        return error_from_error_object(code, type);
+    };
     // A code that is an HTTP status, as a number or as digits.
     BOOST_TEST((from(429, "") == error::rate_limited));
     BOOST_TEST((from(boost::json::value(std::uint64_t(502)), "server_error") == error::bad_gateway));
@@ -84,18 +86,12 @@ BOOST_AUTO_TEST_CASE(error_object_mapping) {
 
 BOOST_AUTO_TEST_CASE(http_status_mapping) {
     const std::pair<unsigned, error> expected[] = {
-        {400, error::bad_request},
-        {401, error::authentication_failed},
-        {402, error::payment_required},
-        {403, error::permission_denied},
-        {404, error::not_found},
-        {408, error::request_timeout},
-        {409, error::conflict},
-        {422, error::unprocessable_entity},
-        {429, error::rate_limited},
-        {500, error::internal_server_error},
-        {502, error::bad_gateway},
-        {503, error::service_unavailable},
+        {400, error::bad_request},      {401, error::authentication_failed},
+        {402, error::payment_required}, {403, error::permission_denied},
+        {404, error::not_found},        {408, error::request_timeout},
+        {409, error::conflict},         {422, error::unprocessable_entity},
+        {429, error::rate_limited},     {500, error::internal_server_error},
+        {502, error::bad_gateway},      {503, error::service_unavailable},
         {504, error::gateway_timeout},
     };
     for (const auto& [status, e] : expected)
@@ -132,7 +128,8 @@ BOOST_AUTO_TEST_CASE(what_holds_nothing_not_given) {
         BOOST_TEST(!contains(summary, absent), summary << " has " << absent);
 
     const std::string bare = error_with_diagnostics(error::pool_closed, diagnostics{}).what();
-    BOOST_TEST(bare == "dgrid: the client was shut down [dgrid:" + std::to_string(static_cast<int>(error::pool_closed)) + "]");
+    BOOST_TEST(bare ==
+               "dgrid: the client was shut down [dgrid:" + std::to_string(static_cast<int>(error::pool_closed)) + "]");
 
     // The excerpt stands in for a missing message, and numeric codes print as numbers.
     diagnostics proxy;
@@ -278,7 +275,10 @@ BOOST_AUTO_TEST_CASE(cut_at_utf8_boundary) {
 }
 
 BOOST_AUTO_TEST_CASE(control_characters_become_spaces) {
-    const diagnostics d = read_body(std::string_view("a\x01" "b\tc\nd\re\x7f" "f\0g", 13));
+    const diagnostics d = read_body(std::string_view("a\x01"
+                                                     "b\tc\nd\re\x7f"
+                                                     "f\0g",
+                                                     13));
     BOOST_TEST(d.body_excerpt == std::string("a b\tc\nd e f g"));
 }
 

@@ -272,7 +272,6 @@ BOOST_AUTO_TEST_CASE(hostile_inputs_stay_linear) {
     const auto found = find_images(nested); // views into `nested`
     BOOST_TEST_REQUIRE(found.size() == 1u);
     BOOST_TEST(found[0].alt == "x");
-
 }
 
 BOOST_AUTO_TEST_CASE(huge_payload_decodes) {

@@ -21,8 +21,6 @@ namespace {
 
 using dgrid::test::check_equal;
 
-
-
 void check_equal(const chat_request& a, const chat_request& b) {
     BOOST_TEST(a.model == b.model);
     BOOST_TEST_REQUIRE(a.messages.size() == b.messages.size());
@@ -104,8 +102,8 @@ chat_request full_request() {
     tool t;
     t.name = "get_weather";
     t.description = "Weather by city";
-    t.parameters = json::parse(R"({"type":"object","properties":{"city":{"type":"string"}},"required":["city"]})")
-                       .as_object();
+    t.parameters =
+        json::parse(R"({"type":"object","properties":{"city":{"type":"string"}},"required":["city"]})").as_object();
     t.strict = true;
     r.tools.push_back(t);
     tool bare;
@@ -158,9 +156,7 @@ constexpr const char* full_request_json = R"({
 
 BOOST_AUTO_TEST_SUITE(json_request)
 
-BOOST_AUTO_TEST_CASE(full_request_wire_form) {
-    CHECK_JSON(to_json(full_request()), full_request_json);
-}
+BOOST_AUTO_TEST_CASE(full_request_wire_form) { CHECK_JSON(to_json(full_request()), full_request_json); }
 
 BOOST_AUTO_TEST_CASE(full_request_round_trip) {
     const chat_request back = round_trip(full_request());
@@ -435,7 +431,8 @@ BOOST_AUTO_TEST_CASE(wrong_types_name_their_path) {
     check_malformed(R"({"stream":"yes"})", "stream: expected boolean");
     check_malformed(R"({"tools":[{"function":{"name":"f","parameters":"{}"}}]})",
                     "tools[0].function.parameters: expected object");
-    check_malformed(R"({"tools":[{"function":{"name":"f","strict":1}}]})", "tools[0].function.strict: expected boolean");
+    check_malformed(R"({"tools":[{"function":{"name":"f","strict":1}}]})",
+                    "tools[0].function.strict: expected boolean");
     check_malformed(R"({"response_format":"json"})", "response_format: expected object");
     check_malformed(R"({"user":5})", "user: expected string");
 }

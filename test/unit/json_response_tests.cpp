@@ -21,8 +21,6 @@ namespace {
 
 using dgrid::test::check_equal;
 
-
-
 // The spec's example with every field filled in, plus extras at every level.
 constexpr const char* full_response_json = R"({
   "id": "chatcmpl-123",
@@ -336,7 +334,8 @@ BOOST_AUTO_TEST_CASE(integers) {
     check_malformed(R"({"usage":{"prompt_tokens":12.5}})", "usage.prompt_tokens: expected integer");
     check_malformed(R"({"usage":{"prompt_tokens":"12"}})", "usage.prompt_tokens: expected integer");
     check_malformed(R"({"usage":{"prompt_tokens":[12]}})", "usage.prompt_tokens: expected integer");
-    check_malformed(R"({"usage":{"total_tokens":9223372036854775808}})", "usage.total_tokens: expected integer in range");
+    check_malformed(R"({"usage":{"total_tokens":9223372036854775808}})",
+                    "usage.total_tokens: expected integer in range");
     check_malformed(R"({"created":1e30})", "created: expected integer in range");
     check_malformed(R"({"created":-1e30})", "created: expected integer in range");
     check_malformed(R"({"choices":[{"index":"0"}]})", "choices[0].index: expected integer");
@@ -352,7 +351,8 @@ BOOST_AUTO_TEST_CASE(wrong_types_name_their_path) {
     check_malformed(R"({"choices":{}})", "choices: expected array");
     check_malformed(R"({"choices":["x"]})", "choices[0]: expected object");
     check_malformed(R"({"choices":[{"message":[]}]})", "choices[0].message: expected object");
-    check_malformed(R"({"choices":[{"message":{"content":5}}]})", "choices[0].message.content: expected string or array");
+    check_malformed(R"({"choices":[{"message":{"content":5}}]})",
+                    "choices[0].message.content: expected string or array");
     check_malformed(R"({"choices":[{"finish_reason":1}]})", "choices[0].finish_reason: expected string");
     check_malformed(R"({"choices":[{},{"message":{"tool_calls":[{"function":{"arguments":{"a":1}}}]}}]})",
                     "choices[1].message.tool_calls[0].function.arguments: expected string");
@@ -515,10 +515,12 @@ BOOST_AUTO_TEST_CASE(completion_reader_reads_as_the_tree_does) {
          true},
         // Extras of every type, at every level that has them.
         {R"({"n":null,"t":true,"f":false,"i":-5,"u":18446744073709551615,"d":1.5e3,"z":-0,"big":1e400,)"
-         R"("long":123456789012345678901234,"s":)" + escaped + R"(,"a":[1,"two",{"3":[]}],"o":{"k":{}},)"
-         "\"e\":[ \n],\"eo\":{ },"
-         R"("choices":[{"message":{"m":[],"refusal":"no"},"c":0.5,"logprobs":[{"token":"a","bytes":[97]}]}],)"
-         R"("usage":{"cost":{"usd":1.5},"prompt_tokens_details":{"video":1},"completion_tokens_details":{"x":[]}}})",
+         R"("long":123456789012345678901234,"s":)" +
+             escaped +
+             R"(,"a":[1,"two",{"3":[]}],"o":{"k":{}},)"
+             "\"e\":[ \n],\"eo\":{ },"
+             R"("choices":[{"message":{"m":[],"refusal":"no"},"c":0.5,"logprobs":[{"token":"a","bytes":[97]}]}],)"
+             R"("usage":{"cost":{"usd":1.5},"prompt_tokens_details":{"video":1},"completion_tokens_details":{"x":[]}}})",
          true},
         // Nulls everywhere, absent members, an empty object.
         {R"({"id":null,"object":null,"created":null,"model":null,"choices":null,"usage":null,)"
@@ -529,8 +531,7 @@ BOOST_AUTO_TEST_CASE(completion_reader_reads_as_the_tree_does) {
          true},
         {"{}", true},
         // Escapes in keys, an extra key with escapes whose value has escapes too.
-        {R"({"\u0069d":"x","k\u00e9y":)" + escaped + R"(,"choices":[{"message":{"content":)" + escaped + "}}]}",
-         true},
+        {R"({"\u0069d":"x","k\u00e9y":)" + escaped + R"(,"choices":[{"message":{"content":)" + escaped + "}}]}", true},
         {" \t\r\n{ \"id\" : \"a\" , \"choices\" : [ { \"index\" : 1 , \"message\" : { \"content\" : \"x\" } } ] } \n",
          true},
         {R"({"created":-9223372036854775808,"choices":[{"index":9223372036854775807}]})", true},

@@ -23,7 +23,7 @@ using detail::lone_surrogate_rule;
 
 namespace {
 
-constexpr std::string_view replacement = "\xEF\xBF\xBD"; // U+FFFD
+constexpr std::string_view replacement = "\xEF\xBF\xBD";  // U+FFFD
 constexpr std::string_view grinning = "\xF0\x9F\x98\x80"; // U+1F600, \ud83d\ude00
 
 bool valid_utf8(std::string_view s) {
@@ -150,8 +150,8 @@ BOOST_AUTO_TEST_CASE(rewrite_replaces_each_lone_escape) {
                                                lone_surrogate_rule::replace, out));
     BOOST_TEST(out == R"({"k\ufffd":"x\ufffdy","b":"\\ud800","c":"\ud83d\ude00\ufffd"})");
     // A high surrogate before another high one, and before a plain escape.
-    BOOST_TEST(detail::rewrite_lone_surrogates(R"(["\ud83d\ud83d\ude00","\ud83d\u0041"])",
-                                               lone_surrogate_rule::replace, out));
+    BOOST_TEST(
+        detail::rewrite_lone_surrogates(R"(["\ud83d\ud83d\ude00","\ud83d\u0041"])", lone_surrogate_rule::replace, out));
     BOOST_TEST(out == R"(["\ufffd\ud83d\ude00","\ufffd\u0041"])");
     // Nothing to rewrite, invalid UTF-8, a string cut short: false.
     BOOST_TEST(!detail::rewrite_lone_surrogates(R"({"a":"\ud83d\ude00 \u00e9"})", lone_surrogate_rule::replace, out));
@@ -169,8 +169,9 @@ BOOST_AUTO_TEST_CASE(rewrite_keeps_them_only_in_a_chunks_free_text) {
     const std::string high = "\xED\xA0\xBD"; // \ud83d in its three-byte form
     const std::string low = "\xED\xB8\x80";  // \ude00
     BOOST_TEST(out == R"({"choices":[{"delta":{"content":")" + high + R"(","reasoning":")" + high +
-                          R"(","reasoning_content":")" + low + R"(","role":"\ufffd","tool_calls":[{"function":{"arguments":")" +
-                          high + R"(","name":"\ufffd"}}]}}],"x":{"content":"\ufffd"}})");
+                          R"(","reasoning_content":")" + low +
+                          R"(","role":"\ufffd","tool_calls":[{"function":{"arguments":")" + high +
+                          R"(","name":"\ufffd"}}]}}],"x":{"content":"\ufffd"}})");
 }
 
 BOOST_AUTO_TEST_CASE(a_completion_reads_a_lone_surrogate_as_the_replacement_character) {
@@ -188,7 +189,8 @@ BOOST_AUTO_TEST_CASE(a_completion_reads_a_lone_surrogate_as_the_replacement_char
             diagnostics diag;
             BOOST_TEST_REQUIRE(!parse_json(text, c, diag), diag.message);
             const message& m = c.choices.front().message;
-            BOOST_TEST(std::get<std::string>(*m.content) == "a" + std::string(replacement) + "b " + std::string(grinning));
+            BOOST_TEST(std::get<std::string>(*m.content) ==
+                       "a" + std::string(replacement) + "b " + std::string(grinning));
             BOOST_TEST(*m.reasoning_content == replacement);
             BOOST_TEST(m.tool_calls.front().function.arguments == "{" + std::string(replacement) + "}");
             BOOST_TEST(m.extra.at("refusal").as_string() == std::string(replacement) + "x");
@@ -208,7 +210,8 @@ BOOST_AUTO_TEST_CASE(an_error_body_with_a_lone_surrogate_keeps_its_message) {
 // text member, read by the one-pass reader, by the tree, and by both in turn:
 // every chunk's piece is valid UTF-8, and the pieces join to the reply.
 BOOST_AUTO_TEST_CASE(a_pair_split_across_events_is_joined) {
-    const std::string reply = "h\xC3\xA9llo " + std::string(grinning) + std::string(grinning) + " w\xC3\xB6rld \xF0\x9F\x8E\x89!";
+    const std::string reply =
+        "h\xC3\xA9llo " + std::string(grinning) + std::string(grinning) + " w\xC3\xB6rld \xF0\x9F\x8E\x89!";
     const std::vector<std::uint32_t> units = utf16(reply);
     for (std::string_view member : {"content", "reasoning_content", "arguments"}) {
         for (int path = 0; path < 3; ++path) {

@@ -28,7 +28,7 @@ constexpr std::string_view jpeg_magic = "\xFF\xD8\xFF\xE0\0\x10JFIF\0"sv;
 
 // A directory of its own under the system temp directory, removed at the end.
 class temp_dir {
-  public:
+public:
     temp_dir() {
         std::random_device rd;
         path_ = fs::temp_directory_path() / ("dgrid-multimodal-" + std::to_string(rd()) + std::to_string(rd()));
@@ -50,7 +50,7 @@ class temp_dir {
     }
     const fs::path& path() const { return path_; }
 
-  private:
+private:
     fs::path path_;
 };
 

@@ -27,13 +27,13 @@ BOOST_AUTO_TEST_SUITE(retry_rules)
 BOOST_AUTO_TEST_CASE(what_is_retried) {
     for (error e : {error::request_timeout, error::conflict, error::rate_limited, error::internal_server_error,
                     error::bad_gateway, error::service_unavailable, error::gateway_timeout, error::connect_timeout,
-                    error::headers_timeout, error::stream_idle_timeout, error::total_timeout,
-                    error::stream_truncated, error::stream_error})
+                    error::headers_timeout, error::stream_idle_timeout, error::total_timeout, error::stream_truncated,
+                    error::stream_error})
         BOOST_TEST(is_retryable(e, {}), make_error_code(e).message());
-    for (error e : {error::bad_request, error::authentication_failed, error::payment_required,
-                    error::permission_denied, error::not_found, error::unprocessable_entity, error::invalid_json,
-                    error::malformed_response, error::response_too_large, error::headers_too_large, error::missing_api_key,
-                    error::invalid_request, error::event_too_large, error::not_an_event_stream, error::pool_closed})
+    for (error e : {error::bad_request, error::authentication_failed, error::payment_required, error::permission_denied,
+                    error::not_found, error::unprocessable_entity, error::invalid_json, error::malformed_response,
+                    error::response_too_large, error::headers_too_large, error::missing_api_key, error::invalid_request,
+                    error::event_too_large, error::not_an_event_stream, error::pool_closed})
         BOOST_TEST(!is_retryable(e, {}), make_error_code(e).message());
     BOOST_TEST(is_retryable(error::unexpected_status, with_status(507)));
     BOOST_TEST(!is_retryable(error::unexpected_status, with_status(418)));

@@ -78,17 +78,17 @@ public:
 
 private:
     enum class state : std::uint8_t {
-        size,           // hex digits of a chunk size
-        size_space,     // spaces after them
-        extension,      // after the `;`, up to the CR
-        size_lf,        // the LF of the chunk-size line
-        data,           // `left_` bytes of body
-        data_cr,        // the CRLF after a chunk's data
+        size,       // hex digits of a chunk size
+        size_space, // spaces after them
+        extension,  // after the `;`, up to the CR
+        size_lf,    // the LF of the chunk-size line
+        data,       // `left_` bytes of body
+        data_cr,    // the CRLF after a chunk's data
         data_lf,
-        trailer,        // a trailer field line, or the empty line that ends the body
-        trailer_line,   // inside a trailer field line
-        trailer_lf,     // the LF of a trailer field line
-        last_lf,        // the LF of the empty line
+        trailer,      // a trailer field line, or the empty line that ends the body
+        trailer_line, // inside a trailer field line
+        trailer_lf,   // the LF of a trailer field line
+        last_lf,      // the LF of the empty line
         until_close,
         done
     };
@@ -127,8 +127,7 @@ private:
                 return false;
             return after_size(c);
         }
-        case state::size_space:
-            return after_size(c);
+        case state::size_space: return after_size(c);
         case state::extension:
             if (c == '\r')
                 state_ = state::size_lf;
@@ -142,9 +141,7 @@ private:
             digits_ = 0;
             state_ = left_ == 0 ? state::trailer : state::data;
             return true;
-        case state::data_cr:
-            state_ = state::data_lf;
-            return c == '\r';
+        case state::data_cr: state_ = state::data_lf; return c == '\r';
         case state::data_lf:
             if (c != '\n')
                 return false;
@@ -162,23 +159,18 @@ private:
             if (c == '\r')
                 state_ = state::trailer_lf;
             return c != '\n';
-        case state::trailer_lf:
-            state_ = state::trailer;
-            return c == '\n';
-        case state::last_lf:
-            state_ = state::done;
-            return c == '\n';
+        case state::trailer_lf: state_ = state::trailer; return c == '\n';
+        case state::last_lf: state_ = state::done; return c == '\n';
         case state::data:
         case state::until_close:
-        case state::done:
-            break;
+        case state::done: break;
         }
         return false;
     }
 
-    std::uint64_t left_;           // bytes of the current chunk, or of the body, not yet read
-    std::size_t line_ = 0;         // bytes of the current framing line (or trailer section)
-    unsigned digits_ = 0;          // hex digits of the chunk size so far
+    std::uint64_t left_;   // bytes of the current chunk, or of the body, not yet read
+    std::size_t line_ = 0; // bytes of the current framing line (or trailer section)
+    unsigned digits_ = 0;  // hex digits of the chunk size so far
     state state_;
     bool chunked_;
 };

@@ -99,8 +99,7 @@ private:
 // overwritten or emptied, buffers are kept (optional strings through `pool`).
 // The JSON mapping of chunks (`from_json`) and `chunk_decoder` share it.
 // Defined in impl/json.ipp.
-DGRID_DECL error_code read_chunk(const boost::json::value& v, chat_chunk& out, string_pool& pool,
-                                 diagnostics& diag);
+DGRID_DECL error_code read_chunk(const boost::json::value& v, chat_chunk& out, string_pool& pool, diagnostics& diag);
 
 // Decodes the data of one server-sent event into a `chat_chunk`, reusing the
 // chunk's memory and its own. The usual chunk is read straight from its text

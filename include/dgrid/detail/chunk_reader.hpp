@@ -23,10 +23,10 @@ namespace dgrid::detail {
 // kept in `extra` when they are scalars or strings). Anything else makes it
 // give up, and the decoder then reads that event through the tree, which
 // knows every rule and error message: text that is not one JSON object or
-// that nests deeper than the tree parser allows, invalid UTF-8, an `error` member, non-null `usage` or `logprobs`, content as
-// parts, a member of the wrong type, a repeated member, a number that is not
-// an integer where one is expected, an unknown top-level object or array, a
-// set of unknown top-level members that differs from the previous chunk's.
+// that nests deeper than the tree parser allows, invalid UTF-8, an `error` member, non-null `usage` or `logprobs`,
+// content as parts, a member of the wrong type, a repeated member, a number that is not an integer where one is
+// expected, an unknown top-level object or array, a set of unknown top-level members that differs from the previous
+// chunk's.
 class chunk_reader : json_scanner {
 public:
     // Reads `data` into `out`, which holds the previous chunk: members are
@@ -52,15 +52,34 @@ private:
     // The members of each object of the typed tree.
     enum class member : std::uint8_t {
         // chat_chunk
-        id, object, created, model, choices, usage, system_fingerprint,
+        id,
+        object,
+        created,
+        model,
+        choices,
+        usage,
+        system_fingerprint,
         // chunk_choice
-        choice_index, delta, finish_reason, logprobs,
+        choice_index,
+        delta,
+        finish_reason,
+        logprobs,
         // chunk_delta
-        role, content, reasoning_content, reasoning, tool_calls,
+        role,
+        content,
+        reasoning_content,
+        reasoning,
+        tool_calls,
         // tool_call_delta
-        call_index, call_id, call_type, function, name, arguments,
+        call_index,
+        call_id,
+        call_type,
+        function,
+        name,
+        arguments,
         // an unknown member: kept in `extra` at the top level, else skipped
-        extra, skipped,
+        extra,
+        skipped,
         // what makes the reader give up (`error`)
         unreadable
     };
@@ -136,9 +155,9 @@ private:
     prefix_state prefix_;
     bool prefix_taken_ = false; // in this read, from `prefix_` or into it
     string_pool* pool_ = nullptr;
-    std::size_t unknown_ = 0;                 // top-level unknown members in this event
-    std::vector<unsigned char> extra_seen_;   // per member of `extra`: named in this event
-    std::string reasoning_;                   // `reasoning`, applied at the end of its delta
+    std::size_t unknown_ = 0;               // top-level unknown members in this event
+    std::vector<unsigned char> extra_seen_; // per member of `extra`: named in this event
+    std::string reasoning_;                 // `reasoning`, applied at the end of its delta
 };
 
 } // namespace dgrid::detail

@@ -61,7 +61,7 @@ public:
     // The same for an operation that brings its own cancellation `op`.
     template <class T>
     deliver_outcome<T> completion_with(asio::any_completion_handler<void(error_code, T)> handler,
-                                      const std::shared_ptr<op_cancellation>& op, std::shared_ptr<void> keep_alive) {
+                                       const std::shared_ptr<op_cancellation>& op, std::shared_ptr<void> keep_alive) {
         return deliver_outcome<T>(std::move(handler), ex_, op, ops_, std::move(keep_alive));
     }
 

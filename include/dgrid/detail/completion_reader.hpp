@@ -20,14 +20,12 @@
 namespace dgrid::detail {
 
 // Reads what completions usually hold exactly as from_json reads it from a
-// tree (a lone surrogate escape as U+FFFD, detail/lone_surrogates.hpp): typed members at every level, unknown members in `extra` whatever
-// their type, tool calls, `logprobs` of any shape. Anything else makes it
-// give up, and parse_json then reads the text through the tree, which knows
-// every rule and error message: text that is not one JSON object or that
-// nests deeper than the tree parser allows, invalid UTF-8, content as parts, `reasoning` (an alias whose meaning depends
-// on its neighbours), a null where an object is expected inside an array, a
-// member of the wrong type, a repeated member, a number that is not an
-// integer where one is expected.
+// tree (a lone surrogate escape as U+FFFD, detail/lone_surrogates.hpp): typed members at every level, unknown members
+// in `extra` whatever their type, tool calls, `logprobs` of any shape. Anything else makes it give up, and parse_json
+// then reads the text through the tree, which knows every rule and error message: text that is not one JSON object or
+// that nests deeper than the tree parser allows, invalid UTF-8, content as parts, `reasoning` (an alias whose meaning
+// depends on its neighbours), a null where an object is expected inside an array, a member of the wrong type, a
+// repeated member, a number that is not an integer where one is expected.
 class completion_reader : json_scanner {
 public:
     // Reads `text` into `out`, which is empty. False when it gave up, `out`

@@ -127,8 +127,7 @@ public:
 
     // Resolves, connects and (for TLS) handshakes with SNI and host name
     // verification, all within `timeout`. Runs on the connection's strand.
-    asio::awaitable<error_code> async_open(const base_url& url, std::chrono::milliseconds timeout,
-                                           diagnostics& diag) {
+    asio::awaitable<error_code> async_open(const base_url& url, std::chrono::milliseconds timeout, diagnostics& diag) {
         co_await asio::this_coro::throw_if_cancelled(false);
         constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
         asio::ip::tcp::resolver resolver(strand_);

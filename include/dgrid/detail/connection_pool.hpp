@@ -37,12 +37,8 @@ public:
     // explicit insecure option).
     connection_pool(asio::any_io_executor ex, base_url url, std::shared_ptr<asio::ssl::context> tls_context,
                     pool_params params, bool verify_tls, bool thread_safe)
-        : ex_(std::move(ex)),
-          url_(std::move(url)),
-          tls_context_(std::move(tls_context)),
-          params_(params),
-          verify_tls_(verify_tls),
-          thread_safe_(thread_safe) {
+        : ex_(std::move(ex)), url_(std::move(url)), tls_context_(std::move(tls_context)), params_(params),
+          verify_tls_(verify_tls), thread_safe_(thread_safe) {
         if (params_.max_size == 0)
             params_.max_size = 1;
     }
@@ -57,8 +53,8 @@ public:
                 co_await asio::async_initiate<decltype(token), void(error_code, std::unique_ptr<connection>)>(
                     [this](auto handler) { wait(std::move(handler)); }, token);
             if (ec) {
-                diag.message = ec == error::pool_closed ? "the client was shut down"
-                                                        : "cancelled while waiting for a connection";
+                diag.message =
+                    ec == error::pool_closed ? "the client was shut down" : "cancelled while waiting for a connection";
                 co_return ec;
             }
             g.conn = std::move(handed);

@@ -22,8 +22,8 @@
 
 #include <exception>
 #include <memory>
-#include <utility>
 #include <new>
+#include <utility>
 
 namespace dgrid::detail {
 
@@ -63,9 +63,7 @@ public:
                     std::shared_ptr<void> keep_alive = {})
         : keep_alive_(std::move(keep_alive)),
           work_(asio::prefer(handler_executor(handler, fallback), asio::execution::outstanding_work.tracked)),
-          handler_(std::move(handler)),
-          op_(std::move(op)),
-          registry_(std::move(registry)),
+          handler_(std::move(handler)), op_(std::move(op)), registry_(std::move(registry)),
           caller_slot_(asio::get_associated_cancellation_slot(handler_)) {
         registry_->add(*op_);
         if (caller_slot_.is_connected())

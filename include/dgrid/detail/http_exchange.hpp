@@ -99,8 +99,8 @@ inline constexpr auto awaited_in_place = asio::as_tuple(asio::deferred);
 // Sends `request` over `stream`, `conn`'s TLS or plain stream, and reads the
 // response (or its header) into `parser`. Runs on the connection's strand.
 template <class Stream, class Parser>
-asio::awaitable<error_code> exchange_over(Stream& stream, connection& conn, const wire_request& request,
-                                          Parser& parser, read_mode mode, exchange_deadlines limits) {
+asio::awaitable<error_code> exchange_over(Stream& stream, connection& conn, const wire_request& request, Parser& parser,
+                                          read_mode mode, exchange_deadlines limits) {
     co_await asio::this_coro::throw_if_cancelled(false);
     const asio::cancellation_state cancellation = co_await asio::this_coro::cancellation_state;
     conn.expire_at(std::min(limits.headers, limits.total));
@@ -122,8 +122,8 @@ asio::awaitable<error_code> exchange_over(Stream& stream, connection& conn, cons
 // Sends `request` and reads the response (or its header) into `parser`.
 // Runs on the connection's strand.
 template <class Parser>
-asio::awaitable<error_code> exchange(connection& conn, const wire_request& request, Parser& parser,
-                                     read_mode mode, exchange_deadlines limits) {
+asio::awaitable<error_code> exchange(connection& conn, const wire_request& request, Parser& parser, read_mode mode,
+                                     exchange_deadlines limits) {
     auto over = [&](auto& stream) { return exchange_over(stream, conn, request, parser, mode, limits); };
     return conn.on_stream(over);
 }

@@ -90,8 +90,7 @@ private:
     void advance() {
         auto& state = *state_;
         switch (state.step(*diag_)) {
-        case stream_state::step_result::chunk:
-            return finish(error_code(), true);
+        case stream_state::step_result::chunk: return finish(error_code(), true);
         case stream_state::step_result::failed:
             *diag_ = state.failure_diagnostics();
             return finish(state.failure(), false);
@@ -101,8 +100,7 @@ private:
             draining_ = true;
             state.begin_drain();
             return drain();
-        case stream_state::step_result::need_bytes:
-            break;
+        case stream_state::step_result::need_bytes: break;
         }
         if (state.body_done()) {
             if (state.end_without_done()) {

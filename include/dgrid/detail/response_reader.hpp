@@ -80,9 +80,7 @@ private:
 
     void on_request_impl(boost::beast::http::verb, text, text, int, error_code&) override {}
 
-    void on_response_impl(int code, text, int, error_code&) override {
-        status_ = static_cast<unsigned>(code);
-    }
+    void on_response_impl(int code, text, int, error_code&) override { status_ = static_cast<unsigned>(code); }
 
     void on_field_impl(boost::beast::http::field name, text name_string, text value, error_code&) override {
         response_field f{};

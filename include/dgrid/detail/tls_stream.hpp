@@ -108,12 +108,9 @@ inline long control(BIO* bio, int command, long, void*) {
     switch (command) {
     case BIO_CTRL_FLUSH: // written bytes are sent by the operation that made them
         return 1;
-    case BIO_CTRL_PENDING:
-        return static_cast<long>(of(bio).in_size());
-    case BIO_CTRL_EOF:
-        return of(bio).in_eof && of(bio).in_size() == 0;
-    default:
-        return 0;
+    case BIO_CTRL_PENDING: return static_cast<long>(of(bio).in_size());
+    case BIO_CTRL_EOF: return of(bio).in_eof && of(bio).in_size() == 0;
+    default: return 0;
     }
 }
 
@@ -161,14 +158,13 @@ public:
         BIO* bio = ssl_ ? BIO_new(method) : nullptr;
         if (!bio) {
             SSL_free(ssl_);
-            throw boost::system::system_error(error_code(static_cast<int>(ERR_get_error()),
-                                                         asio::error::get_ssl_category()),
-                                              "cannot set up TLS");
+            throw boost::system::system_error(
+                error_code(static_cast<int>(ERR_get_error()), asio::error::get_ssl_category()), "cannot set up TLS");
         }
         BIO_set_data(bio, &text_);
         SSL_set_bio(ssl_, bio, bio); // the SSL owns the BIO
-        SSL_set_mode(ssl_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
-                               SSL_MODE_RELEASE_BUFFERS);
+        SSL_set_mode(ssl_,
+                     SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
         SSL_set_connect_state(ssl_);
     }
 
@@ -336,10 +332,8 @@ private:
                 if (finished) // a failed write of a closing alert does not hide the failure
                     return complete(self, result_ec ? result_ec : ec);
                 break;
-            case phase::finishing:
-                return complete(self, result_ec);
-            case phase::start:
-                break;
+            case phase::finishing: return complete(self, result_ec);
+            case phase::start: break;
             }
             run(self);
         }

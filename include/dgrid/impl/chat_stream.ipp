@@ -16,8 +16,7 @@ namespace dgrid {
 namespace detail {
 
 inline stream_state::stream_state(std::shared_ptr<client_impl> client, wire_request request)
-    : client_(std::move(client)),
-      request_(std::move(request)),
+    : client_(std::move(client)), request_(std::move(request)),
       total_deadline_(deadline_after(client_->options().timeouts.stream_total)),
       sse_(client_->options().max_event_size) {}
 
@@ -182,9 +181,8 @@ inline void stream_state::end_answer() {
 
 inline bool stream_state::end_without_done() {
     const auto& choices = accumulator_.completion().choices;
-    const bool finished = !choices.empty() && std::all_of(choices.begin(), choices.end(), [](const choice& c) {
-        return c.finish_reason.has_value();
-    });
+    const bool finished = !choices.empty() && std::all_of(choices.begin(), choices.end(),
+                                                          [](const choice& c) { return c.finish_reason.has_value(); });
     if (finished)
         end_answer();
     return finished;
@@ -350,8 +348,7 @@ DGRID_DECL bool try_next_buffered(const std::shared_ptr<stream_state>& state, di
         ec = {};
         has_chunk = false;
         return !state->conn; // else the rest of the message is read first
-    case stream_state::step_result::need_bytes:
-        return false;
+    case stream_state::step_result::need_bytes: return false;
     }
     return false;
 }
@@ -369,8 +366,7 @@ DGRID_DECL diagnostics* stream_diagnostics(const std::shared_ptr<stream_state>& 
     return state ? &state->scratch_diagnostics : nullptr;
 }
 
-DGRID_DECL void async_next_erased(const std::shared_ptr<stream_state>& state, diagnostics* diag,
-                                  next_handler handler) {
+DGRID_DECL void async_next_erased(const std::shared_ptr<stream_state>& state, diagnostics* diag, next_handler handler) {
     if (!state) {
         if (diag)
             diag->message = "async_next on an empty chat_stream";

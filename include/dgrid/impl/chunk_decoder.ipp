@@ -5,8 +5,8 @@
 #include <dgrid/detail/chunk_reader.hpp>
 #include <dgrid/detail/lone_surrogates.hpp>
 #include <dgrid/detail/surrogate_mender.hpp>
+#include <dgrid/impl/chunk_reader.ipp>     // compiled with the decoder, its only user
 #include <dgrid/impl/surrogate_mender.ipp> // compiled with the decoder, its only user
-#include <dgrid/impl/chunk_reader.ipp> // compiled with the decoder, its only user
 #include <dgrid/json.hpp>
 
 #include <boost/json/memory_resource.hpp>
@@ -95,10 +95,9 @@ struct tree_reader {
         // The tree lives in the arena; read_chunk copies what it keeps into
         // out's (the default) memory. Text with lone surrogates (rare) parses
         // once they are rewritten.
-        const boost::json::value v =
-            ec ? reparse_lone_surrogates(data, boost::json::storage_ptr(&*arena),
-                                         lone_surrogate_rule::keep_in_chunk_free_text, ec)
-               : parser->release();
+        const boost::json::value v = ec ? reparse_lone_surrogates(data, boost::json::storage_ptr(&*arena),
+                                                                  lone_surrogate_rule::keep_in_chunk_free_text, ec)
+                                        : parser->release();
         error_code result;
         if (ec) {
             diag.message = "invalid JSON: " + ec.message();

@@ -20,7 +20,7 @@ inline void assign_if_changed(std::string& to, std::string_view v) {
 } // namespace chunk_reading
 
 DGRID_DECL chunk_reader::member chunk_reader::chunk_member(std::string_view key) noexcept {
-    
+
     switch (key.size()) {
     case 2: return key_is(key, "id") ? member::id : member::extra;
     case 5:
@@ -40,7 +40,7 @@ DGRID_DECL chunk_reader::member chunk_reader::chunk_member(std::string_view key)
 }
 
 DGRID_DECL chunk_reader::member chunk_reader::choice_member(std::string_view key) noexcept {
-    
+
     switch (key.size()) {
     case 5:
         if (key_is(key, "index"))
@@ -53,7 +53,7 @@ DGRID_DECL chunk_reader::member chunk_reader::choice_member(std::string_view key
 }
 
 DGRID_DECL chunk_reader::member chunk_reader::delta_member(std::string_view key) noexcept {
-    
+
     switch (key.size()) {
     case 4: return key_is(key, "role") ? member::role : member::skipped;
     case 7: return key_is(key, "content") ? member::content : member::skipped;
@@ -65,7 +65,7 @@ DGRID_DECL chunk_reader::member chunk_reader::delta_member(std::string_view key)
 }
 
 DGRID_DECL chunk_reader::member chunk_reader::tool_call_member(std::string_view key) noexcept {
-    
+
     switch (key.size()) {
     case 2: return key_is(key, "id") ? member::call_id : member::skipped;
     case 4: return key_is(key, "type") ? member::call_type : member::skipped;
@@ -76,7 +76,7 @@ DGRID_DECL chunk_reader::member chunk_reader::tool_call_member(std::string_view 
 }
 
 DGRID_DECL chunk_reader::member chunk_reader::function_member(std::string_view key) noexcept {
-    
+
     switch (key.size()) {
     case 4: return key_is(key, "name") ? member::name : member::skipped;
     case 9: return key_is(key, "arguments") ? member::arguments : member::skipped;
@@ -225,9 +225,7 @@ DGRID_DECL bool chunk_reader::chunk_value(member m) {
         c.created = created;
         return true;
     }
-    case member::usage:
-        c.usage.reset();
-        return literal("null");
+    case member::usage: c.usage.reset(); return literal("null");
     case member::choices:
         if (*p_ == 'n') {
             recycle_choices(*pool_, c.choices); // docs/wire.md, "Choices null or missing"
@@ -337,8 +335,7 @@ DGRID_DECL bool chunk_reader::delta_object(chunk_delta& delta) {
     if (has_reasoning && (!delta.reasoning_content || delta.reasoning_content->empty()))
         pool_->assign(delta.reasoning_content, reasoning_);
     // Then `reasoning_content` depends on another member: not free text.
-    if (has_reasoning && free_text_ && free_text_->m == member::reasoning_content &&
-        free_text_->choice == choice_at_)
+    if (has_reasoning && free_text_ && free_text_->m == member::reasoning_content && free_text_->choice == choice_at_)
         free_text_.reset();
     return true;
 }

@@ -11,10 +11,10 @@
 #include <dgrid/json.hpp>
 
 #include <boost/asio/dispatch.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/prefer.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 
 #include <openssl/ssl.h>
 
@@ -55,8 +55,7 @@ inline std::shared_ptr<asio::ssl::context> make_tls_context(const client_options
         return options.ssl_context;
     auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
     context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                         asio::ssl::context::no_tlsv1_1);
+                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
     SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
     if (options.tls_session_resumption)
         tls_session_cache::enable(context->native_handle());
@@ -108,9 +107,7 @@ inline constexpr std::string_view accept_event_stream = "text/event-stream";
 inline constexpr std::string_view chat_target = "/chat/completions";
 
 inline client_impl::client_impl(asio::any_io_executor ex, client_options options)
-    : ex_(std::move(ex)),
-      options_(validated(std::move(options))),
-      url_(parse_or_throw(options_.base_url)),
+    : ex_(std::move(ex)), options_(validated(std::move(options))), url_(parse_or_throw(options_.base_url)),
       authorization_("Bearer " + *options_.api_key),
       chat_head_(head_text(request_fields(http::verb::post, chat_target, accept_json, {}))),
       stream_head_(head_text(request_fields(http::verb::post, chat_target, accept_event_stream, {}))),
@@ -120,8 +117,7 @@ inline client_impl::client_impl(asio::any_io_executor ex, client_options options
 
 // A user's header replaces the client's of the same name, except the Accept
 // of a stream and the Content-Type of a body, which the client needs.
-inline string_request client_impl::request_fields(http::verb method, std::string_view target,
-                                                  std::string_view accept,
+inline string_request client_impl::request_fields(http::verb method, std::string_view target, std::string_view accept,
                                                   const std::vector<http_header>& extra_headers) const {
     std::string full_target;
     full_target.reserve(url_.path.size() + target.size());
@@ -145,8 +141,7 @@ inline string_request client_impl::request_fields(http::verb method, std::string
 // A chat request without extra headers starts with a head written once;
 // Beast's prepare_payload would add the same Content-Length after it.
 inline wire_request client_impl::make_request(http::verb method, std::string_view target, std::string_view accept,
-                                              std::string body,
-                                              const std::vector<http_header>& extra_headers) const {
+                                              std::string body, const std::vector<http_header>& extra_headers) const {
     if (extra_headers.empty() && method == http::verb::post && target == chat_target &&
         (accept == accept_json || accept == accept_event_stream)) {
         const std::string& head = accept == accept_json ? chat_head_ : stream_head_;
@@ -230,8 +225,8 @@ inline asio::awaitable<error_code> wait_before_retry(std::chrono::milliseconds d
 
 template <class Parser>
 asio::awaitable<error_code> client_impl::perform(const wire_request& request, std::optional<Parser>& parser,
-                                                 read_mode mode, std::unique_ptr<connection>& held,
-                                                 diagnostics& diag, clock::time_point total_deadline) {
+                                                 read_mode mode, std::unique_ptr<connection>& held, diagnostics& diag,
+                                                 clock::time_point total_deadline) {
     const asio::cancellation_state cancellation = co_await asio::this_coro::cancellation_state;
     for (bool fresh = false;; fresh = true) {
         std::unique_ptr<connection> conn = std::move(held);

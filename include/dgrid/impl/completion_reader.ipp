@@ -79,8 +79,7 @@ DGRID_DECL bool completion_reader::completion_object(chat_completion& out) {
         case completion_key::object: return text(out.object);
         case completion_key::created: return optional_integer(out.created);
         case completion_key::model: return text(out.model);
-        case completion_key::choices:
-            return object_array(out.choices, [this](choice& c) { return choice_object(c); });
+        case completion_key::choices: return object_array(out.choices, [this](choice& c) { return choice_object(c); });
         case completion_key::usage: return optional_object(out.usage, [this](usage& u) { return usage_object(u); });
         case completion_key::system_fingerprint: return optional_text(out.system_fingerprint);
         }

@@ -94,7 +94,8 @@ DGRID_DECL error error_from_error_object(const boost::json::value& code, std::st
     std::string_view code_text;
     if (const boost::json::string* s = code.if_string())
         code_text = std::string_view(s->data(), s->size());
-    if (code_text.size() == 3 && std::all_of(code_text.begin(), code_text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    if (code_text.size() == 3 &&
+        std::all_of(code_text.begin(), code_text.end(), [](char c) { return c >= '0' && c <= '9'; }))
         status = static_cast<unsigned>((code_text[0] - '0') * 100 + (code_text[1] - '0') * 10 + (code_text[2] - '0'));
     if (status >= 400 && status <= 599) {
         const error e = error_from_http_status(status);

@@ -99,7 +99,7 @@ inline std::size_t parse_data_uri_head(std::string_view s, std::size_t pos, std:
 // query and the closing quote it found has the same answer. That keeps a text
 // of many unclosed titles linear.
 class title_finder {
-  public:
+public:
     explicit title_finder(char quote) noexcept : quote_(quote) {}
 
     // `from` is just after the opening quote. Returns the position after the
@@ -119,7 +119,7 @@ class title_finder {
         return end_;
     }
 
-  private:
+private:
     // The first quote at or after `from` that no backslash escapes.
     std::size_t find_quote(std::string_view s, std::size_t from) const noexcept {
         for (std::size_t q = s.find(quote_, from); q != image_npos; q = s.find(quote_, q + 1))

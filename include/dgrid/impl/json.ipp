@@ -1010,8 +1010,8 @@ inline void read_choices(reader& r, string_pool& pool, const json::value& v, std
 }
 
 inline bool is_chunk_member(std::string_view key) noexcept {
-    return key == "id" || key == "object" || key == "created" || key == "model" || key == "choices" ||
-           key == "usage" || key == "system_fingerprint" || key == "error";
+    return key == "id" || key == "object" || key == "created" || key == "model" || key == "choices" || key == "usage" ||
+           key == "system_fingerprint" || key == "error";
 }
 
 // Assigns `src` to `dst` without allocating when both are strings or `src` is
@@ -1027,8 +1027,7 @@ inline void assign_keeping(json::value& dst, const json::value& src) {
         if (json::string* s = dst.if_string()) {
             string_pool::grow(*s, src.get_string().size());
             s->assign(src.get_string());
-        }
-        else
+        } else
             dst = src;
         break;
     default: dst = src; // copied into dst's (the default) resource
@@ -1080,8 +1079,7 @@ inline void read(reader& r, string_pool& pool, const json::value& v, chat_chunk&
 
 } // namespace json_io
 
-DGRID_DECL error_code read_chunk(const boost::json::value& v, chat_chunk& out, string_pool& pool,
-                                 diagnostics& diag) {
+DGRID_DECL error_code read_chunk(const boost::json::value& v, chat_chunk& out, string_pool& pool, diagnostics& diag) {
     namespace json = boost::json;
     recycle(pool, out);
     json_io::reader r(diag);
@@ -1108,9 +1106,7 @@ DGRID_DECL error_code read_chunk(const boost::json::value& v, chat_chunk& out, s
 
 } // namespace detail
 
-DGRID_DECL boost::json::value to_json(const message& m) {
-    return detail::json_io::write(m);
-}
+DGRID_DECL boost::json::value to_json(const message& m) { return detail::json_io::write(m); }
 
 DGRID_DECL boost::json::value to_json(const chat_request& r) {
     using namespace detail::json_io;

@@ -239,8 +239,8 @@ DGRID_DECL bool json_scanner::any_value(std::size_t depth, boost::json::value& o
         boost::json::parse_options options;
         options.max_depth = max_json_depth;
         boost::system::error_code ec;
-        out = boost::json::parse(boost::json::string_view(start, static_cast<std::size_t>(p_ - start)), ec, {},
-                                 options);
+        out =
+            boost::json::parse(boost::json::string_view(start, static_cast<std::size_t>(p_ - start)), ec, {}, options);
         return !ec;
     }
     default: {

@@ -32,12 +32,9 @@ DGRID_DECL bool is_retryable(error_code ec, const diagnostics& diag) noexcept {
         case error::stream_idle_timeout:
         case error::total_timeout:
         case error::stream_truncated:
-        case error::stream_error:
-            return true;
-        case error::unexpected_status:
-            return diag.http_status >= 500;
-        default:
-            return false;
+        case error::stream_error: return true;
+        case error::unexpected_status: return diag.http_status >= 500;
+        default: return false;
         }
     }
     namespace aerr = boost::asio::error;
@@ -92,8 +89,8 @@ inline bool read_digits(std::string_view text, int& out) {
 
 DGRID_DECL std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view text) {
     // "Sun, 06 Nov 1994 08:49:37 GMT": fixed positions.
-    if (text.size() != 29 || text[3] != ',' || text[4] != ' ' || text[7] != ' ' || text[11] != ' ' ||
-        text[16] != ' ' || text[19] != ':' || text[22] != ':' || text.substr(25) != " GMT")
+    if (text.size() != 29 || text[3] != ',' || text[4] != ' ' || text[7] != ' ' || text[11] != ' ' || text[16] != ' ' ||
+        text[19] != ':' || text[22] != ':' || text.substr(25) != " GMT")
         return std::nullopt;
     constexpr std::array<std::string_view, 12> months = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
