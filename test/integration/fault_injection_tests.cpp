@@ -8,8 +8,6 @@
 
 #include <dgrid/detail/fault_point_stream.hpp>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/test/unit_test.hpp>
 
 using namespace dgrid;
@@ -17,35 +15,14 @@ using namespace dgrid::test;
 
 namespace {
 
-struct exchange_result {
-    error_code ec;
-    diagnostics diag;
-    std::string text;
-};
-
-asio::awaitable<exchange_result> plain_exchange(client& c, std::string text) {
-    exchange_result result;
-    auto [ec, completion] = co_await c.async_chat(echo_request(text), result.diag, asio::as_tuple(asio::use_awaitable));
-    result.ec = ec;
-    result.text = completion.text();
-    co_return result;
+// One exchange of `text`, plain or streamed (the fixture's calls).
+asio::awaitable<call_result> plain_exchange(client& c, std::string text) {
+    return chat_once(c, echo_request(std::move(text)));
 }
 
-asio::awaitable<exchange_result> streamed_exchange(client& c, std::string text) {
-    exchange_result result;
-    auto token = asio::as_tuple(asio::use_awaitable);
+asio::awaitable<call_result> streamed_exchange(client& c, std::string text) {
     // A pause per token puts the events in reads of their own: more points to fail.
-    auto request = with_token_delay(echo_request(text), 1);
-    auto [ec, stream] = co_await c.async_chat_stream(std::move(request), result.diag, token);
-    result.ec = ec;
-    while (!result.ec) {
-        auto [next_ec, more] = co_await stream.async_next(result.diag, token);
-        result.ec = next_ec;
-        if (!more)
-            break;
-        result.text += stream.chunk().text();
-    }
-    co_return result;
+    return stream_once(c, with_token_delay(echo_request(std::move(text)), 1));
 }
 
 // Arms the fault point at every N in turn until an exchange needs fewer than N

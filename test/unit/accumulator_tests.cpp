@@ -47,51 +47,6 @@ chat_completion completion(std::string_view text) {
     return c;
 }
 
-const std::string* content_of(const message& m) { return m.content ? std::get_if<std::string>(&*m.content) : nullptr; }
-
-// Field by field, so that a failure says which one differs.
-void check_equal(const chat_completion& a, const chat_completion& b) {
-    BOOST_TEST(a.id == b.id);
-    BOOST_TEST(a.object == b.object);
-    BOOST_TEST((a.created == b.created));
-    BOOST_TEST(a.model == b.model);
-    BOOST_TEST((a.system_fingerprint == b.system_fingerprint));
-    BOOST_TEST(a.extra == b.extra);
-    BOOST_TEST(a.usage.has_value() == b.usage.has_value());
-    if (a.usage && b.usage) {
-        BOOST_TEST((a.usage->prompt_tokens == b.usage->prompt_tokens));
-        BOOST_TEST((a.usage->completion_tokens == b.usage->completion_tokens));
-        BOOST_TEST((a.usage->total_tokens == b.usage->total_tokens));
-    }
-    BOOST_TEST_REQUIRE(a.choices.size() == b.choices.size());
-    for (std::size_t i = 0; i < a.choices.size(); ++i) {
-        BOOST_TEST_CONTEXT("choice " << i) {
-            const choice& x = a.choices[i];
-            const choice& y = b.choices[i];
-            BOOST_TEST(x.index == y.index);
-            BOOST_TEST((x.finish_reason == y.finish_reason));
-            BOOST_TEST(x.logprobs == y.logprobs);
-            BOOST_TEST(x.message.role == y.message.role);
-            BOOST_TEST(x.message.content.has_value() == y.message.content.has_value());
-            const std::string* cx = content_of(x.message);
-            const std::string* cy = content_of(y.message);
-            BOOST_TEST((cx == nullptr) == (cy == nullptr));
-            if (cx && cy)
-                BOOST_TEST(*cx == *cy);
-            BOOST_TEST((x.message.reasoning_content == y.message.reasoning_content));
-            BOOST_TEST_REQUIRE(x.message.tool_calls.size() == y.message.tool_calls.size());
-            for (std::size_t j = 0; j < x.message.tool_calls.size(); ++j) {
-                BOOST_TEST(x.message.tool_calls[j].id == y.message.tool_calls[j].id);
-                BOOST_TEST(x.message.tool_calls[j].type == y.message.tool_calls[j].type);
-                BOOST_TEST(x.message.tool_calls[j].function.name == y.message.tool_calls[j].function.name);
-                BOOST_TEST(x.message.tool_calls[j].function.arguments == y.message.tool_calls[j].function.arguments);
-            }
-        }
-    }
-    // And nothing else differs.
-    BOOST_TEST(json::serialize(to_json(a)) == json::serialize(to_json(b)));
-}
-
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(accumulator)

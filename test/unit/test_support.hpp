@@ -3,6 +3,8 @@
 
 // Checks shared by the unit tests of the JSON mapping and the stream decoding.
 
+#include <dgrid/chat_completion.hpp>
+#include <dgrid/json.hpp>
 #include <dgrid/message.hpp>
 
 #include <boost/json/parse.hpp>
@@ -71,6 +73,54 @@ inline void check_equal(const message& a, const message& b) {
     BOOST_TEST((a.tool_call_id == b.tool_call_id));
     BOOST_TEST((a.reasoning_content == b.reasoning_content));
     BOOST_TEST(a.extra == b.extra);
+}
+
+// Field by field, so that a failure says which one differs; then, as a
+// whole, so that nothing else does.
+inline void check_equal(const chat_completion& a, const chat_completion& b) {
+    BOOST_TEST(a.id == b.id);
+    BOOST_TEST(a.object == b.object);
+    BOOST_TEST((a.created == b.created));
+    BOOST_TEST(a.model == b.model);
+    BOOST_TEST_REQUIRE(a.choices.size() == b.choices.size());
+    for (std::size_t i = 0; i < a.choices.size(); ++i) {
+        BOOST_TEST(a.choices[i].index == b.choices[i].index);
+        check_equal(a.choices[i].message, b.choices[i].message);
+        BOOST_TEST((a.choices[i].finish_reason == b.choices[i].finish_reason));
+        BOOST_TEST(a.choices[i].logprobs == b.choices[i].logprobs);
+        BOOST_TEST(a.choices[i].extra == b.choices[i].extra);
+    }
+    BOOST_TEST_REQUIRE(a.usage.has_value() == b.usage.has_value());
+    if (a.usage) {
+        const usage& ua = *a.usage;
+        const usage& ub = *b.usage;
+        BOOST_TEST((ua.prompt_tokens == ub.prompt_tokens));
+        BOOST_TEST((ua.completion_tokens == ub.completion_tokens));
+        BOOST_TEST((ua.total_tokens == ub.total_tokens));
+        BOOST_TEST(ua.extra == ub.extra);
+        BOOST_TEST_REQUIRE(ua.prompt_tokens_details.has_value() == ub.prompt_tokens_details.has_value());
+        if (ua.prompt_tokens_details) {
+            const auto& pa = *ua.prompt_tokens_details;
+            const auto& pb = *ub.prompt_tokens_details;
+            BOOST_TEST((pa.cached_tokens == pb.cached_tokens));
+            BOOST_TEST((pa.text_tokens == pb.text_tokens));
+            BOOST_TEST((pa.audio_tokens == pb.audio_tokens));
+            BOOST_TEST((pa.image_tokens == pb.image_tokens));
+            BOOST_TEST(pa.extra == pb.extra);
+        }
+        BOOST_TEST_REQUIRE(ua.completion_tokens_details.has_value() == ub.completion_tokens_details.has_value());
+        if (ua.completion_tokens_details) {
+            const auto& ca = *ua.completion_tokens_details;
+            const auto& cb = *ub.completion_tokens_details;
+            BOOST_TEST((ca.text_tokens == cb.text_tokens));
+            BOOST_TEST((ca.audio_tokens == cb.audio_tokens));
+            BOOST_TEST((ca.reasoning_tokens == cb.reasoning_tokens));
+            BOOST_TEST(ca.extra == cb.extra);
+        }
+    }
+    BOOST_TEST((a.system_fingerprint == b.system_fingerprint));
+    BOOST_TEST(a.extra == b.extra);
+    BOOST_TEST(boost::json::serialize(to_json(a)) == boost::json::serialize(to_json(b)));
 }
 
 } // namespace dgrid::test
