@@ -1,7 +1,8 @@
 # What `cmake --install` puts in place: the headers (<dgrid/version.hpp>
 # generated), the library, the CMake package (dgridConfig.cmake, its version
-# file and the exported targets dgrid::dgrid and dgrid::header_only) and
-# dgrid.pc for pkg-config. The emulator adds itself in src/emulator.
+# file and the exported targets dgrid::dgrid, dgrid::header_only and, when it
+# is built, dgrid::emulator) and dgrid.pc for pkg-config. The emulator adds
+# itself in src/emulator.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -12,7 +13,9 @@ install(TARGETS dgrid dgrid_header_only EXPORT dgridTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/dgrid DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# The emulator's headers go with the emulator (src/emulator).
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/dgrid DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+        PATTERN emulator EXCLUDE)
 install(FILES ${PROJECT_BINARY_DIR}/include/dgrid/version.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/dgrid)
 install(EXPORT dgridTargets NAMESPACE dgrid:: DESTINATION ${dgrid_cmake_dir})
 

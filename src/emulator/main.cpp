@@ -1,7 +1,7 @@
 // dgrid-emulator: the emulator as a process, for manual runs and for tests in
 // other languages. Prints one line, `listening <base_url> [ca=<path>]`, then
 // serves until SIGINT or SIGTERM.
-#include "emulator/server.hpp"
+#include <dgrid/emulator/server.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>

@@ -2,7 +2,7 @@
 // instantiates Asio, Beast and coroutines: everything a request means is
 // decided by handle_request() (handler.cpp); this file reads requests, acts out
 // the transport faults and writes bytes.
-#include "emulator/server.hpp"
+#include <dgrid/emulator/server.hpp>
 
 #include "emulator/api_error.hpp"
 #include "emulator/certificates.hpp"

@@ -4,7 +4,7 @@
 // An emulator started in-process on 127.0.0.1 (TLS unless asked otherwise)
 // and a client of it, driven by an io_context the test runs.
 
-#include <emulator/server.hpp>
+#include <dgrid/emulator/server.hpp>
 
 #include <dgrid/dgrid.hpp>
 

@@ -1,7 +1,11 @@
 // A user's program, built the way a consumer of an installed, added or
 // fetched dgrid builds it: one plain call and one stream against the emulator
-// named by DGRID_BASE_URL and DGRID_CA_FILE (key from DGRID_API_KEY).
+// named by DGRID_BASE_URL and DGRID_CA_FILE (key from DGRID_API_KEY), or,
+// built with DGRID_CONSUMER_IN_PROCESS, against a dgrid::emulator it starts.
 #include <dgrid/dgrid.hpp>
+#ifdef DGRID_CONSUMER_IN_PROCESS
+#include <dgrid/emulator/server.hpp>
+#endif
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -30,8 +34,18 @@ asio::awaitable<void> ask(dgrid::client& client, int& failures) {
 
 int main() {
     dgrid::client_options options;
+#ifdef DGRID_CONSUMER_IN_PROCESS
+    dgrid::emulator::server_options gateway_options;
+    gateway_options.api_key = "in-process-key";
+    dgrid::emulator::server gateway(gateway_options);
+    gateway.start();
+    options.base_url = gateway.base_url();
+    options.ca_file = gateway.ca_file().string();
+    options.api_key = gateway_options.api_key;
+#else
     options.base_url = std::getenv("DGRID_BASE_URL");
     options.ca_file = std::getenv("DGRID_CA_FILE");
+#endif
     asio::io_context io;
     dgrid::client client(io, options);
     int failures = 0;

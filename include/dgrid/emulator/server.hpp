@@ -1,7 +1,7 @@
 #ifndef DGRID_EMULATOR_SERVER_HPP
 #define DGRID_EMULATOR_SERVER_HPP
 
-#include "emulator/server_options.hpp"
+#include <dgrid/emulator/server_options.hpp>
 
 #include <cstdint>
 #include <filesystem>
@@ -13,9 +13,20 @@ namespace dgrid::emulator {
 /// An in-process DGrid gateway for tests: a real HTTP/1.1 server (TLS by
 /// default) on its own threads that serves `GET /v1/models` and
 /// `POST /v1/chat/completions` (plain or `"stream": true` server-sent events)
-/// with deterministic models (see `models.hpp`) and misbehaves on request
-/// through the `X-Emulator-Fault` header (see `faults.hpp`). The network
-/// stack stays behind this header, so including it costs little.
+/// with deterministic models (`emulator/echo`, `emulator/tools`,
+/// `emulator/reasoning`, `emulator/image`) and misbehaves on request through
+/// the `X-Emulator-Fault` header (the README's emulator section lists the
+/// faults). Link `dgrid::emulator`; the network stack stays behind this
+/// header, so including it costs little.
+///
+/// ```cpp
+/// dgrid::emulator::server gateway; // TLS on 127.0.0.1, a free port
+/// gateway.start();
+/// dgrid::client_options options;
+/// options.base_url = gateway.base_url();
+/// options.ca_file = gateway.ca_file().string();
+/// options.api_key = "emulator-key"; // server_options::api_key
+/// ```
 ///
 /// Thread-safety: the accessors may be called from any thread at any time;
 /// `start` and `stop` must not be called from the server's own threads.
