@@ -17,26 +17,33 @@ namespace dgrid {
 /// call carries `id`, `type` and `function.name`; `arguments` arrive in
 /// pieces to be joined per `index`.
 struct tool_call_delta {
-    std::int64_t index = 0;
-    std::optional<std::string> id;
-    std::optional<std::string> type;
-    std::optional<std::string> name;
-    std::optional<std::string> arguments;
+    std::int64_t index = 0;               ///< `index` of the call in its choice; its position in the array if missing.
+    std::optional<std::string> id;        ///< `id` of the call; absent when not sent.
+    std::optional<std::string> type;      ///< `type`, "function"; absent when not sent.
+    std::optional<std::string> name;      ///< `function.name`; absent when not sent.
+    std::optional<std::string> arguments; ///< `function.arguments`: the next piece of the arguments' JSON text.
 };
 
 /// What one chunk adds to one choice's message. Absent members add nothing.
 struct chunk_delta {
+    /// `role` ("assistant"), usually in a choice's first chunk only.
     std::optional<std::string> role;
+    /// `content`: the next piece of the answer's text (an array of text parts is joined).
     std::optional<std::string> content;
     /// `reasoning_content`, or `reasoning` on some upstreams.
     std::optional<std::string> reasoning_content;
+    /// `tool_calls`: fragments of tool calls; empty when absent or null.
     std::vector<tool_call_delta> tool_calls;
 };
 
 /// One choice of a chunk.
 struct chunk_choice {
+    /// `index` of the choice among the `n`; its position in `choices` when missing.
     std::int64_t index = 0;
+    /// `delta`: what this chunk adds to the choice; empty when null or missing.
     chunk_delta delta;
+    /// `finish_reason` ("stop", "length", "tool_calls", ...), sent in the choice's
+    /// last chunk; absent before.
     std::optional<std::string> finish_reason;
     /// `logprobs` as received (null when absent).
     boost::json::value logprobs;
@@ -45,13 +52,20 @@ struct chunk_choice {
 /// One `chat.completion.chunk` event of a streamed completion. A stream
 /// reuses one chunk object from event to event, so its memory is reused too.
 struct chat_chunk {
+    /// `id` of the completion; every chunk of a stream repeats it.
     std::string id;
+    /// "chat.completion.chunk"; kept as received, not relied upon.
     std::string object;
+    /// `created`: when the completion was created, in Unix seconds; absent when not sent.
     std::optional<std::int64_t> created;
+    /// `model`: the model that answers, as the gateway names it.
     std::string model;
     /// Empty in the final usage chunk.
     std::vector<chunk_choice> choices;
+    /// `usage`: token counts, usually in the last chunk only (the client asks for
+    /// them with `stream_options`); absent when null or missing.
     std::optional<dgrid::usage> usage;
+    /// `system_fingerprint`: the backend configuration that answered; absent when not sent.
     std::optional<std::string> system_fingerprint;
     /// Top-level members this library does not know.
     boost::json::object extra;

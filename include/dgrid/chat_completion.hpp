@@ -15,51 +15,63 @@ namespace dgrid {
 
 /// `usage.prompt_tokens_details`.
 struct prompt_tokens_details {
-    std::optional<std::int64_t> cached_tokens;
-    std::optional<std::int64_t> text_tokens;
-    std::optional<std::int64_t> audio_tokens;
-    std::optional<std::int64_t> image_tokens;
-    boost::json::object extra;
+    std::optional<std::int64_t> cached_tokens; ///< `cached_tokens`: prompt tokens read from the provider's cache.
+    std::optional<std::int64_t> text_tokens;   ///< `text_tokens`: prompt tokens of text.
+    std::optional<std::int64_t> audio_tokens;  ///< `audio_tokens`: prompt tokens of audio input.
+    std::optional<std::int64_t> image_tokens;  ///< `image_tokens`: prompt tokens of image input.
+    boost::json::object extra;                 ///< Members this library does not know.
 };
 
 /// `usage.completion_tokens_details`.
 struct completion_tokens_details {
-    std::optional<std::int64_t> text_tokens;
-    std::optional<std::int64_t> audio_tokens;
-    std::optional<std::int64_t> reasoning_tokens;
-    boost::json::object extra;
+    std::optional<std::int64_t> text_tokens;      ///< `text_tokens`: generated tokens of text.
+    std::optional<std::int64_t> audio_tokens;     ///< `audio_tokens`: generated tokens of audio.
+    std::optional<std::int64_t> reasoning_tokens; ///< `reasoning_tokens`: tokens the model spent reasoning.
+    boost::json::object extra;                    ///< Members this library does not know.
 };
 
 /// Token counts of a completion; a field the gateway left out is empty.
 struct usage {
-    std::optional<std::int64_t> prompt_tokens;
-    std::optional<std::int64_t> completion_tokens;
-    std::optional<std::int64_t> total_tokens;
+    std::optional<std::int64_t> prompt_tokens;     ///< `prompt_tokens`: tokens of the input.
+    std::optional<std::int64_t> completion_tokens; ///< `completion_tokens`: tokens generated.
+    std::optional<std::int64_t> total_tokens;      ///< `total_tokens`: prompt and completion tokens together.
+    /// `prompt_tokens_details`: a breakdown of `prompt_tokens`.
     std::optional<dgrid::prompt_tokens_details> prompt_tokens_details;
+    /// `completion_tokens_details`: a breakdown of `completion_tokens`.
     std::optional<dgrid::completion_tokens_details> completion_tokens_details;
+    /// Members this library does not know.
     boost::json::object extra;
 };
 
 /// One of the `n` answers.
 struct choice {
+    /// `index` of this answer among the `n`.
     std::int64_t index = 0;
+    /// `message`: the answer, with role "assistant".
     dgrid::message message;
     /// "stop", "length", "tool_calls", "content_filter", ...; absent if not given.
     std::optional<std::string> finish_reason;
     /// `logprobs` as received (null when absent).
     boost::json::value logprobs;
+    /// Members of the choice this library does not know.
     boost::json::object extra;
 };
 
 /// The response to a chat request.
 struct chat_completion {
+    /// `id` of the completion.
     std::string id;
     /// "chat.completion"; not relied upon.
     std::string object;
+    /// `created`: when the completion was created, in Unix seconds; absent when not sent.
     std::optional<std::int64_t> created;
+    /// `model`: the model that answered, as the gateway names it.
     std::string model;
+    /// `choices`: the `n` answers; empty when null or missing.
     std::vector<dgrid::choice> choices;
+    /// `usage`: token counts; absent when null or missing.
     std::optional<dgrid::usage> usage;
+    /// `system_fingerprint`: the backend configuration that answered; absent when not sent.
     std::optional<std::string> system_fingerprint;
     /// Top-level members this library does not know (`provider`, `cost`, ...).
     boost::json::object extra;

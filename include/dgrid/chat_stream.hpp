@@ -85,7 +85,10 @@ DGRID_DECL diagnostics* stream_diagnostics(const std::shared_ptr<stream_state>& 
 /// Thread safety: one `async_next` at a time; distinct streams are independent.
 class chat_stream {
 public:
+    /// The executor type of the default completion token.
     using executor_type = boost::asio::any_io_executor;
+    /// The default completion token, `with_diagnostics(asio::use_awaitable)`: a failure
+    /// throws `error_with_diagnostics`.
     using default_token = with_diagnostics_t<boost::asio::use_awaitable_t<executor_type>>;
 
     /// An empty stream; `valid()` is false.
@@ -94,7 +97,10 @@ public:
     /// Used by the client; the state is the library's.
     explicit chat_stream(std::shared_ptr<detail::stream_state> state) noexcept : state_(std::move(state)) {}
 
+    /// Takes over `other`'s stream; `other` is left empty.
     chat_stream(chat_stream&&) noexcept = default;
+    /// Lets go of this stream as the destructor does, then takes over `other`'s;
+    /// `other` is left empty.
     DGRID_DECL chat_stream& operator=(chat_stream&& other) noexcept;
     chat_stream(const chat_stream&) = delete;
     chat_stream& operator=(const chat_stream&) = delete;
@@ -131,6 +137,7 @@ public:
         return initiate_next(&diag, std::forward<CompletionToken>(token));
     }
 
+    /// As above, without diagnostics for plain tokens.
     template <class CompletionToken = default_token>
     auto async_next(CompletionToken&& token = {}) {
         return initiate_next(nullptr, std::forward<CompletionToken>(token));
@@ -147,6 +154,7 @@ public:
     /// True once `[DONE]` was read.
     DGRID_DECL bool done() const noexcept;
 
+    /// False for an empty stream (built by default or moved from).
     bool valid() const noexcept { return state_ != nullptr; }
 
 private:

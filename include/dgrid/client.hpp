@@ -43,7 +43,10 @@ namespace dgrid {
 /// to learn what the server said.
 class client {
 public:
+    /// The type of the client's executor.
     using executor_type = boost::asio::any_io_executor;
+    /// The default completion token, `with_diagnostics(asio::use_awaitable)`: a failure
+    /// throws `error_with_diagnostics`.
     using default_token = with_diagnostics_t<boost::asio::use_awaitable_t<executor_type>>;
 
     /// Builds a client; no I/O happens until the first request.
@@ -51,12 +54,16 @@ public:
     /// `invalid_header_value`) or, for an unreadable `ca_file`, `boost::system::system_error`.
     DGRID_DECL client(executor_type ex, client_options options = {});
 
+    /// Builds a client on the executor of `ctx` (an `io_context`, say); throws as above.
     template <class ExecutionContext,
               class = std::enable_if_t<std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>>>
     explicit client(ExecutionContext& ctx, client_options options = {})
         : client(executor_type(ctx.get_executor()), std::move(options)) {}
 
+    /// Takes over `other`'s client; `other` may then only be destroyed or assigned to.
     client(client&&) noexcept = default;
+    /// Takes over `other`'s client, dropping this one's; `other` may then only be
+    /// destroyed or assigned to.
     client& operator=(client&&) noexcept = default;
     client(const client&) = delete;
     client& operator=(const client&) = delete;
@@ -65,6 +72,8 @@ public:
     /// `error::pool_closed`. Requests under way finish first and keep what they need alive.
     DGRID_DECL ~client();
 
+    /// The executor the client was built with; a handler without an associated
+    /// executor completes on it.
     DGRID_DECL executor_type get_executor() const noexcept;
 
     /// The options the client runs with (the API key as resolved).
@@ -123,6 +132,7 @@ public:
         return initiate_chat_stream(&diag, std::move(request), std::forward<CompletionToken>(token));
     }
 
+    /// As above, without diagnostics for plain tokens.
     template <class CompletionToken = default_token>
     auto async_chat_stream(chat_request request, CompletionToken&& token = {}) {
         return initiate_chat_stream(nullptr, std::move(request), std::forward<CompletionToken>(token));
@@ -138,6 +148,7 @@ public:
         return initiate_list_models(&diag, std::forward<CompletionToken>(token));
     }
 
+    /// As above, without diagnostics for plain tokens.
     template <class CompletionToken = default_token>
     auto async_list_models(CompletionToken&& token = {}) {
         return initiate_list_models(nullptr, std::forward<CompletionToken>(token));

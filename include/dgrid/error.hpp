@@ -14,6 +14,7 @@ class value;
 
 namespace dgrid {
 
+/// The error code type of every dgrid operation.
 using error_code = boost::system::error_code;
 
 /// Errors reported by dgrid operations, in the category returned by
@@ -83,8 +84,10 @@ DGRID_DECL error error_from_error_object(const boost::json::value& code, std::st
 
 } // namespace dgrid
 
+/// @cond
 template <>
 struct boost::system::is_error_code_enum<dgrid::error> : std::true_type {};
+/// @endcond
 
 #ifndef DGRID_SEPARATE_COMPILATION
 #include <dgrid/impl/error.ipp>

@@ -14,6 +14,7 @@ namespace dgrid {
 /// the server said. `what()` summarises both.
 class error_with_diagnostics : public boost::system::system_error {
 public:
+    /// The exception for the failure `ec`, with what `diag` says about it.
     DGRID_DECL error_with_diagnostics(error_code ec, diagnostics diag);
 
     /// What the gateway or the client said about the failure.

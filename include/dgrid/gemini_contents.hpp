@@ -37,6 +37,7 @@ struct gemini_part {
 struct gemini_content {
     /// "user" or "model"; an empty role is left out of the JSON.
     std::string role = "user";
+    /// `parts`: the text and inline data of the content, in order.
     std::vector<gemini_part> parts;
 };
 

@@ -8,8 +8,8 @@ namespace dgrid {
 /// An HTTP header added to requests. Names and values holding CR, LF, NUL or
 /// other control characters are refused before anything is sent.
 struct http_header {
-    std::string name;
-    std::string value;
+    std::string name;  ///< The field name, e.g. "X-Title".
+    std::string value; ///< The field value.
 };
 
 } // namespace dgrid

@@ -21,8 +21,11 @@ namespace dgrid {
 /// has no JSON form and is written as null: validate numbers before sending
 /// (the client reports `error::invalid_request`).
 DGRID_DECL boost::json::value to_json(const message& m);
+/// The JSON form of a chat request, as above.
 DGRID_DECL boost::json::value to_json(const chat_request& r);
+/// The JSON form of a chat completion, as above.
 DGRID_DECL boost::json::value to_json(const chat_completion& c);
+/// The JSON form of a model list, as above.
 DGRID_DECL boost::json::value to_json(const model_list& l);
 /// A stream chunk; `object` is written as "chat.completion.chunk" when empty,
 /// `delta` always (`{}` when it adds nothing).
@@ -34,8 +37,11 @@ DGRID_DECL boost::json::value to_json(const chat_chunk& c);
 /// (`choices[0].message.content: expected string or array`; "top level" when
 /// `v` is not an object). `out` is reset first.
 DGRID_DECL error_code from_json(const boost::json::value& v, message& out, diagnostics& diag);
+/// Reads a chat request, as above.
 DGRID_DECL error_code from_json(const boost::json::value& v, chat_request& out, diagnostics& diag);
+/// Reads a chat completion, as above.
 DGRID_DECL error_code from_json(const boost::json::value& v, chat_completion& out, diagnostics& diag);
+/// Reads a model list, as above.
 DGRID_DECL error_code from_json(const boost::json::value& v, model_list& out, diagnostics& diag);
 
 /// Reads a stream chunk, leniently as gateways send them (docs/wire.md,

@@ -12,13 +12,13 @@ namespace dgrid {
 
 /// A text part of a multi-part message content: `{"type":"text","text":...}`.
 struct text_part {
-    std::string text;
+    std::string text; ///< `text`.
 };
 
 /// An image part: `{"type":"image_url","image_url":{"url":...,"detail":...}}`.
 /// `url` is an `https://` URL or a `data:<mime>;base64,...` URI.
 struct image_url_part {
-    std::string url;
+    std::string url;                   ///< `image_url.url`: an `https://` URL or a data URI.
     std::optional<std::string> detail; ///< "auto", "low" or "high"
 };
 
@@ -31,15 +31,15 @@ using message_content = std::variant<std::string, std::vector<content_part>>;
 /// The function a tool call invokes; `arguments` is JSON text as the model
 /// produced it (it may not be valid JSON).
 struct function_call {
-    std::string name;
-    std::string arguments;
+    std::string name;      ///< `name` of the function.
+    std::string arguments; ///< `arguments`: the arguments as JSON text.
 };
 
 /// A tool call in an assistant message.
 struct tool_call {
-    std::string id;
-    std::string type = "function";
-    function_call function;
+    std::string id;                ///< `id`, which the "tool" message answering the call gives as `tool_call_id`.
+    std::string type = "function"; ///< `type`: "function".
+    function_call function;        ///< `function`: which function, with which arguments.
 };
 
 /// A chat message, in requests and in responses alike, so that an answer can
@@ -70,15 +70,20 @@ struct message {
     /// The text of `content`: the string, or its text parts joined; empty when absent.
     std::string text() const;
 
+    /// A "system" message (instructions to the model) holding `text`.
     static message system(std::string text) { return with_text("system", std::move(text)); }
+    /// A "developer" message, the newer role for instructions in the OpenAI API, holding `text`.
     static message developer(std::string text) { return with_text("developer", std::move(text)); }
+    /// A "user" message holding `text`.
     static message user(std::string text) { return with_text("user", std::move(text)); }
+    /// A "user" message of several parts: text and images (`image_from_url`, ...).
     static message user(std::vector<content_part> parts) {
         message m;
         m.role = "user";
         m.content = std::move(parts);
         return m;
     }
+    /// An "assistant" message holding `text`, e.g. an earlier answer.
     static message assistant(std::string text) { return with_text("assistant", std::move(text)); }
     /// The answer to the tool call `call_id`.
     static message tool(std::string call_id, std::string text) {

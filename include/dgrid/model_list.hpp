@@ -12,19 +12,24 @@ namespace dgrid {
 
 /// One entry of `GET /models`.
 struct model_info {
+    /// `id`: the name to put in `chat_request::model`.
     std::string id;
+    /// "model"; not relied upon.
     std::string object;
+    /// `created`: when the model was added, in Unix seconds; absent when not sent.
     std::optional<std::int64_t> created;
+    /// `owned_by`: the organisation that owns the model.
     std::string owned_by;
     /// DGrid: the API shapes this model serves ("openai", ...).
     std::vector<std::string> supported_endpoint_types;
+    /// Members this library does not know.
     boost::json::object extra;
 };
 
 /// The response to `GET /models`.
 struct model_list {
-    std::vector<model_info> data;
-    boost::json::object extra;
+    std::vector<model_info> data; ///< `data`: the models.
+    boost::json::object extra;    ///< Members this library does not know.
 };
 
 } // namespace dgrid

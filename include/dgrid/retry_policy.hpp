@@ -33,7 +33,9 @@ struct retry_policy {
     /// the load: over `budget_window`, retries may add at most
     /// `budget_ratio` of the requests sent, plus `budget_min_retries`.
     double budget_ratio = 0.2;
+    /// The sliding window over which the budget counts requests and retries.
     std::chrono::milliseconds budget_window = std::chrono::seconds(10);
+    /// Retries the budget allows in any window on top of `budget_ratio`.
     std::size_t budget_min_retries = 10;
 };
 

@@ -21,6 +21,7 @@ namespace dgrid {
 /// throws it. Works with dgrid operations only.
 template <class CompletionToken>
 struct with_diagnostics_t {
+    /// The wrapped token, which gets `void(std::exception_ptr, T)`.
     CompletionToken token;
 };
 
@@ -77,6 +78,7 @@ struct boost::asio::associator<Associator, dgrid::detail::throwing_handler<Handl
 // dgrid initiations take `diagnostics*` as their first argument; the adapter
 // supplies its own when the caller passed none: the initiation's
 // `lent_diagnostics()` where it has one (and it is not null), else new ones.
+/// @cond
 template <class CompletionToken, class... Values>
 struct boost::asio::async_result<dgrid::with_diagnostics_t<CompletionToken>, void(dgrid::error_code, Values...)> {
     template <class Initiation, class RawToken, class... Args>
@@ -102,5 +104,6 @@ struct boost::asio::async_result<dgrid::with_diagnostics_t<CompletionToken>, voi
             token.token, diag, std::forward<Args>(args)...);
     }
 };
+/// @endcond
 
 #endif
