@@ -123,6 +123,12 @@ inline bool hex4(const char* p, std::uint32_t& unit) noexcept {
     return true;
 }
 
+// Whether the `\u` escape of a low surrogate starts at p (within [p, end));
+// its code unit in `low`. What a high surrogate's escape needs after it.
+inline bool low_surrogate_escape_at(const char* p, const char* end, std::uint32_t& low) noexcept {
+    return end - p >= 6 && p[0] == '\\' && p[1] == 'u' && hex4(p + 2, low) && is_low_surrogate(low);
+}
+
 } // namespace dgrid::detail::json_text
 
 #endif

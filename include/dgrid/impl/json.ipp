@@ -815,6 +815,17 @@ inline const json::string* string_member(const json::object& o, json::string_vie
     return v ? v->if_string() : nullptr;
 }
 
+// Calls `f` with the object an error body holds, or null when it holds none
+// (not JSON, or not an object); the tree lives for the call only.
+template <class F>
+auto with_body_object(std::string_view body, F f) {
+    unsigned char buffer[2048];
+    json::monotonic_resource arena(buffer);
+    error_code ec;
+    const json::value v = parse_json_tree(body, &arena, lone_surrogate_rule::replace, ec);
+    return f(ec ? nullptr : v.if_object());
+}
+
 // Returns whether `o` has one of the known error shapes with a message.
 inline bool read_error_object(const json::object& o, diagnostics& diag) {
     const json::value* error = o.if_contains("error");
@@ -861,12 +872,9 @@ DGRID_DECL error_code read_error_member(const boost::json::object& top, diagnost
 }
 
 DGRID_DECL error_code read_error_in_body(std::string_view body, diagnostics& diag) {
-    unsigned char buffer[2048];
-    boost::json::monotonic_resource arena(buffer);
-    error_code ec;
-    const boost::json::value v = parse_json_tree(body, &arena, lone_surrogate_rule::replace, ec);
-    const boost::json::object* o = ec ? nullptr : v.if_object();
-    return o && !o->contains("choices") ? read_error_member(*o, diag) : error_code();
+    return json_io::with_body_object(body, [&](const boost::json::object* o) {
+        return o && !o->contains("choices") ? read_error_member(*o, diag) : error_code();
+    });
 }
 
 namespace json_io {
@@ -1214,14 +1222,10 @@ DGRID_DECL error_code from_json(const boost::json::value& v, chat_chunk& out, di
 }
 
 DGRID_DECL void read_error_body(std::string_view body, diagnostics& diag) {
-    namespace json = boost::json;
-    unsigned char buffer[2048];
-    json::monotonic_resource arena(buffer);
-    error_code ec;
-    const json::value v = detail::parse_json_tree(body, &arena, detail::lone_surrogate_rule::replace, ec);
-    const json::object* o = ec ? nullptr : v.if_object();
-    if (!o || !detail::json_io::read_error_object(*o, diag))
-        diag.body_excerpt = detail::json_io::body_excerpt(body);
+    detail::json_io::with_body_object(body, [&](const boost::json::object* o) {
+        if (!o || !detail::json_io::read_error_object(*o, diag))
+            diag.body_excerpt = detail::json_io::body_excerpt(body);
+    });
 }
 
 } // namespace dgrid

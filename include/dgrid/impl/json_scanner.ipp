@@ -193,8 +193,7 @@ DGRID_DECL bool json_scanner::escape() {
         return true;
     }
     std::uint32_t low = 0;
-    if (json_text::is_high_surrogate(cp) && end_ - p_ >= 6 && p_[0] == '\\' && p_[1] == 'u' &&
-        json_text::hex4(p_ + 2, low) && json_text::is_low_surrogate(low)) {
+    if (json_text::is_high_surrogate(cp) && json_text::low_surrogate_escape_at(p_, end_, low)) {
         p_ += 6;
         json_text::append_utf8(scratch_, json_text::join_surrogates(cp, low));
     } else if (keep_lone_surrogates_) {

@@ -67,8 +67,7 @@ inline bool rewrite_string(const char*& p, const char* end, bool keep, std::stri
         if (end - p < 6 || !hex4(p + 2, unit))
             return false;
         std::size_t size = 6;
-        if (is_high_surrogate(unit) && end - p >= 12 && p[6] == '\\' && p[7] == 'u' && hex4(p + 8, low) &&
-            is_low_surrogate(low))
+        if (is_high_surrogate(unit) && low_surrogate_escape_at(p + 6, end, low))
             size = 12; // a pair
         if (size == 12 || !is_surrogate(unit)) {
             out.append(p, size);
