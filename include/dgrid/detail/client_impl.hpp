@@ -8,8 +8,8 @@
 #include <dgrid/detail/base_url.hpp>
 #include <dgrid/detail/connection_pool.hpp>
 #include <dgrid/detail/deliver_outcome.hpp>
-#include <dgrid/detail/http_exchange.hpp>
 #include <dgrid/detail/retry_rules.hpp>
+#include <dgrid/detail/wire_request.hpp>
 
 #include <memory>
 #include <optional>
@@ -30,19 +30,6 @@ public:
     // `extra_headers`, accepting `accept`.
     wire_request make_request(http::verb method, std::string_view target, std::string_view accept, std::string body,
                               const std::vector<http_header>& extra_headers) const;
-
-    // Sends `request` over a pooled connection and reads the response, or
-    // only its header (`read_mode::header`: the connection is then handed to
-    // the caller in `held` instead of going back to the pool). A connection
-    // already in `held` serves the first attempt. A request lost
-    // by a reused connection before any response byte is sent once more on a
-    // fresh connection.
-    // Each attempt must get its headers within `timeouts.headers` and be
-    // done by `total_deadline`.
-    template <class Parser>
-    asio::awaitable<error_code> perform(const wire_request& request, std::optional<Parser>& parser, read_mode mode,
-                                        std::unique_ptr<connection>& held, diagnostics& diag,
-                                        clock::time_point total_deadline);
 
     // Registers a new operation for client::cancel(); its coroutine runs on
     // the returned strand and its handler is `deliver_outcome`, which keeps
@@ -68,14 +55,8 @@ public:
     // Cancels every operation under way.
     void cancel_all() { ops_->cancel_all(); }
 
-    // A first attempt is being sent (it feeds the retry budget).
-    void note_request();
-
-    // Whether attempt number `retry` (0-based) that failed with `ec` is to be
-    // sent again, and after which `delay`: the policy, the budget and
-    // `deadline` have their say.
-    bool should_retry(error_code ec, const diagnostics& diag, unsigned retry, clock::time_point deadline,
-                      std::chrono::milliseconds& delay);
+    // Caps the retries of all the client's operations together.
+    retry_budget& budget() { return budget_; }
 
 private:
     // The fields of such a request, without a body.
@@ -94,9 +75,6 @@ private:
     retry_budget budget_;
     std::shared_ptr<op_registry> ops_ = std::make_shared<op_registry>();
 };
-
-// Waits `delay` before a retry; fails when the wait is cancelled.
-inline asio::awaitable<error_code> wait_before_retry(std::chrono::milliseconds delay);
 
 } // namespace dgrid::detail
 

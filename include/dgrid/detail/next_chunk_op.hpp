@@ -129,7 +129,7 @@ private:
         }
         bool done = state.body_done();
         if (done || drain_reads_++ == max_drain_reads) {
-            state.end_drain(done && state.parser->keep_alive());
+            state.end_drain(done && state.head().keep_alive());
             return finish(error_code(), false);
         }
         read();

@@ -8,6 +8,7 @@
 #include <dgrid/detail/body_framing.hpp>
 #include <dgrid/detail/chunk_decoder.hpp>
 #include <dgrid/detail/client_impl.hpp>
+#include <dgrid/detail/operation_fsm.hpp>
 #include <dgrid/detail/response_status.hpp>
 #include <dgrid/detail/sse_parser.hpp>
 
@@ -28,33 +29,37 @@ namespace dgrid::detail {
 // is buffered.
 class stream_state : public std::enable_shared_from_this<stream_state> {
 public:
-    stream_state(std::shared_ptr<client_impl> client, wire_request request);
+    // `first`: an idle connection for the first attempt, or null.
+    stream_state(std::shared_ptr<client_impl> client, wire_request request, std::unique_ptr<connection> first);
     ~stream_state();
 
     stream_state(const stream_state&) = delete;
     stream_state& operator=(const stream_state&) = delete;
 
-    // Sends the request (again) and reads the response headers: an error
-    // status or another content type fails, with the body read for the
-    // diagnostics. Over `conn` if it holds an idle connection, else one from
-    // the pool. Runs on the operation's executor.
+    // Sends the request and reads the response headers, sending it again as
+    // the retry policy allows: an error status or another content type
+    // fails, with the body read for the diagnostics. Runs on the operation's
+    // executor.
     asio::awaitable<error_code> open(diagnostics& diag);
 
-    std::optional<response_reader> parser; // the header
+    // After a failure while reading the body: whether the stream is sent
+    // again (no part of the answer reached the caller, and the retry policy
+    // allows), and if so, sends it and reads the new response's headers.
+    // Fails with the error to report (the first one when none was sent).
+    asio::awaitable<error_code> reopen(diagnostics& diag);
+
+    // The response head of the stream.
+    const response_reader& head() const { return fsm_.response(); }
 
     std::unique_ptr<connection> conn;
 
     // `timeouts.stream_total` from the first request, or none.
-    clock::time_point total_deadline() const { return total_deadline_; }
+    clock::time_point total_deadline() const { return fsm_.total_deadline(); }
 
     // False once part of the answer (content, reasoning, a tool call) reached
     // the caller, or once a failure was final: from then on the stream is not
     // sent again.
     bool may_retry() const { return !delivered_ && !failure_final_; }
-    void make_failure_final() { failure_final_ = true; }
-
-    // Retries made after the stream opened.
-    unsigned retries = 0;
 
     // What a step over the bytes already read gave.
     enum class step_result { chunk, end, need_bytes, failed };
@@ -158,9 +163,12 @@ private:
     // within `timeouts.stream_total`.
     clock::time_point read_deadline(clock::time_point since) const;
 
+    // Sends the request from `step` of the machine on, until it opened or failed.
+    asio::awaitable<error_code> send(diagnostics& diag, operation_step step);
+
     std::shared_ptr<client_impl> client_;
     wire_request request_;
-    clock::time_point total_deadline_;
+    operation_fsm fsm_;
     // Where the idle deadline counts from: the first read after a data event
     // (or the headers). The clock is read there, once per read rather than
     // once per event.
@@ -175,8 +183,7 @@ private:
     chat_chunk chunk_;
     chat_accumulator accumulator_;
     status status_ = status::streaming;
-    // Requests sent for this stream, and what the current response's head said.
-    unsigned attempts_ = 0;
+    // What the current response's head said.
     unsigned http_status_ = 0;
     std::string request_id_;
     error_code failure_;

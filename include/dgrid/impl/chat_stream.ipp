@@ -4,6 +4,7 @@
 #include <dgrid/chat_stream.hpp>
 #include <dgrid/detail/deliver_outcome.hpp>
 #include <dgrid/detail/next_chunk_op.hpp>
+#include <dgrid/detail/request_driver.hpp>
 #include <dgrid/detail/stream_state.hpp>
 #include <dgrid/json.hpp>
 
@@ -15,9 +16,11 @@
 namespace dgrid {
 namespace detail {
 
-inline stream_state::stream_state(std::shared_ptr<client_impl> client, wire_request request)
-    : client_(std::move(client)), request_(std::move(request)),
-      total_deadline_(deadline_after(client_->options().timeouts.stream_total)),
+inline stream_state::stream_state(std::shared_ptr<client_impl> client, wire_request request,
+                                  std::unique_ptr<connection> first)
+    : conn(std::move(first)), client_(std::move(client)), request_(std::move(request)),
+      fsm_(operation_kind::stream, client_->options(), client_->budget(),
+           deadline_after(client_->options().timeouts.stream_total)),
       sse_(client_->options().max_event_size) {}
 
 // True when the chunk holds part of the answer. Chunks with only a role or
@@ -32,7 +35,40 @@ inline bool carries_answer(const chat_chunk& chunk) {
     return false;
 }
 
+// The error of a response to a stream request that is not a stream: its
+// status, an error object in its body, or a body of another type.
+inline error_code stream_refusal(const response_reader& response, diagnostics& diag) {
+    error_code ec = read_status(response, diag);
+    if (!ec)
+        ec = read_error_in_body(response.body(), diag);
+    if (!ec) {
+        read_error_body(response.body(), diag);
+        diag.message = "expected text/event-stream, got " + std::string(response[response_field::content_type]) +
+                       (diag.message.empty() ? std::string() : ": " + diag.message);
+        ec = error::not_an_event_stream;
+    }
+    return ec;
+}
+
 inline asio::awaitable<error_code> stream_state::open(diagnostics& diag) {
+    const operation_step step = fsm_.resume({{}, clock::now()}, diag);
+    return send(diag, step);
+}
+
+inline asio::awaitable<error_code> stream_state::reopen(diagnostics& diag) {
+    const operation_step step = fsm_.stream_failed(failure_, clock::now(), diag);
+    error_code ec = failure_;
+    if (step != operation_step::done) {
+        ec = co_await send(diag, step);
+        if (ec)
+            fail(ec, diag, "the stream could not be opened again");
+    }
+    if (ec)
+        failure_final_ = true;
+    co_return ec;
+}
+
+inline asio::awaitable<error_code> stream_state::send(diagnostics& diag, operation_step step) {
     status_ = status::streaming;
     accumulator_.take(); // what a failed attempt said is not part of the answer
     decoder_.restart();
@@ -42,47 +78,26 @@ inline asio::awaitable<error_code> stream_state::open(diagnostics& diag) {
     read_filled_ = false;
     http_status_ = 0;
     request_id_.clear();
-    const unsigned attempts_before = diag.attempts;
-    error_code ec = co_await client_->perform(request_, parser, read_mode::header, conn, diag, total_deadline_);
-    attempts_ += diag.attempts - attempts_before;
+    error_code ec = co_await drive(*client_, fsm_, step, request_, conn, diag, stream_refusal);
     if (ec)
         co_return ec;
-    http_status_ = parser->status();
-    request_id_ = (*parser)[response_field::request_id];
+    const response_reader& head = fsm_.response();
+    http_status_ = head.status();
+    request_id_ = head[response_field::request_id];
+    diag.http_status = http_status_;
+    diag.request_id = request_id_;
     conn_strand = conn->get_executor();
     canceller(); // made now, so that reading the answer allocates nothing
     last_data_ = clock::now();
     data_since_read_ = false;
-    if (parser->status() / 100 == 2 && is_event_stream(*parser)) {
-        conn->free_tls_buffers();
-        diag.http_status = http_status_;
-        diag.request_id = request_id_;
-        if (parser->chunked())
-            framing_ = body_framing::chunked();
-        else if (auto length = parser->content_length(); length || parser->is_done())
-            framing_ = body_framing::length(length.value_or(0));
-        else
-            framing_ = body_framing::until_close();
-        co_return error_code();
-    }
-
-    // An error status, or not a stream at all: read the body for diagnostics.
-    parser->body_limit(max_error_body);
-    auto deadline = std::min(deadline_after(client_->options().timeouts.headers), total_deadline_);
-    auto reading = read_rest(*conn, *parser, deadline);
-    error_code read_ec = co_await asio::co_spawn(conn_strand, std::move(reading), asio::use_awaitable);
-    bool reusable = !read_ec && parser->is_done() && parser->keep_alive();
-    client_->pool().release(std::move(conn), reusable);
-    ec = read_status(*parser, diag);
-    if (!ec)
-        ec = read_error_in_body(parser->body(), diag);
-    if (!ec) {
-        read_error_body(parser->body(), diag);
-        diag.message = "expected text/event-stream, got " + std::string((*parser)[response_field::content_type]) +
-                       (diag.message.empty() ? std::string() : ": " + diag.message);
-        ec = error::not_an_event_stream;
-    }
-    co_return ec;
+    conn->free_tls_buffers();
+    if (head.chunked())
+        framing_ = body_framing::chunked();
+    else if (auto length = head.content_length(); length || head.is_done())
+        framing_ = body_framing::length(length.value_or(0));
+    else
+        framing_ = body_framing::until_close();
+    co_return error_code();
 }
 
 inline stream_state::~stream_state() {
@@ -105,7 +120,7 @@ inline void stream_state::fail(error_code ec, diagnostics& diag, const char* wha
     failure_ = ec;
     if (diag.message.empty())
         diag.message = what;
-    diag.attempts = attempts_;
+    diag.attempts = fsm_.attempts();
     if (diag.http_status == 0) {
         diag.http_status = http_status_;
         diag.request_id = request_id_;
@@ -190,7 +205,7 @@ inline bool stream_state::end_without_done() {
 
 inline clock::time_point stream_state::read_deadline(clock::time_point since) const {
     auto idle = client_->options().timeouts.stream_idle;
-    return std::min(idle.count() > 0 ? since + idle : clock::time_point::max(), total_deadline_);
+    return std::min(idle.count() > 0 ? since + idle : clock::time_point::max(), total_deadline());
 }
 
 inline void stream_state::begin_read() {
@@ -218,17 +233,15 @@ inline void stream_state::end_read(std::size_t bytes) {
 }
 
 inline void stream_state::fail_read(error_code ec, diagnostics& diag) {
-    bool cut = ec == http::error::partial_message || ec == http::error::end_of_stream || ec == asio::error::eof ||
-               ec == asio::ssl::error::stream_truncated;
-    if (ec == beast::error::timeout) {
-        bool total = clock::now() >= total_deadline_;
-        fail(total ? error_code(error::total_timeout) : error_code(error::stream_idle_timeout), diag,
-             total ? "the stream passed timeouts.stream_total" : "no data event within timeouts.stream_idle");
-    } else if (cut) {
-        fail(error::stream_truncated, diag, "the connection closed before data: [DONE]");
-    } else {
-        fail(ec, diag, "reading the stream failed");
-    }
+    ec = operation_error(ec, operation_phase::stream_read, clock::now(), total_deadline());
+    const char* what = "reading the stream failed";
+    if (ec == error::total_timeout)
+        what = "the stream passed timeouts.stream_total";
+    else if (ec == error::stream_idle_timeout)
+        what = "no data event within timeouts.stream_idle";
+    else if (ec == error::stream_truncated)
+        what = "the connection closed before data: [DONE]";
+    fail(ec, diag, what);
 }
 
 inline void stream_state::begin_drain() { conn->expire_at(read_deadline(clock::now())); }
@@ -281,45 +294,30 @@ inline const std::shared_ptr<op_cancellation>& stream_state::canceller() {
     return canceller_;
 }
 
-// One async_next that needs the network. Until a chunk has reached the
-// caller, a failure sends the request again while the retry policy allows.
+// One async_next that needs the network while the stream may still be sent
+// again: a failure before any part of the answer reached the caller sends
+// the request again (as the retry policy allows) and reads on from the new
+// response.
 inline asio::awaitable<outcome<bool>> run_next(std::shared_ptr<stream_state> state, diagnostics* diag) {
     co_await asio::this_coro::throw_if_cancelled(false);
     const asio::cancellation_state cancellation = co_await asio::this_coro::cancellation_state;
     outcome<bool> result;
-    bool reopen = false;
     for (;;) {
-        if (reopen) {
-            result.ec = co_await state->open(*diag);
-            if (result.ec)
-                state->fail(result.ec, *diag, "the stream could not be opened again");
-        }
-        if (!result.ec && stop_requested(cancellation)) {
+        // A cancellation asked for while the stream was being sent again.
+        if (stop_requested(cancellation)) {
             result.ec = asio::error::operation_aborted;
             state->fail(result.ec, *diag, "cancelled");
-        }
-        if (!result.ec) {
+        } else {
             auto [ec, has_chunk] = co_await async_next_chunk(state, *diag, false, awaited_in_place);
             result.ec = ec;
             result.value = has_chunk;
         }
-        std::chrono::milliseconds delay{};
-        if (!result.ec)
+        if (!result.ec || !state->may_retry())
             break;
-        if (!state->may_retry() ||
-            !state->client().should_retry(result.ec, *diag, state->retries, state->total_deadline(), delay)) {
-            state->make_failure_final();
-            break;
-        }
-        ++state->retries;
-        if (error_code ec = co_await wait_before_retry(delay)) {
+        if (error_code ec = co_await state->reopen(*diag)) {
             result.ec = ec;
-            state->fail(ec, *diag, "cancelled while waiting to retry");
-            state->make_failure_final();
             break;
         }
-        forget_attempt(*diag);
-        reopen = true;
     }
     state->in_flight.store(false);
     co_return result;

@@ -4,6 +4,7 @@
 #include <dgrid/client.hpp>
 #include <dgrid/detail/client_impl.hpp>
 #include <dgrid/detail/deliver_outcome.hpp>
+#include <dgrid/detail/request_driver.hpp>
 #include <dgrid/detail/request_writer.hpp>
 #include <dgrid/detail/response_status.hpp>
 #include <dgrid/detail/stream_state.hpp>
@@ -22,7 +23,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <new>
-#include <random>
 
 namespace dgrid {
 namespace detail {
@@ -160,25 +160,14 @@ inline wire_request client_impl::make_request(http::verb method, std::string_vie
     return {std::move(text)};
 }
 
-inline std::string describe_exchange_failure(error_code ec) {
-    if (ec == error::response_too_large)
-        return "the response is larger than client_options::max_response_size";
-    if (ec == error::headers_too_large)
-        return "the response headers are larger than client_options::max_header_size";
-    if (ec == error::headers_timeout)
-        return "no response headers within timeouts.headers";
-    if (ec == error::total_timeout)
-        return "the request passed timeouts.total";
-    return "the HTTP exchange failed";
-}
-
 // Cancels `op` when `deadline` passes, so that the deadline also covers the
-// waits that no socket timer guards (for a connection from the pool).
+// waits that no socket timer guards (for a connection from the pool); the
+// abort then reads as a timeout (operation_error).
 class deadline_guard {
 public:
     deadline_guard(const asio::any_io_executor& ex, clock::time_point deadline,
                    const std::shared_ptr<op_cancellation>& op)
-        : timer_(ex), deadline_(deadline) {
+        : timer_(ex) {
         if (deadline == clock::time_point::max())
             return;
         timer_.expires_at(deadline);
@@ -188,95 +177,9 @@ public:
         });
     }
 
-    // The error to report: an abort caused by the deadline is a timeout.
-    error_code translate(error_code ec) const {
-        if (ec == asio::error::operation_aborted && clock::now() >= deadline_)
-            return error::total_timeout;
-        return ec;
-    }
-
 private:
     asio::steady_timer timer_;
-    clock::time_point deadline_;
 };
-
-inline void client_impl::note_request() { budget_.on_request(clock::now()); }
-
-inline bool client_impl::should_retry(error_code ec, const diagnostics& diag, unsigned retry,
-                                      clock::time_point deadline, std::chrono::milliseconds& delay) {
-    const retry_policy& policy = options_.retry;
-    if (retry >= policy.max_retries || !is_retryable(ec, diag))
-        return false;
-    thread_local std::minstd_rand random(std::random_device{}());
-    delay = retry_delay(policy, retry, diag, std::uniform_real_distribution<double>(0.0, 1.0)(random));
-    if (deadline != clock::time_point::max() && clock::now() + delay >= deadline)
-        return false;
-    return budget_.try_retry(clock::now());
-}
-
-inline asio::awaitable<error_code> wait_before_retry(std::chrono::milliseconds delay) {
-    const asio::cancellation_state cancellation = co_await asio::this_coro::cancellation_state;
-    if (stop_requested(cancellation))
-        co_return asio::error::operation_aborted;
-    asio::steady_timer timer(co_await asio::this_coro::executor, delay);
-    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    co_return ec;
-}
-
-template <class Parser>
-asio::awaitable<error_code> client_impl::perform(const wire_request& request, std::optional<Parser>& parser,
-                                                 read_mode mode, std::unique_ptr<connection>& held, diagnostics& diag,
-                                                 clock::time_point total_deadline) {
-    const asio::cancellation_state cancellation = co_await asio::this_coro::cancellation_state;
-    for (bool fresh = false;; fresh = true) {
-        std::unique_ptr<connection> conn = std::move(held);
-        error_code ec;
-        if (!conn)
-            ec = co_await pool_.async_acquire(conn, fresh, diag);
-        if (!ec && stop_requested(cancellation)) {
-            pool_.release(std::move(conn), false);
-            ec = asio::error::operation_aborted;
-        }
-        if (ec)
-            co_return ec;
-        ++diag.attempts;
-        bool reused = conn->requests_sent != 0;
-        ++conn->requests_sent;
-        conn->keep_tls_buffers(mode == read_mode::whole);
-
-        parser.emplace();
-        // A stream's body is bounded event by event (max_event_size) instead:
-        // Beast would hold a Content-Length against the limit with the header.
-        if (mode == read_mode::header)
-            parser->body_limit(boost::none);
-        else
-            parser->body_limit(options_.max_response_size);
-        parser->header_limit(options_.max_header_size);
-        exchange_deadlines limits{deadline_after(options_.timeouts.headers), total_deadline};
-        // The I/O runs on the connection's strand: in place when the call
-        // runs there too (it started with this connection), else there and back.
-        auto exchanging = exchange(*conn, request, *parser, mode, limits);
-        const asio::any_io_executor here = co_await asio::this_coro::executor;
-        if (conn->get_executor() == here)
-            ec = co_await std::move(exchanging);
-        else
-            ec = co_await asio::co_spawn(conn->get_executor(), std::move(exchanging), asio::use_awaitable);
-
-        if (ec && reused && !fresh && !parser->got_some() && is_lost_idle_connection(ec)) {
-            pool_.release(std::move(conn), false);
-            continue;
-        }
-        if (ec && diag.message.empty())
-            diag.message = describe_exchange_failure(ec);
-        if (!ec && mode == read_mode::header) {
-            held = std::move(conn);
-            co_return ec;
-        }
-        bool reusable = !ec && parser->is_done() && parser->keep_alive();
-        pool_.release(std::move(conn), reusable);
-        co_return ec;
-    }
-}
 
 // Turns a complete response into `out` or into an error with diagnostics.
 template <class T>
@@ -308,25 +211,12 @@ inline asio::awaitable<outcome<chat_stream>> run_stream(std::shared_ptr<client_i
     diagnostics& diag = diagnostics_for(user_diag, own_diag);
     diag.clear();
     outcome<chat_stream> result;
-    auto state = std::make_shared<stream_state>(impl, std::move(request));
+    auto state = std::make_shared<stream_state>(impl, std::move(request), first.take());
     deadline_guard deadline(co_await asio::this_coro::executor, state->total_deadline(), op);
-    impl->note_request();
-    for (unsigned retry = 0;; ++retry) {
-        state->conn = first.take();
-        result.ec = deadline.translate(co_await state->open(diag));
-        if (!result.ec) {
-            result.value = chat_stream(std::move(state));
-            co_return result;
-        }
-        std::chrono::milliseconds delay{};
-        if (!impl->should_retry(result.ec, diag, retry, state->total_deadline(), delay))
-            co_return result;
-        if (error_code ec = co_await wait_before_retry(delay)) {
-            result.ec = deadline.translate(ec);
-            co_return result;
-        }
-        forget_attempt(diag);
-    }
+    result.ec = co_await state->open(diag);
+    if (!result.ec)
+        result.value = chat_stream(std::move(state));
+    co_return result;
 }
 
 inline bool has_non_finite(const chat_request& request) {
@@ -349,24 +239,17 @@ asio::awaitable<std::unique_ptr<outcome<T>>> run_call(std::shared_ptr<client_imp
     diagnostics& diag = diagnostics_for(user_diag, own_diag);
     diag.clear();
     auto result = std::make_unique<outcome<T>>();
-    auto total = deadline_after(impl->options().timeouts.total);
-    deadline_guard deadline(co_await asio::this_coro::executor, total, op);
-    impl->note_request();
-    for (unsigned retry = 0;; ++retry) {
-        std::optional<response_reader> parser;
-        std::unique_ptr<connection> conn = first.take();
-        result->ec = deadline.translate(co_await impl->perform(request, parser, read_mode::whole, conn, diag, total));
-        if (!result->ec)
-            result->ec = read_response(*parser, result->value, diag);
-        std::chrono::milliseconds delay{};
-        if (!result->ec || !impl->should_retry(result->ec, diag, retry, total, delay))
-            co_return result;
-        if (error_code ec = co_await wait_before_retry(delay)) {
-            result->ec = deadline.translate(ec);
-            co_return result;
-        }
-        forget_attempt(diag);
-    }
+    const auto now = clock::now();
+    operation_fsm fsm(operation_kind::call, impl->options(), impl->budget(),
+                      deadline_after(impl->options().timeouts.total, now));
+    deadline_guard deadline(co_await asio::this_coro::executor, fsm.total_deadline(), op);
+    std::unique_ptr<connection> conn = first.take();
+    auto read_answer = [&result](const response_reader& response, diagnostics& d) {
+        return read_response(response, result->value, d);
+    };
+    const operation_step step = fsm.resume({{}, now}, diag);
+    result->ec = co_await drive(*impl, fsm, step, request, conn, diag, read_answer);
+    co_return result;
 }
 
 // A new operation, registered (completion_for), with where it runs.
