@@ -15,8 +15,8 @@
 
 namespace dgrid::detail {
 inline std::ostream& operator<<(std::ostream& out, operation_step step) {
-    constexpr const char* names[] = {"acquire", "write", "read_header", "read_body",
-                                     "release", "interpret", "wait", "done"};
+    constexpr const char* names[] = {"acquire", "write",     "read_header", "read_body",
+                                     "release", "interpret", "wait",        "done"};
     return out << names[static_cast<int>(step)];
 }
 } // namespace dgrid::detail
@@ -164,8 +164,9 @@ BOOST_AUTO_TEST_CASE(a_cut_error_body_still_reports_its_status) {
 }
 
 BOOST_AUTO_TEST_CASE(a_reused_connection_lost_while_idle_is_replaced_once) {
-    for (error_code lost : {error_code(aerr::eof), error_code(aerr::connection_reset), error_code(aerr::broken_pipe),
-                            error_code(http::error::end_of_stream), error_code(boost::asio::ssl::error::stream_truncated)}) {
+    for (error_code lost :
+         {error_code(aerr::eof), error_code(aerr::connection_reset), error_code(aerr::broken_pipe),
+          error_code(http::error::end_of_stream), error_code(boost::asio::ssl::error::stream_truncated)}) {
         BOOST_TEST_CONTEXT(lost.message()) {
             machine m(operation_kind::call);
             m.to_read_header(true);
@@ -324,7 +325,8 @@ BOOST_AUTO_TEST_CASE(operation_error_maps_the_transport_s_errors) {
     BOOST_CHECK(operation_error(http::error::partial_message, operation_phase::stream_read, t0, total) ==
                 error::stream_truncated);
     BOOST_CHECK(operation_error(aerr::eof, operation_phase::body, t0, total) == aerr::eof);
-    BOOST_CHECK(operation_error(http::error::body_limit, operation_phase::body, t0, total) == error::response_too_large);
+    BOOST_CHECK(operation_error(http::error::body_limit, operation_phase::body, t0, total) ==
+                error::response_too_large);
     BOOST_CHECK(operation_error(http::error::header_limit, operation_phase::headers, t0, total) ==
                 error::headers_too_large);
     BOOST_CHECK(operation_error(aerr::operation_aborted, operation_phase::headers, t0, total) ==

@@ -126,7 +126,8 @@ public:
     std::chrono::steady_clock::time_point idle_since;
 
     // Resolves, connects and (for TLS) handshakes with SNI and host name
-    // verification, all within `timeout`. Runs on the connection's strand.
+    // verification, all within `timeout` (which fails with Beast's timeout:
+    // operation_error names it). Runs on the connection's strand.
     asio::awaitable<error_code> async_open(const base_url& url, std::chrono::milliseconds timeout, diagnostics& diag) {
         co_await asio::this_coro::throw_if_cancelled(false);
         constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
@@ -142,7 +143,7 @@ public:
             connect_ec = asio::error::connection_refused;
         if (connect_ec) {
             diag.message = "cannot connect to " + url.host + ":" + url.port;
-            co_return phase_error(connect_ec);
+            co_return connect_ec;
         }
         error_code ignored;
         tcp().socket().set_option(asio::ip::tcp::no_delay(true), ignored);
@@ -162,7 +163,7 @@ public:
                 long verify = SSL_get_verify_result(stream->native_handle());
                 if (verify != X509_V_OK)
                     diag.message += std::string(": certificate: ") + X509_verify_cert_error_string(verify);
-                co_return phase_error(handshake_ec);
+                co_return handshake_ec;
             }
             if (sessions_)
                 sessions_->count_handshake(stream->native_handle());
@@ -186,10 +187,6 @@ public:
     }
 
 private:
-    static error_code phase_error(error_code ec) {
-        return ec == beast::error::timeout ? error_code(error::connect_timeout) : ec;
-    }
-
     error_code prepare_verification(tls_transport& stream, const base_url& url) {
         SSL* ssl = stream.native_handle();
         X509_VERIFY_PARAM* param = SSL_get0_param(ssl);

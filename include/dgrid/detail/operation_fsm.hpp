@@ -120,8 +120,8 @@ private:
         reading_error_body,
         releasing_answered, // the response was read whole: interpret it next
         interpreting,
-        releasing_stale,    // the connection was lost while idle: a new one next
-        releasing_failed,   // the attempt failed: decide on a retry next
+        releasing_stale,  // the connection was lost while idle: a new one next
+        releasing_failed, // the attempt failed: decide on a retry next
         waiting,
         opened,
         finished,

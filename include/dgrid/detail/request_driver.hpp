@@ -2,10 +2,21 @@
 #define DGRID_DETAIL_REQUEST_DRIVER_HPP
 
 // Internal, compiled into the library only: the I/O that an operation_fsm
-// asks for, over the pool's connections.
+// asks for, over a pool's connections. Templated on the pool and connection
+// so that tests run it over Beast's test stream; the library runs it over
+// connection_pool and TLS or TCP connections.
+//
+// A Connection has `get_executor()` (where its I/O runs), `on_stream(op)`
+// (calls `op` with the stream to speak over), `expire_at(deadline)` (the
+// deadline of the I/O that follows; `time_point::max()` for none),
+// `buffer()` (a flat_buffer of bytes read past the response), a
+// `requests_sent` counter and `keep_tls_buffers(bool)`. A Pool has
+// `async_acquire(conn, fresh, diag)` (an awaitable error_code) and
+// `release(conn, reusable)`.
 
-#include <dgrid/detail/client_impl.hpp>
+#include <dgrid/detail/op_cancellation.hpp>
 #include <dgrid/detail/operation_fsm.hpp>
+#include <dgrid/detail/wire_request.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
@@ -23,6 +34,9 @@
 
 namespace dgrid::detail {
 
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+
 // The token of the I/O a coroutine here awaits: a deferred operation is
 // started by the awaiting frame itself, where `use_awaitable` would allocate
 // and resume a frame of its own for each operation.
@@ -31,8 +45,8 @@ inline constexpr auto awaited_in_place = asio::as_tuple(asio::deferred);
 // Carries out the machine's I/O steps (write, read the head, read the body)
 // over `stream`, `conn`'s TLS or plain stream, from `step` until it asks for
 // something else, which is returned. On the connection's strand.
-template <class Stream>
-asio::awaitable<operation_step> exchange_steps(Stream& stream, connection& conn, operation_fsm& fsm,
+template <class Stream, class Connection>
+asio::awaitable<operation_step> exchange_steps(Stream& stream, Connection& conn, operation_fsm& fsm,
                                                const wire_request& request, diagnostics& diag, operation_step step) {
     co_await asio::this_coro::throw_if_cancelled(false);
     const asio::cancellation_state cancellation = co_await asio::this_coro::cancellation_state;
@@ -56,7 +70,7 @@ asio::awaitable<operation_step> exchange_steps(Stream& stream, connection& conn,
             break;
         step = fsm.resume({ec, clock::now(), stop_requested(cancellation)}, diag);
     }
-    conn.tcp().expires_never();
+    conn.expire_at(clock::time_point::max());
     co_return step;
 }
 
@@ -75,10 +89,9 @@ inline asio::awaitable<error_code> wait_before_retry(std::chrono::milliseconds d
 // a stream that opened keeps its own there. `interpret(response, diag)` is
 // the error a whole response holds (none, for an answer read into the
 // caller's value).
-template <class Interpret>
-asio::awaitable<error_code> drive(client_impl& client, operation_fsm& fsm, operation_step step,
-                                  const wire_request& request, std::unique_ptr<connection>& conn, diagnostics& diag,
-                                  Interpret interpret) {
+template <class Pool, class Connection, class Interpret>
+asio::awaitable<error_code> drive(Pool& pool, operation_fsm& fsm, operation_step step, const wire_request& request,
+                                  std::unique_ptr<Connection>& conn, diagnostics& diag, Interpret interpret) {
     const asio::cancellation_state cancellation = co_await asio::this_coro::cancellation_state;
     const asio::any_io_executor here = co_await asio::this_coro::executor;
     for (;;) {
@@ -86,7 +99,7 @@ asio::awaitable<error_code> drive(client_impl& client, operation_fsm& fsm, opera
         switch (step) {
         case operation_step::acquire:
             if (!conn)
-                event.ec = co_await client.pool().async_acquire(conn, fsm.fresh(), diag);
+                event.ec = co_await pool.async_acquire(conn, fsm.fresh(), diag);
             if (!event.ec) {
                 event.reused = conn->requests_sent++ != 0;
                 conn->keep_tls_buffers(fsm.kind() == operation_kind::call);
@@ -106,7 +119,7 @@ asio::awaitable<error_code> drive(client_impl& client, operation_fsm& fsm, opera
                 step = co_await asio::co_spawn(conn->get_executor(), std::move(exchanging), asio::use_awaitable);
             continue;
         }
-        case operation_step::release: client.pool().release(std::move(conn), fsm.reusable()); break;
+        case operation_step::release: pool.release(std::move(conn), fsm.reusable()); break;
         case operation_step::interpret: event.ec = interpret(fsm.response(), diag); break;
         case operation_step::wait: event.ec = co_await wait_before_retry(fsm.delay()); break;
         case operation_step::done: co_return fsm.error();

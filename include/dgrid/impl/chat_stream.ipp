@@ -78,7 +78,7 @@ inline asio::awaitable<error_code> stream_state::send(diagnostics& diag, operati
     read_filled_ = false;
     http_status_ = 0;
     request_id_.clear();
-    error_code ec = co_await drive(*client_, fsm_, step, request_, conn, diag, stream_refusal);
+    error_code ec = co_await drive(client_->pool(), fsm_, step, request_, conn, diag, stream_refusal);
     if (ec)
         co_return ec;
     const response_reader& head = fsm_.response();

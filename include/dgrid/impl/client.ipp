@@ -248,7 +248,7 @@ asio::awaitable<std::unique_ptr<outcome<T>>> run_call(std::shared_ptr<client_imp
         return read_response(response, result->value, d);
     };
     const operation_step step = fsm.resume({{}, now}, diag);
-    result->ec = co_await drive(*impl, fsm, step, request, conn, diag, read_answer);
+    result->ec = co_await drive(impl->pool(), fsm, step, request, conn, diag, read_answer);
     co_return result;
 }
 

@@ -72,8 +72,8 @@ inline double thread_random01() {
 
 DGRID_DECL operation_fsm::operation_fsm(operation_kind kind, const client_options& options, retry_budget& budget,
                                         clock::time_point total_deadline, double (*random01)())
-    : kind_(kind), options_(options), budget_(budget),
-      random01_(random01 ? random01 : &thread_random01), total_deadline_(total_deadline) {}
+    : kind_(kind), options_(options), budget_(budget), random01_(random01 ? random01 : &thread_random01),
+      total_deadline_(total_deadline) {}
 
 DGRID_DECL operation_step operation_fsm::resume(const operation_event& event, diagnostics& diag) {
     switch (state_) {
@@ -155,7 +155,8 @@ DGRID_DECL operation_step operation_fsm::resume(const operation_event& event, di
         if (event.ec || event.cancelled) {
             const error_code ec = operation_error(event.ec ? event.ec : boost::asio::error::operation_aborted,
                                                   operation_phase::connect, event.now, total_deadline_);
-            diag.message = ec == error::total_timeout ? describe_exchange_failure(ec) : "cancelled while waiting to retry";
+            diag.message =
+                ec == error::total_timeout ? describe_exchange_failure(ec) : "cancelled while waiting to retry";
             return finish(ec);
         }
         return acquire(false);
@@ -179,8 +180,8 @@ inline operation_step operation_fsm::acquire(bool fresh) {
 // A connection that served requests before and fails before any byte of the
 // response came was most likely closed by the server while it sat idle: the
 // request is sent once more on a new connection, without counting as a retry.
-inline operation_step operation_fsm::attempt_failed(error_code ec, operation_phase phase,
-                                                    const operation_event& event, diagnostics& diag) {
+inline operation_step operation_fsm::attempt_failed(error_code ec, operation_phase phase, const operation_event& event,
+                                                    diagnostics& diag) {
     const bool got_some = response_ && response_->got_some();
     if (reused_ && !fresh_ && !got_some && is_lost_idle_connection(ec))
         return release(false, state::releasing_stale);
