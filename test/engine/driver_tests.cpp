@@ -27,8 +27,9 @@ namespace {
 
 const std::string request_text = "POST /v1/chat/completions HTTP/1.1\r\nHost: test\r\nContent-Length: 2\r\n\r\n{}";
 const std::string answer_body = R"({"id":"c1","object":"chat.completion","choices":[]})";
-const std::string answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
-                           std::to_string(answer_body.size()) + "\r\n\r\n" + answer_body;
+const std::string answer =
+    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(answer_body.size()) +
+    "\r\n\r\n" + answer_body;
 const std::string event_stream_head =
     "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
 
@@ -177,7 +178,7 @@ BOOST_AUTO_TEST_CASE(a_failure_at_every_operation_is_retried_on_a_new_connection
             BOOST_TEST(!result.ec, result.ec.message());
             BOOST_TEST(result.body == answer_body);
             BOOST_TEST(pool.released == pool.opened); // every connection given back once
-            if (result.attempts == 1) { // the exchange needs fewer than n operations: all walked
+            if (result.attempts == 1) {               // the exchange needs fewer than n operations: all walked
                 BOOST_TEST(n > 3u);
                 BOOST_TEST(failed_runs == int(n) - 1);
                 return;
