@@ -336,37 +336,35 @@ BOOST_AUTO_TEST_CASE(operation_error_maps_the_transport_s_errors) {
 }
 
 BOOST_AUTO_TEST_CASE(cancellation_in_every_phase_ends_the_operation) {
-    { // with the connection just acquired
-        machine m(operation_kind::call);
-        m.start();
-        BOOST_TEST(m.step({}, {}, true) == operation_step::release);
+    // A step that ended as `ec` with the operation cancelled: its connection
+    // is closed, and the operation ends aborted.
+    const auto ends_aborted = [](machine& m, error_code ec = {}) {
+        BOOST_TEST(m.step(ec, {}, true) == operation_step::release);
         BOOST_TEST(!m.fsm.reusable());
         BOOST_TEST(m.step({}, {}, true) == operation_step::done);
         BOOST_CHECK(m.fsm.error() == aerr::operation_aborted);
+    };
+    { // with the connection just acquired
+        machine m(operation_kind::call);
+        m.start();
+        ends_aborted(m);
     }
     { // after the write
         machine m(operation_kind::call);
         m.start();
         m.step();
-        BOOST_TEST(m.step({}, {}, true) == operation_step::release);
-        BOOST_TEST(m.step({}, {}, true) == operation_step::done);
-        BOOST_CHECK(m.fsm.error() == aerr::operation_aborted);
+        ends_aborted(m);
     }
     for (auto kind : {operation_kind::call, operation_kind::stream}) { // after the head
         machine m(kind);
         m.to_read_header();
         m.receive(kind == operation_kind::call ? ok_head : stream_head);
-        BOOST_TEST(m.step({}, {}, true) == operation_step::release);
-        BOOST_TEST(!m.fsm.reusable());
-        BOOST_TEST(m.step({}, {}, true) == operation_step::done);
-        BOOST_CHECK(m.fsm.error() == aerr::operation_aborted);
+        ends_aborted(m);
     }
     { // a read aborted
         machine m(operation_kind::call);
         m.to_read_header();
-        BOOST_TEST(m.step(aerr::operation_aborted, {}, true) == operation_step::release);
-        BOOST_TEST(m.step({}, {}, true) == operation_step::done);
-        BOOST_CHECK(m.fsm.error() == aerr::operation_aborted);
+        ends_aborted(m, aerr::operation_aborted);
     }
     { // while waiting to retry
         machine m(operation_kind::call);
