@@ -296,6 +296,11 @@ struct server::impl {
             parser.body_limit(request_body_limit);
             auto [header_ec, header_bytes] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
             beast::error_code ec = header_ec;
+            if constexpr (std::is_same_v<Stream, tls_stream>) {
+                // Asio's TLS stream reads the end of a stream as eof only after close_notify.
+                if (ec == http::error::end_of_stream || ec == asio::error::eof)
+                    ++close_notifies;
+            }
             if (!ec && beast::iequals(parser.get()[http::field::expect], "100-continue")) {
                 static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
                 const bool written = co_await write_bytes(stream, go_on, false);
@@ -511,6 +516,7 @@ struct server::impl {
     std::atomic<std::uint64_t> open{0};
     std::atomic<std::uint64_t> served{0};
     std::atomic<std::uint64_t> handshakes{0};
+    std::atomic<std::uint64_t> close_notifies{0};
     std::atomic<std::uint64_t> requests{0}; // numbers x-request-id and completion ids
     std::atomic<unsigned short> bound_port{0};
     std::atomic<bool> stopping{false};
@@ -655,5 +661,7 @@ std::uint64_t server::open_connections() const { return impl_->open; }
 std::uint64_t server::requests_served() const { return impl_->served; }
 
 std::uint64_t server::tls_handshakes() const { return impl_->handshakes; }
+
+std::uint64_t server::tls_close_notifies() const { return impl_->close_notifies; }
 
 } // namespace dgrid::emulator

@@ -44,6 +44,7 @@ struct fake_clock {
 struct fake_connection {
     static inline int constructed = 0;
     static inline int destroyed = 0;
+    static inline int closed_gracefully = 0; // of those destroyed
     // What the next opens complete with, in order; success once empty.
     static inline std::deque<error_code> open_results;
 
@@ -71,6 +72,7 @@ struct fake_connection {
     }
 
     bool dropped_while_idle() const { return dropped; }
+    void close_gracefully() { ++closed_gracefully; }
 
     const int id;
     asio::any_io_executor executor;
@@ -107,6 +109,7 @@ struct pool_fixture {
         fake_clock::current = {};
         fake_connection::constructed = 0;
         fake_connection::destroyed = 0;
+        fake_connection::closed_gracefully = 0;
         fake_connection::open_results.clear();
         fake_connection::open_gate = nullptr;
     }
@@ -195,6 +198,7 @@ BOOST_AUTO_TEST_CASE(a_connection_idle_past_idle_timeout_is_closed_not_reused) {
     settle();
     BOOST_TEST(third.id() == 2);
     BOOST_TEST(fake_connection::destroyed == 1);
+    BOOST_TEST(fake_connection::closed_gracefully == 1);
     BOOST_TEST(p.stats().open == 1u);
     BOOST_TEST(p.stats().idle == 0u);
 
@@ -203,6 +207,7 @@ BOOST_AUTO_TEST_CASE(a_connection_idle_past_idle_timeout_is_closed_not_reused) {
     fake_clock::current += seconds(51);
     BOOST_TEST(!p.take_idle());
     BOOST_TEST(fake_connection::destroyed == 2);
+    BOOST_TEST(fake_connection::closed_gracefully == 2);
     BOOST_TEST(p.stats().open == 0u);
 }
 
@@ -222,6 +227,7 @@ BOOST_AUTO_TEST_CASE(a_connection_that_served_max_requests_per_connection_is_clo
     second.conn->requests_sent = 2;
     p.release(std::move(second.conn), true);
     BOOST_TEST(fake_connection::destroyed == 1);
+    BOOST_TEST(fake_connection::closed_gracefully == 1);
     BOOST_TEST(p.stats().idle == 0u);
     BOOST_TEST(p.stats().open == 0u);
 
@@ -242,6 +248,7 @@ BOOST_AUTO_TEST_CASE(a_connection_released_as_not_reusable_is_closed_and_its_roo
 
     p.release(std::move(holder.conn), false);
     BOOST_TEST(fake_connection::destroyed == 1);
+    BOOST_TEST(fake_connection::closed_gracefully == 0); // cut in the middle: only dropped
     settle();
     BOOST_TEST(!first.ec);
     BOOST_TEST(first.id() == 2);
@@ -261,6 +268,7 @@ BOOST_AUTO_TEST_CASE(a_connection_dropped_while_idle_is_replaced_by_a_fresh_one)
     settle();
     BOOST_TEST(second.id() == 2);
     BOOST_TEST(fake_connection::destroyed == 1);
+    BOOST_TEST(fake_connection::closed_gracefully == 0);
     BOOST_TEST(p.stats().open == 1u);
 }
 
@@ -274,6 +282,7 @@ BOOST_AUTO_TEST_CASE(a_fresh_request_never_gets_a_pooled_connection) {
     settle();
     BOOST_TEST(fresh.id() == 2);
     BOOST_TEST(fake_connection::destroyed == 1); // the idle one gave its room
+    BOOST_TEST(fake_connection::closed_gracefully == 1);
 
     // Nor one handed over while it waited.
     auto& fresh_waiter = acquire(true);
@@ -327,6 +336,7 @@ BOOST_AUTO_TEST_CASE(close_fails_waiters_with_pool_closed) {
     // A connection in use is closed when it comes back.
     p.release(std::move(holder.conn), true);
     BOOST_TEST(fake_connection::destroyed == 1);
+    BOOST_TEST(fake_connection::closed_gracefully == 1);
     BOOST_TEST(p.stats().open == 0u);
     BOOST_TEST(p.stats().idle == 0u);
 }
@@ -338,6 +348,7 @@ BOOST_AUTO_TEST_CASE(close_closes_idle_connections) {
     p.release(std::move(first.conn), true);
     p.close();
     BOOST_TEST(fake_connection::destroyed == 1);
+    BOOST_TEST(fake_connection::closed_gracefully == 1);
     BOOST_TEST(p.stats().open == 0u);
     BOOST_TEST(p.stats().idle == 0u);
 }

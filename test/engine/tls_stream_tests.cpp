@@ -1,7 +1,7 @@
 // The library's TLS layer (tls_stream) against Asio's own TLS server stream,
 // both over Beast's test stream: the handshake in TLS 1.2 and 1.3, records
-// read split at every byte, the peer's close_notify, a peer that closes
-// without it, and alerts. No sockets.
+// read split at every byte, close_notify sent and received, a peer that
+// closes without it, and alerts. No sockets.
 
 #include <dgrid/detail/tls_stream.hpp>
 
@@ -156,6 +156,25 @@ BOOST_AUTO_TEST_CASE(the_peer_s_close_notify_ends_the_stream) {
     BOOST_TEST_REQUIRE(!pair.handshake());
     pair.server->async_shutdown([](error_code) {});
     BOOST_CHECK(pair.client_read_end() == asio::error::eof);
+}
+
+BOOST_AUTO_TEST_CASE(close_notify_is_sent_at_once_on_a_graceful_close) {
+    for (int version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
+        BOOST_TEST_CONTEXT("version " << std::hex << version) {
+            tls_pair pair(version);
+            BOOST_TEST_REQUIRE(!pair.handshake());
+            BOOST_TEST(pair.send_to_client("a response") == "a response");
+            error_code ec;
+            pair.client->send_close_notify(ec);
+            BOOST_TEST(!ec, ec.message());
+            error_code server_ec;
+            char byte;
+            pair.server->async_read_some(asio::buffer(&byte, 1),
+                                         [&](error_code read_ec, std::size_t) { server_ec = read_ec; });
+            pair.ctx.run();
+            BOOST_CHECK(server_ec == asio::error::eof); // Asio's TLS stream: the peer's close_notify
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(a_peer_that_closes_without_close_notify_truncates_the_stream) {

@@ -86,6 +86,23 @@ BOOST_FIXTURE_TEST_CASE(idle_timeout_closes_old_connections, emulator_fixture) {
     BOOST_TEST(server.connections_accepted() == 2u);
 }
 
+// An idle connection closed by the client (idle timeout, retired, the
+// client's end) is ended with TLS close_notify.
+BOOST_FIXTURE_TEST_CASE(connections_closed_between_requests_send_close_notify, emulator_fixture) {
+    auto options = client_options_for();
+    options.pool.max_requests_per_connection = 1;
+    {
+        auto c = make_client(options);
+        BOOST_TEST(run_concurrently(*this, c, 1) == 1); // retired after its request
+        options.pool.max_requests_per_connection = 0;
+        auto kept = make_client(options);
+        BOOST_TEST(run_concurrently(*this, kept, 1) == 1); // idle until the client ends
+    }
+    for (int i = 0; i < 100 && server.tls_close_notifies() < 2; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    BOOST_TEST(server.tls_close_notifies() == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(server_announcing_close_every_3_requests) {
     auto server_options = emulator_defaults();
     server_options.max_requests_per_connection = 3;

@@ -60,6 +60,9 @@ namespace dgrid::detail {
 // - `idle_since`, a `Clock::time_point`: set when it goes back to the pool.
 // - `dropped_while_idle()`: true when the peer closed it while it sat idle;
 //   it must not block.
+// - `close_gracefully()`: ends a connection that sits between requests as
+//   its protocol asks (TLS close_notify), without waiting; a connection
+//   closed in the middle of an exchange is only dropped.
 template <class Connection, class Clock>
 class basic_connection_pool {
 public:
@@ -95,7 +98,10 @@ public:
             co_return error_code();
         }
         // Room to open one (a connection that must not be reused gives its room).
-        g.conn.reset();
+        if (g.conn) {
+            g.conn->close_gracefully();
+            g.conn.reset();
+        }
         auto conn = std::make_unique<Connection>(executor_for_one(ex_, thread_safe_), tls_context_.get(), verify_tls_,
                                                  sessions_);
         auto opening = conn->async_open(url_, params_.connect_timeout, diag);
@@ -117,14 +123,16 @@ public:
     }
 
     // Takes a connection back: kept for the next request when `reusable`
-    // (response read to the end, keep-alive holds), closed otherwise.
+    // (response read to the end, keep-alive holds), closed otherwise, and
+    // closed gracefully when it was reusable but is retired or the pool closed.
     void release(std::unique_ptr<Connection> conn, bool reusable) {
-        if (reusable && params_.max_requests_per_connection != 0 &&
-            conn->requests_sent >= params_.max_requests_per_connection)
-            reusable = false;
+        const bool retired =
+            params_.max_requests_per_connection != 0 && conn->requests_sent >= params_.max_requests_per_connection;
         std::unique_lock lock(mutex_);
-        if (!reusable || closed_) {
+        if (!reusable || retired || closed_) {
             lock.unlock();
+            if (reusable)
+                conn->close_gracefully();
             conn.reset();
             give_back_room();
             return;
@@ -148,6 +156,8 @@ public:
         open_ -= idle.size();
         auto waiters = std::move(waiters_);
         lock.unlock();
+        for (auto& conn : idle)
+            conn->close_gracefully();
         idle.clear();
         for (auto& w : waiters)
             complete(std::move(w->handler), error::pool_closed, nullptr);
@@ -226,8 +236,11 @@ private:
         while (!idle_.empty()) {
             auto conn = std::move(idle_.back());
             idle_.pop_back();
-            if (now - conn->idle_since <= params_.idle_timeout && !conn->dropped_while_idle())
+            const bool expired = now - conn->idle_since > params_.idle_timeout;
+            if (!expired && !conn->dropped_while_idle())
                 return conn;
+            if (expired) // else the peer closed it or spoke out of turn: nothing to end properly
+                conn->close_gracefully();
             stale.push_back(std::move(conn));
             --open_;
         }

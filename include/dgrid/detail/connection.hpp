@@ -172,6 +172,18 @@ public:
         co_return error_code();
     }
 
+    // Ends a connection between requests properly: over TLS, close_notify
+    // is sent without waiting for the peer's (a full send buffer drops it:
+    // the socket closes next either way).
+    void close_gracefully() {
+        if (auto* stream = tls()) {
+            error_code ec;
+            tcp().socket().non_blocking(true, ec);
+            if (!ec)
+                stream->send_close_notify(ec);
+        }
+    }
+
     // True when the connection cannot carry another request: the peer closed
     // it or sent something while it sat idle. Does not block.
     bool dropped_while_idle() {

@@ -195,6 +195,20 @@ public:
     // Bytes received and not read yet, as ciphertext or plaintext.
     bool has_unread_input() const { return text_.in_size() != 0 || SSL_pending(ssl_) > 0; }
 
+    // Sends close_notify at once, without waiting for the peer's: the end of
+    // a connection between requests. The next layer's synchronous write must
+    // not block (a non-blocking socket), as this runs where a connection is
+    // let go.
+    void send_close_notify(error_code& ec) {
+        ec = {};
+        if (ERR_peek_error() != 0)
+            ERR_clear_error();
+        SSL_shutdown(ssl_); // the alert goes to `text_.out` through the BIO
+        if (!text_.out.empty())
+            next_.write_some(asio::buffer(text_.out), ec);
+        text_.out.clear();
+    }
+
     template <class Token>
     auto async_handshake(Token&& token) {
         return start<void(error_code)>(handshake_step{}, std::forward<Token>(token));

@@ -78,6 +78,9 @@ public:
     /// TLS handshakes completed.
     std::uint64_t tls_handshakes() const;
 
+    /// TLS connections that the client ended with close_notify between requests.
+    std::uint64_t tls_close_notifies() const;
+
 private:
     struct impl;
     std::unique_ptr<impl> impl_;
