@@ -1,14 +1,16 @@
-// Fail-count testing in the manner of Beast's test stream: the Nth socket
-// operation of the process (connect, every read and write under TLS and
-// HTTP) fails as if the peer reset the connection, for every N across a whole
-// exchange. Each run must end in a clean error or a correct answer, leave the
-// pool consistent and the client usable.
+// Fail-count testing in the manner of Beast's test stream, over real
+// sockets: a proxy in front of the emulator resets the connection at the Nth
+// step of its traffic (accepting it, then each piece forwarded either way:
+// the TLS handshake, the request, the response, each event of a stream), for
+// every N across a whole exchange. Each run must end in a clean error or a
+// correct answer, leave the pool consistent and the client usable.
 
+#include "cutting_proxy.hpp"
 #include "fixture.hpp"
 
-#include <dgrid/detail/fault_point_stream.hpp>
-
 #include <boost/test/unit_test.hpp>
+
+#include <string>
 
 using namespace dgrid;
 using namespace dgrid::test;
@@ -25,23 +27,25 @@ asio::awaitable<call_result> streamed_exchange(client& c, std::string text) {
     return stream_once(c, with_token_delay(echo_request(std::move(text)), 1));
 }
 
-// Arms the fault point at every N in turn until an exchange needs fewer than N
-// operations; returns how many runs saw the injected failure.
+// Arms the proxy's cut at every N in turn until an exchange needs fewer than
+// N steps; returns how many runs saw the cut.
 template <class Exchange>
-int walk_every_fault_point(emulator_fixture& f, const client_options& options, Exchange exchange,
-                           bool expect_recovery) {
+int walk_every_fault_point(emulator_fixture& f, client_options options, Exchange exchange, bool expect_recovery) {
+    cutting_proxy proxy(f.server.port());
+    const std::string scheme = options.base_url.substr(0, options.base_url.find("://"));
+    options.base_url = scheme + "://127.0.0.1:" + std::to_string(proxy.port()) + "/v1";
     const std::string text = "every step may fail";
     int failed_runs = 0;
     for (long n = 1; n < 500; ++n) {
         auto c = f.make_client(options); // a new connection: connect and handshake are walked too
-        detail::io_fault_countdown = n;
+        proxy.cut_at(n);
         auto result = f.run(exchange(c, text));
-        long left = detail::io_fault_countdown.exchange(0);
-        BOOST_TEST_CONTEXT("fault at operation " << n) {
-            if (left > 0) { // the exchange is shorter than n operations: all walked
+        long left = proxy.disarm();
+        BOOST_TEST_CONTEXT("cut at step " << n) {
+            if (left > 0) { // the exchange is shorter than n steps: all walked
                 BOOST_TEST(!result.ec);
                 BOOST_TEST(n > 5);
-                BOOST_TEST_MESSAGE(n - left << " socket operations walked, " << failed_runs << " runs failed cleanly");
+                BOOST_TEST_MESSAGE(n - left << " steps walked, " << failed_runs << " runs failed cleanly");
                 return failed_runs;
             }
             if (result.ec) {

@@ -4,7 +4,6 @@
 // Internal, compiled into the library only: sees Asio, Beast and OpenSSL.
 
 #include <dgrid/detail/base_url.hpp>
-#include <dgrid/detail/fault_point_stream.hpp>
 #include <dgrid/detail/op_cancellation.hpp>
 #include <dgrid/detail/tls_session_cache.hpp>
 #include <dgrid/detail/tls_stream.hpp>
@@ -36,8 +35,8 @@ namespace dgrid::detail {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 
-// The socket with its timer, under a fault point for the fail-count tests.
-using transport = fault_point_stream<beast::tcp_stream>;
+// The socket with its timer, and TLS over it.
+using transport = beast::tcp_stream;
 using tls_transport = tls_stream<transport>;
 
 // Bytes one read may take at first. Beast sizes each read by the buffer's free
@@ -76,8 +75,8 @@ public:
 
     beast::tcp_stream& tcp() {
         if (auto* tls = std::get_if<tls_transport>(&stream_))
-            return tls->next_layer().next_layer();
-        return std::get<transport>(stream_).next_layer();
+            return tls->next_layer();
+        return std::get<transport>(stream_);
     }
 
     tls_transport* tls() { return std::get_if<tls_transport>(&stream_); }
@@ -139,8 +138,6 @@ public:
         }
         tcp().expires_after(timeout);
         auto [connect_ec, endpoint] = co_await tcp().async_connect(endpoints, tuple_awaitable);
-        if (!connect_ec && io_fault_due())
-            connect_ec = asio::error::connection_refused;
         if (connect_ec) {
             diag.message = "cannot connect to " + url.host + ":" + url.port;
             co_return connect_ec;
