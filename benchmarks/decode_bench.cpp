@@ -30,8 +30,8 @@
 #include <dgrid/chat_accumulator.hpp>
 #include <dgrid/chat_chunk.hpp>
 #include <dgrid/chat_completion.hpp>
-#include <dgrid/detail/chunk_decoder.hpp>
-#include <dgrid/detail/sse_parser.hpp>
+#include <dgrid/detail/chunks/chunk_decoder.hpp>
+#include <dgrid/detail/sse/sse_parser.hpp>
 #include <dgrid/diagnostics.hpp>
 #include <dgrid/error.hpp>
 

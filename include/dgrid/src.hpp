@@ -7,11 +7,14 @@
 #error "src.hpp is for DGRID_SEPARATE_COMPILATION builds"
 #endif
 
+#include <dgrid/detail/chunks/chunk_decoder.ipp>
+#include <dgrid/detail/engine/retry_rules.ipp>
+#include <dgrid/detail/json/lone_surrogates.ipp>
+#include <dgrid/detail/sse/sse_parser.ipp>
 #include <dgrid/impl/base64.ipp>
 #include <dgrid/impl/base_url.ipp>
 #include <dgrid/impl/chat_accumulator.ipp>
 #include <dgrid/impl/chat_stream.ipp>
-#include <dgrid/impl/chunk_decoder.ipp>
 #include <dgrid/impl/client.ipp>
 #include <dgrid/impl/error.ipp>
 #include <dgrid/impl/error_with_diagnostics.ipp>
@@ -19,8 +22,5 @@
 #include <dgrid/impl/image.ipp>
 #include <dgrid/impl/image_input.ipp>
 #include <dgrid/impl/json.ipp>
-#include <dgrid/impl/lone_surrogates.ipp>
-#include <dgrid/impl/retry_rules.ipp>
-#include <dgrid/impl/sse_parser.ipp>
 
 #endif

@@ -3,9 +3,9 @@
 // operation of an exchange (Beast's fail_count), a pooled connection that the
 // server had closed. No sockets.
 
-#include <dgrid/detail/operation_fsm.hpp>
-#include <dgrid/detail/request_driver.hpp>
-#include <dgrid/detail/response_status.hpp>
+#include <dgrid/detail/engine/operation_fsm.hpp>
+#include <dgrid/detail/engine/request_driver.hpp>
+#include <dgrid/detail/http/response_status.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>

@@ -1,7 +1,7 @@
 // The connection pool's rules, driven with fake connections and a fake clock:
 // no sockets, and time moves only when a test moves it.
 
-#include <dgrid/detail/basic_connection_pool.hpp>
+#include <dgrid/detail/pool/basic_connection_pool.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>

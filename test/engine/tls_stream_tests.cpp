@@ -3,7 +3,7 @@
 // read split at every byte, close_notify sent and received, a peer that
 // closes without it, and alerts. No sockets.
 
-#include <dgrid/detail/tls_stream.hpp>
+#include <dgrid/detail/transport/tls_stream.hpp>
 
 #include "certificates.hpp" // the emulator's
 

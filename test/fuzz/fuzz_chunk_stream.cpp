@@ -11,10 +11,10 @@
 // diagnostics and, when they succeed, on the chunk. No chunk text and no
 // merged text may hold a surrogate.
 #include <dgrid/chat_accumulator.hpp>
-#include <dgrid/detail/chunk_decoder.hpp>
-#include <dgrid/detail/lone_surrogates.hpp>
-#include <dgrid/detail/sse_parser.hpp>
-#include <dgrid/detail/surrogate_mender.hpp>
+#include <dgrid/detail/chunks/chunk_decoder.hpp>
+#include <dgrid/detail/chunks/surrogate_mender.hpp>
+#include <dgrid/detail/json/lone_surrogates.hpp>
+#include <dgrid/detail/sse/sse_parser.hpp>
 #include <dgrid/image.hpp>
 #include <dgrid/json.hpp>
 

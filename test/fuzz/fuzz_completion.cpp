@@ -5,7 +5,7 @@
 // rewritten as U+FFFD's first, which Boost.JSON refuses): the same error, the same
 // diagnostics, and on success the same completion, members in the same order
 // and each in the same place (typed or in an `extra`).
-#include <dgrid/detail/lone_surrogates.hpp>
+#include <dgrid/detail/json/lone_surrogates.hpp>
 #include <dgrid/json.hpp>
 
 #include <boost/json/array.hpp>

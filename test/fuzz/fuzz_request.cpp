@@ -2,7 +2,7 @@
 // tree (request_writer), and must write byte for byte what
 // serialize(to_json()) writes. The input is read as a chat_request first, so
 // that every field, string and `extra` member the reader accepts is written.
-#include <dgrid/detail/request_writer.hpp>
+#include <dgrid/detail/json/request_writer.hpp>
 #include <dgrid/json.hpp>
 
 #include <boost/json/serialize.hpp>

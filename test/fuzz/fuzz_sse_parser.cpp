@@ -5,7 +5,7 @@
 // the outcome does not depend on where the input was split), `parse` must
 // never claim more bytes than it was given, and after `reset` a parser must
 // behave like a new one.
-#include <dgrid/detail/sse_parser.hpp>
+#include <dgrid/detail/sse/sse_parser.hpp>
 
 #include <algorithm>
 #include <cstddef>

@@ -5,12 +5,12 @@
 #error "fuzz_support.cpp is compiled with DGRID_SEPARATE_COMPILATION"
 #endif
 
+#include <dgrid/detail/chunks/chunk_decoder.ipp>
+#include <dgrid/detail/json/lone_surrogates.ipp>
+#include <dgrid/detail/sse/sse_parser.ipp>
 #include <dgrid/impl/base64.ipp>
 #include <dgrid/impl/chat_accumulator.ipp>
-#include <dgrid/impl/chunk_decoder.ipp>
 #include <dgrid/impl/error.ipp>
 #include <dgrid/impl/error_with_diagnostics.ipp>
 #include <dgrid/impl/image.ipp>
 #include <dgrid/impl/json.ipp>
-#include <dgrid/impl/lone_surrogates.ipp>
-#include <dgrid/impl/sse_parser.ipp>

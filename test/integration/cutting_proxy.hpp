@@ -110,7 +110,8 @@ private:
                 reset(*c);
                 co_return;
             }
-            auto [write_ec, written] = co_await boost::asio::async_write(to, boost::asio::buffer(piece.data(), n), token);
+            auto [write_ec, written] =
+                co_await boost::asio::async_write(to, boost::asio::buffer(piece.data(), n), token);
             if (write_ec) {
                 reset(*c);
                 co_return;

@@ -1,7 +1,7 @@
 // chat_accumulator: merging the chunks of a stream into the completion the
 // same request would have returned unstreamed.
 #include <dgrid/chat_accumulator.hpp>
-#include <dgrid/detail/chunk_decoder.hpp>
+#include <dgrid/detail/chunks/chunk_decoder.hpp>
 #include <dgrid/json.hpp>
 
 #include "test_support.hpp"

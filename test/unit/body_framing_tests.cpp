@@ -1,7 +1,7 @@
 // The framing of a streamed response's body: sans-io, so each message is fed
 // in reads of every size from one byte up, with the body taken a little at a
 // time as the SSE reader takes it, and every way must give the same body.
-#include <dgrid/detail/body_framing.hpp>
+#include <dgrid/detail/http/body_framing.hpp>
 
 #include <boost/beast/http/error.hpp>
 #include <boost/test/unit_test.hpp>

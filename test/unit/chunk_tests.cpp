@@ -1,9 +1,9 @@
 // Stream chunks: the JSON mapping of chat_chunk and chunk_decoder, with the
 // odd shapes of docs/wire.md ("Quirks the readers tolerate"), errors with
 // their paths, and the reuse of memory from one event to the next.
-#include <dgrid/detail/chunk_decoder.hpp>
-#include <dgrid/detail/lone_surrogates.hpp>
-#include <dgrid/detail/surrogate_mender.hpp>
+#include <dgrid/detail/chunks/chunk_decoder.hpp>
+#include <dgrid/detail/chunks/surrogate_mender.hpp>
+#include <dgrid/detail/json/lone_surrogates.hpp>
 #include <dgrid/json.hpp>
 
 #include "test_support.hpp"

@@ -1,6 +1,6 @@
 // The request side of the JSON mapping: chat_request and message, to the wire
 // and back.
-#include <dgrid/detail/request_writer.hpp>
+#include <dgrid/detail/json/request_writer.hpp>
 #include <dgrid/json.hpp>
 
 #include "test_support.hpp"

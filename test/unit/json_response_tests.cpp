@@ -1,7 +1,7 @@
 // The response side of the JSON mapping: chat_completion and model_list, as
 // gateways send them, including the odd shapes of docs/wire.md.
-#include <dgrid/detail/completion_reader.hpp>
-#include <dgrid/detail/lone_surrogates.hpp>
+#include <dgrid/detail/json/completion_reader.hpp>
+#include <dgrid/detail/json/lone_surrogates.hpp>
 #include <dgrid/json.hpp>
 
 #include "test_support.hpp"

@@ -3,9 +3,9 @@
 // readers take them; a stream joins the halves again, and a half that never
 // finds its partner is U+FFFD.
 #include <dgrid/chat_accumulator.hpp>
-#include <dgrid/detail/chunk_decoder.hpp>
-#include <dgrid/detail/json_text.hpp>
-#include <dgrid/detail/lone_surrogates.hpp>
+#include <dgrid/detail/chunks/chunk_decoder.hpp>
+#include <dgrid/detail/json/json_text.hpp>
+#include <dgrid/detail/json/lone_surrogates.hpp>
 #include <dgrid/json.hpp>
 
 #include <boost/json/parse.hpp>

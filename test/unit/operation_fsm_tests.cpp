@@ -1,6 +1,6 @@
 // The life of one request as a state machine, driven without sockets: every
 // step, the retry rules, the deadlines and cancellation in each phase.
-#include <dgrid/detail/operation_fsm.hpp>
+#include <dgrid/detail/engine/operation_fsm.hpp>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>

@@ -1,5 +1,5 @@
 // Retry decisions, waits, Retry-After parsing and the retry budget: sans-io.
-#include <dgrid/detail/retry_rules.hpp>
+#include <dgrid/detail/engine/retry_rules.hpp>
 
 #include <boost/asio/error.hpp>
 #include <boost/beast/http/error.hpp>

@@ -1,6 +1,6 @@
 // The server-sent events reader: sans-io, so each input is fed whole, one byte
 // at a time and split in two at every position, and all of them must agree.
-#include <dgrid/detail/sse_parser.hpp>
+#include <dgrid/detail/sse/sse_parser.hpp>
 
 #include <boost/test/unit_test.hpp>
 

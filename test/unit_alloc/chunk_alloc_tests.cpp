@@ -6,7 +6,7 @@
 #include "fixture.hpp"
 
 #include <dgrid/chat_chunk.hpp>
-#include <dgrid/detail/chunk_decoder.hpp>
+#include <dgrid/detail/chunks/chunk_decoder.hpp>
 #include <dgrid/diagnostics.hpp>
 
 #include <boost/test/unit_test.hpp>

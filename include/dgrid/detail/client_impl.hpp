@@ -6,10 +6,10 @@
 
 #include <dgrid/client_options.hpp>
 #include <dgrid/detail/base_url.hpp>
-#include <dgrid/detail/connection_pool.hpp>
 #include <dgrid/detail/deliver_outcome.hpp>
-#include <dgrid/detail/retry_rules.hpp>
-#include <dgrid/detail/wire_request.hpp>
+#include <dgrid/detail/engine/retry_rules.hpp>
+#include <dgrid/detail/http/wire_request.hpp>
+#include <dgrid/detail/pool/connection_pool.hpp>
 
 #include <memory>
 #include <optional>

@@ -3,9 +3,9 @@
 
 #include <dgrid/chat_stream.hpp>
 #include <dgrid/detail/deliver_outcome.hpp>
-#include <dgrid/detail/next_chunk_op.hpp>
-#include <dgrid/detail/request_driver.hpp>
-#include <dgrid/detail/stream_state.hpp>
+#include <dgrid/detail/engine/request_driver.hpp>
+#include <dgrid/detail/stream/next_chunk_op.hpp>
+#include <dgrid/detail/stream/stream_state.hpp>
 #include <dgrid/json.hpp>
 
 #include <boost/asio/co_spawn.hpp>

@@ -4,10 +4,10 @@
 #include <dgrid/client.hpp>
 #include <dgrid/detail/client_impl.hpp>
 #include <dgrid/detail/deliver_outcome.hpp>
-#include <dgrid/detail/request_driver.hpp>
-#include <dgrid/detail/request_writer.hpp>
-#include <dgrid/detail/response_status.hpp>
-#include <dgrid/detail/stream_state.hpp>
+#include <dgrid/detail/engine/request_driver.hpp>
+#include <dgrid/detail/http/response_status.hpp>
+#include <dgrid/detail/json/request_writer.hpp>
+#include <dgrid/detail/stream/stream_state.hpp>
 #include <dgrid/error_with_diagnostics.hpp>
 #include <dgrid/json.hpp>
 

@@ -1,8 +1,8 @@
 #ifndef DGRID_IMPL_JSON_HPP
 #define DGRID_IMPL_JSON_HPP
 
-#include <dgrid/detail/lone_surrogates.hpp>
-#include <dgrid/detail/max_json_depth.hpp>
+#include <dgrid/detail/json/lone_surrogates.hpp>
+#include <dgrid/detail/json/max_json_depth.hpp>
 #include <dgrid/json.hpp>
 
 #include <boost/json/monotonic_resource.hpp>

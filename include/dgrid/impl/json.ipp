@@ -1,11 +1,11 @@
 #ifndef DGRID_IMPL_JSON_IPP
 #define DGRID_IMPL_JSON_IPP
 
-#include <dgrid/detail/chunk_decoder.hpp>
-#include <dgrid/detail/chunk_recycling.hpp>
-#include <dgrid/detail/lone_surrogates.hpp>
-#include <dgrid/impl/completion_reader.ipp>
-#include <dgrid/impl/request_writer.ipp>
+#include <dgrid/detail/chunks/chunk_decoder.hpp>
+#include <dgrid/detail/chunks/chunk_recycling.hpp>
+#include <dgrid/detail/json/completion_reader.ipp>
+#include <dgrid/detail/json/lone_surrogates.hpp>
+#include <dgrid/detail/json/request_writer.ipp>
 #include <dgrid/json.hpp>
 
 #include <boost/json/array.hpp>
@@ -884,7 +884,7 @@ namespace json_io {
 //------------------------------------------------------------------------------
 
 // A chunk is read into the chunk of the previous event: `recycle`
-// (detail/chunk_recycling.hpp) first empties every member while keeping its
+// (detail/chunks/chunk_recycling.hpp) first empties every member while keeping its
 // buffers, then the readers below fill in only what is present, assigning
 // into existing strings.
 
