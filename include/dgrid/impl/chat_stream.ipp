@@ -18,7 +18,7 @@ namespace detail {
 
 inline stream_state::stream_state(std::shared_ptr<client_impl> client, wire_request request,
                                   std::unique_ptr<connection> first)
-    : conn(std::move(first)), client_(std::move(client)), request_(std::move(request)),
+    : conn_(std::move(first)), client_(std::move(client)), request_(std::move(request)),
       fsm_(operation_kind::stream, client_->options(), client_->budget(),
            deadline_after(client_->options().timeouts.stream_total)),
       sse_(client_->options().max_event_size) {}
@@ -78,7 +78,7 @@ inline asio::awaitable<error_code> stream_state::send(diagnostics& diag, operati
     read_filled_ = false;
     http_status_ = 0;
     request_id_.clear();
-    error_code ec = co_await drive(client_->pool(), fsm_, step, request_, conn, diag, stream_refusal);
+    error_code ec = co_await drive(client_->pool(), fsm_, step, request_, conn_, diag, stream_refusal);
     if (ec)
         co_return ec;
     const response_reader& head = fsm_.response();
@@ -86,11 +86,11 @@ inline asio::awaitable<error_code> stream_state::send(diagnostics& diag, operati
     request_id_ = head[response_field::request_id];
     diag.http_status = http_status_;
     diag.request_id = request_id_;
-    conn_strand = conn->get_executor();
+    strand_ = conn_->get_executor();
     canceller(); // made now, so that reading the answer allocates nothing
     last_data_ = clock::now();
     data_since_read_ = false;
-    conn->free_tls_buffers();
+    conn_->free_tls_buffers();
     if (head.chunked())
         framing_ = body_framing::chunked();
     else if (auto length = head.content_length(); length || head.is_done())
@@ -101,18 +101,18 @@ inline asio::awaitable<error_code> stream_state::send(diagnostics& diag, operati
 }
 
 inline stream_state::~stream_state() {
-    if (conn)
-        client_->pool().release(std::move(conn), false);
+    if (conn_)
+        client_->pool().release(std::move(conn_), false);
 }
 
 inline void stream_state::abandon() {
-    if (in_flight.load()) {
-        // Not `conn` or `conn_strand`: a retry under way may be replacing them.
-        flight_cancellation->request(asio::cancellation_type::terminal);
+    if (in_flight_.load()) {
+        // Not `conn_` or `strand_`: a retry under way may be replacing them.
+        flight_cancellation_->request(asio::cancellation_type::terminal);
         return;
     }
-    if (conn)
-        client_->pool().release(std::move(conn), false);
+    if (conn_)
+        client_->pool().release(std::move(conn_), false);
 }
 
 inline void stream_state::fail(error_code ec, diagnostics& diag, const char* what) {
@@ -126,8 +126,8 @@ inline void stream_state::fail(error_code ec, diagnostics& diag, const char* wha
         diag.request_id = request_id_;
     }
     failure_diag_ = diag;
-    if (conn)
-        client_->pool().release(std::move(conn), false);
+    if (conn_)
+        client_->pool().release(std::move(conn_), false);
 }
 
 // The bytes a flat_buffer holds.
@@ -214,20 +214,20 @@ inline void stream_state::begin_read() {
         last_data_ = clock::now();
         data_since_read_ = false;
     }
-    conn->expire_at(read_deadline(last_data_));
+    conn_->expire_at(read_deadline(last_data_));
 }
 
 // A read that filled the buffer found more waiting: the stream is fast, and
 // larger reads cost less per byte.
 inline asio::mutable_buffer stream_state::read_space() {
-    beast::flat_buffer& input = conn->buffer();
+    beast::flat_buffer& input = conn_->buffer();
     if (read_filled_ && input.capacity() < max_read_buffer_size)
         input.reserve(std::min(2 * input.capacity(), max_read_buffer_size));
     return input.prepare(input.capacity() - input.size());
 }
 
 inline void stream_state::end_read(std::size_t bytes) {
-    beast::flat_buffer& input = conn->buffer();
+    beast::flat_buffer& input = conn_->buffer();
     read_filled_ = bytes == input.capacity() - input.size();
     input.commit(bytes);
 }
@@ -244,7 +244,7 @@ inline void stream_state::fail_read(error_code ec, diagnostics& diag) {
     fail(ec, diag, what);
 }
 
-inline void stream_state::begin_drain() { conn->expire_at(read_deadline(clock::now())); }
+inline void stream_state::begin_drain() { conn_->expire_at(read_deadline(clock::now())); }
 
 inline bool stream_state::skip_body() {
     for (;;) {
@@ -259,7 +259,7 @@ inline bool stream_state::skip_body() {
 }
 
 inline std::string_view stream_state::body_bytes(error_code& ec) {
-    beast::flat_buffer& input = conn->buffer();
+    beast::flat_buffer& input = conn_->buffer();
     std::size_t framing = 0;
     const std::string_view body = framing_.body(buffer_view(input), framing, ec);
     input.consume(framing);
@@ -268,24 +268,24 @@ inline std::string_view stream_state::body_bytes(error_code& ec) {
 
 inline void stream_state::take_body(std::size_t n) {
     framing_.take(n);
-    conn->buffer().consume(n);
+    conn_->buffer().consume(n);
 }
 
 inline void stream_state::end_drain(bool reusable) {
-    conn->tcp().expires_never();
-    client_->pool().release(std::move(conn), reusable);
+    conn_->tcp().expires_never();
+    client_->pool().release(std::move(conn_), reusable);
 }
 
 inline void stream_state::cancel_read(asio::cancellation_type type) {
-    if (!in_flight.load())
+    if (!in_flight_.load())
         return; // no async_next under way: nothing to cancel
     read_cancel_requested_ |= type;
     read_signal_.emit(type);
 }
 
 inline const std::shared_ptr<op_cancellation>& stream_state::canceller() {
-    if (!canceller_ || canceller_->strand() != conn_strand) { // a retry moved the stream to another connection
-        canceller_ = std::make_shared<op_cancellation>(conn_strand);
+    if (!canceller_ || canceller_->strand() != strand_) { // a retry moved the stream to another connection
+        canceller_ = std::make_shared<op_cancellation>(strand_);
         canceller_->slot().assign([state = weak_from_this()](asio::cancellation_type type) {
             if (auto live = state.lock())
                 live->cancel_read(type);
@@ -319,7 +319,7 @@ inline asio::awaitable<outcome<bool>> run_next(std::shared_ptr<stream_state> sta
             break;
         }
     }
-    state->in_flight.store(false);
+    state->end_flight();
     co_return result;
 }
 
@@ -327,7 +327,7 @@ DGRID_DECL bool try_next_buffered(const std::shared_ptr<stream_state>& state, di
                                   bool& has_chunk) {
     if (!state)
         return false;
-    diagnostics* out = diag ? diag : &state->scratch_diagnostics;
+    diagnostics* out = diag ? diag : &state->own_diagnostics();
     out->clear();
     switch (state->step(*out)) {
     case stream_state::step_result::chunk:
@@ -345,7 +345,7 @@ DGRID_DECL bool try_next_buffered(const std::shared_ptr<stream_state>& state, di
     case stream_state::step_result::end:
         ec = {};
         has_chunk = false;
-        return !state->conn; // else the rest of the message is read first
+        return !state->connected(); // else the rest of the message is read first
     case stream_state::step_result::need_bytes: return false;
     }
     return false;
@@ -361,7 +361,7 @@ DGRID_DECL unsigned& nested_resumptions() noexcept {
 }
 
 DGRID_DECL diagnostics* stream_diagnostics(const std::shared_ptr<stream_state>& state) noexcept {
-    return state ? &state->scratch_diagnostics : nullptr;
+    return state ? &state->own_diagnostics() : nullptr;
 }
 
 DGRID_DECL void async_next_erased(const std::shared_ptr<stream_state>& state, diagnostics* diag, next_handler handler) {
@@ -372,23 +372,23 @@ DGRID_DECL void async_next_erased(const std::shared_ptr<stream_state>& state, di
         asio::post(asio::system_executor(), asio::append(std::move(handler), ec, false));
         return;
     }
-    state->in_flight.store(true);
-    diagnostics* out = diag ? diag : &state->scratch_diagnostics;
-    if (!state->may_retry() && state->conn) {
+    diagnostics* out = diag ? diag : &state->own_diagnostics();
+    if (!state->may_retry() && state->connected()) {
         // The answer is under way: no retry is left to make, so the read
         // needs no coroutine, and the stream's own canceller serves.
-        state->flight_cancellation = state->canceller();
-        auto completion = state->client().completion_with(std::move(handler), state->flight_cancellation, state);
+        const auto& canceller = state->canceller();
+        state->begin_flight(canceller);
+        auto completion = state->client().completion_with(std::move(handler), canceller, state);
         async_next_chunk(state, *out, true, std::move(completion));
         return;
     }
     std::shared_ptr<op_cancellation> op;
     // The state rides along to the handler, which may read its diagnostics.
     std::optional<op_cancellation::strand_type> strand;
-    if (state->conn)
-        strand = state->conn->get_executor();
+    if (state->connected())
+        strand = state->strand();
     auto completion = state->client().completion_for(std::move(handler), op, state, std::move(strand));
-    state->flight_cancellation = op;
+    state->begin_flight(op);
     asio::co_spawn(op->strand(), run_next(state, out), std::move(completion));
 }
 

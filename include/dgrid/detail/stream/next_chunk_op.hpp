@@ -38,7 +38,7 @@ public:
     next_chunk_op(std::shared_ptr<stream_state> state, diagnostics& diag, Handler handler, bool ends_flight)
         : state_(std::move(state)), diag_(&diag), handler_(std::move(handler)), ends_flight_(ends_flight) {}
 
-    executor_type get_executor() const noexcept { return state_->conn_strand; }
+    executor_type get_executor() const noexcept { return state_->strand(); }
     allocator_type get_allocator() const noexcept {
         return asio::get_associated_allocator(handler_, asio::recycling_allocator<void>());
     }
@@ -50,14 +50,14 @@ public:
     void start() {
         auto slot = asio::get_associated_cancellation_slot(handler_);
         if (slot.is_connected() && !state_->is_canceller_slot(slot))
-            slot.assign([state = std::weak_ptr<stream_state>(state_),
-                         strand = state_->conn_strand](asio::cancellation_type type) {
-                asio::dispatch(strand, [state, type] {
-                    if (auto live = state.lock())
-                        live->cancel_read(type);
+            slot.assign(
+                [state = std::weak_ptr<stream_state>(state_), strand = state_->strand()](asio::cancellation_type type) {
+                    asio::dispatch(strand, [state, type] {
+                        if (auto live = state.lock())
+                            live->cancel_read(type);
+                    });
                 });
-            });
-        asio::post(state_->conn_strand, std::move(*this));
+        asio::post(state_->strand(), std::move(*this));
     }
 
     void operator()() { advance(); }
@@ -95,7 +95,7 @@ private:
             *diag_ = state.failure_diagnostics();
             return finish(state.failure(), false);
         case stream_state::step_result::end:
-            if (!state.conn)
+            if (!state.connected())
                 return finish(error_code(), false);
             draining_ = true;
             state.begin_drain();
@@ -139,15 +139,15 @@ private:
         auto& state = *state_;
         const asio::mutable_buffer space = state.read_space();
         auto read_some = [&](auto& stream) { stream.async_read_some(space, std::move(*this)); };
-        state.conn->on_stream(read_some);
+        state.on_stream(read_some);
     }
 
     void finish(error_code ec, bool has_chunk) {
         auto state = std::move(state_);
         state->forget_read_cancellation();
         if (ends_flight_)
-            state->in_flight.store(false);
-        auto ex = asio::get_associated_executor(handler_, state->conn_strand);
+            state->end_flight();
+        auto ex = asio::get_associated_executor(handler_, state->strand());
         auto slot = asio::get_associated_cancellation_slot(handler_);
         if (!slot.is_connected() || state->is_canceller_slot(slot))
             return asio::dispatch(ex, asio::append(std::move(handler_), ec, has_chunk));

@@ -51,7 +51,15 @@ public:
     // The response head of the stream.
     const response_reader& head() const { return fsm_.response(); }
 
-    std::unique_ptr<connection> conn;
+    // Whether the stream holds its connection: from the head on, until the
+    // end of the HTTP message or a failure.
+    bool connected() const { return conn_ != nullptr; }
+
+    // Calls `op` with the connection's stream (TLS or plain).
+    template <class Op>
+    void on_stream(Op& op) {
+        conn_->on_stream(op);
+    }
 
     // `timeouts.stream_total` from the first request, or none.
     clock::time_point total_deadline() const { return fsm_.total_deadline(); }
@@ -117,9 +125,9 @@ public:
     error_code failure() const { return failure_; }
     const diagnostics& failure_diagnostics() const { return failure_diag_; }
 
-    // The strand of `conn`, where its reads run; kept apart from `conn`,
-    // which a read may give up.
-    asio::any_io_executor conn_strand;
+    // The strand of the connection, where its reads run; kept when the
+    // connection is let go.
+    const asio::any_io_executor& strand() const { return strand_; }
 
     bool done() const { return status_ == status::done; }
 
@@ -129,13 +137,16 @@ public:
     const asio::any_io_executor& get_executor() const { return client_->get_executor(); }
     client_impl& client() const { return *client_; }
 
-    // Where an async_next without caller's diagnostics writes.
-    diagnostics scratch_diagnostics;
+    // Where an async_next without the caller's diagnostics writes.
+    diagnostics& own_diagnostics() { return own_diagnostics_; }
 
-    // An async_next is under way (its coroutine may be running on the strand).
-    std::atomic<bool> in_flight{false};
-    // How that async_next is cancelled; set where it starts.
-    std::shared_ptr<op_cancellation> flight_cancellation;
+    // An async_next is under way (its coroutine may be running on the
+    // strand), cancelled through `cancellation`; it ends. One at a time.
+    void begin_flight(std::shared_ptr<op_cancellation> cancellation) {
+        flight_cancellation_ = std::move(cancellation);
+        in_flight_.store(true);
+    }
+    void end_flight() { in_flight_.store(false); }
 
     // The owner let go before the end: close the connection now or, when an
     // async_next is under way, cancel it, which closes the connection and
@@ -166,9 +177,14 @@ private:
     // Sends the request from `step` of the machine on, until it opened or failed.
     asio::awaitable<error_code> send(diagnostics& diag, operation_step step);
 
+    std::unique_ptr<connection> conn_;
+    asio::any_io_executor strand_;
     std::shared_ptr<client_impl> client_;
     wire_request request_;
     operation_fsm fsm_;
+    diagnostics own_diagnostics_;
+    std::atomic<bool> in_flight_{false};
+    std::shared_ptr<op_cancellation> flight_cancellation_;
     // Where the idle deadline counts from: the first read after a data event
     // (or the headers). The clock is read there, once per read rather than
     // once per event.
