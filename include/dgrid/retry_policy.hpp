@@ -11,7 +11,8 @@ namespace dgrid {
 /// statuses. A server's `x-should-retry: true|false` overrides that. A stream
 /// is retried only until part of its answer reached the caller.
 struct retry_policy {
-    /// Retries after the first attempt; 0 turns retrying off.
+    /// Retries after the first attempt; 0 turns retrying off. A stream's
+    /// retries, while it opens and while its body is read, count together.
     unsigned max_retries = 2;
 
     /// The wait before the first retry; it doubles for each further one.

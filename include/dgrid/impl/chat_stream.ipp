@@ -294,35 +294,6 @@ inline const std::shared_ptr<op_cancellation>& stream_state::canceller() {
     return canceller_;
 }
 
-// One async_next that needs the network while the stream may still be sent
-// again: a failure before any part of the answer reached the caller sends
-// the request again (as the retry policy allows) and reads on from the new
-// response.
-inline asio::awaitable<outcome<bool>> run_next(std::shared_ptr<stream_state> state, diagnostics* diag) {
-    co_await asio::this_coro::throw_if_cancelled(false);
-    const asio::cancellation_state cancellation = co_await asio::this_coro::cancellation_state;
-    outcome<bool> result;
-    for (;;) {
-        // A cancellation asked for while the stream was being sent again.
-        if (stop_requested(cancellation)) {
-            result.ec = asio::error::operation_aborted;
-            state->fail(result.ec, *diag, "cancelled");
-        } else {
-            auto [ec, has_chunk] = co_await async_next_chunk(state, *diag, false, awaited_in_place);
-            result.ec = ec;
-            result.value = has_chunk;
-        }
-        if (!result.ec || !state->may_retry())
-            break;
-        if (error_code ec = co_await state->reopen(*diag)) {
-            result.ec = ec;
-            break;
-        }
-    }
-    state->end_flight();
-    co_return result;
-}
-
 DGRID_DECL bool try_next_buffered(const std::shared_ptr<stream_state>& state, diagnostics* diag, error_code& ec,
                                   bool& has_chunk) {
     if (!state)
@@ -373,23 +344,25 @@ DGRID_DECL void async_next_erased(const std::shared_ptr<stream_state>& state, di
         return;
     }
     diagnostics* out = diag ? diag : &state->own_diagnostics();
+    // The state rides along to the handler, which may read its diagnostics.
     if (!state->may_retry() && state->connected()) {
-        // The answer is under way: no retry is left to make, so the read
-        // needs no coroutine, and the stream's own canceller serves.
+        // The answer is under way: no retry is left to make, and the
+        // stream's own canceller serves, with no allocation per read.
         const auto& canceller = state->canceller();
         state->begin_flight(canceller);
         auto completion = state->client().completion_with(std::move(handler), canceller, state);
-        async_next_chunk(state, *out, true, std::move(completion));
+        async_next_chunk(state, *out, {}, std::move(completion));
         return;
     }
+    // A retry may replace the connection: the read gets a cancellation of
+    // its own, on a strand the retry runs on.
     std::shared_ptr<op_cancellation> op;
-    // The state rides along to the handler, which may read its diagnostics.
     std::optional<op_cancellation::strand_type> strand;
     if (state->connected())
         strand = state->strand();
     auto completion = state->client().completion_for(std::move(handler), op, state, std::move(strand));
     state->begin_flight(op);
-    asio::co_spawn(op->strand(), run_next(state, out), std::move(completion));
+    async_next_chunk(state, *out, op->strand(), std::move(completion));
 }
 
 } // namespace detail

@@ -11,22 +11,28 @@
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/recycling_allocator.hpp>
 
+#include <exception>
 #include <memory>
 #include <utility>
 
 namespace dgrid::detail {
 
 // Reads until the next chunk or the end of the stream, completing with
-// (error_code, bool has_chunk). A composed operation on the connection's
-// strand, written by hand rather than as a coroutine: a read of the socket
-// then allocates nothing, since Asio recycles the memory of its handlers.
+// (error_code, bool has_chunk): every async_next that needs the network.
+// A composed operation on the connection's strand, written by hand rather
+// than as a coroutine: a read of the socket then allocates nothing, since
+// Asio recycles the memory of its handlers. Until part of the answer reached
+// the caller, a failure sends the stream again (stream_state::reopen, a
+// coroutine) and the read goes on from the new response.
 //
 // Cancellation: a slot of the handler reaches the read under way, and so
-// does the stream's own canceller, which forwards to it already.
+// does the stream's own canceller, which forwards to it already. While the
+// stream is sent again, the handler's slot reaches the retry.
 template <class Handler>
 class next_chunk_op {
 public:
@@ -34,33 +40,43 @@ public:
     using allocator_type = asio::associated_allocator_t<Handler, asio::recycling_allocator<void>>;
     using cancellation_slot_type = asio::cancellation_slot;
 
-    // `ends_flight`: this read is the whole async_next, which ends with it.
-    next_chunk_op(std::shared_ptr<stream_state> state, diagnostics& diag, Handler handler, bool ends_flight)
-        : state_(std::move(state)), diag_(&diag), handler_(std::move(handler)), ends_flight_(ends_flight) {}
+    // `retry_on`: when the stream may still be sent again, the strand where
+    // the handler's cancellation is emitted, and where a retry runs; none
+    // when the handler is the stream's own canceller.
+    next_chunk_op(std::shared_ptr<stream_state> state, diagnostics& diag, Handler handler,
+                  asio::any_io_executor retry_on)
+        : state_(std::move(state)), diag_(&diag), handler_(std::move(handler)), retry_on_(std::move(retry_on)) {}
 
-    executor_type get_executor() const noexcept { return state_->strand(); }
+    executor_type get_executor() const noexcept { return retrying_ ? retry_on_ : state_->strand(); }
     allocator_type get_allocator() const noexcept {
         return asio::get_associated_allocator(handler_, asio::recycling_allocator<void>());
     }
-    cancellation_slot_type get_cancellation_slot() const noexcept { return state_->read_slot(); }
-
-    // On the thread of the initiating call. A caller on another strand (a
-    // stream moved to another connection by a retry) has its cancellation
-    // carried over to the connection's strand, where the read runs.
-    void start() {
-        auto slot = asio::get_associated_cancellation_slot(handler_);
-        if (slot.is_connected() && !state_->is_canceller_slot(slot))
-            slot.assign(
-                [state = std::weak_ptr<stream_state>(state_), strand = state_->strand()](asio::cancellation_type type) {
-                    asio::dispatch(strand, [state, type] {
-                        if (auto live = state.lock())
-                            live->cancel_read(type);
-                    });
-                });
-        asio::post(state_->strand(), std::move(*this));
+    cancellation_slot_type get_cancellation_slot() const noexcept {
+        return retrying_ ? asio::get_associated_cancellation_slot(handler_) : state_->read_slot();
     }
 
-    void operator()() { advance(); }
+    void start() {
+        if (!retry_on_)
+            return attach();
+        asio::post(retry_on_, std::move(*this)); // attached there
+    }
+
+    void operator()() {
+        if (!attached_)
+            return attach();
+        advance();
+    }
+
+    // The stream was sent again, or not (its error, final): on `retry_on`.
+    void operator()(std::exception_ptr ex, error_code ec) {
+        retrying_ = false;
+        if (ex)
+            ec = error_from_exception(ex);
+        if (ec)
+            return finish(ec, false);
+        attached_ = false;
+        attach(); // to the new connection
+    }
 
     // A read of the body completed.
     void operator()(error_code ec, std::size_t bytes) {
@@ -77,7 +93,7 @@ public:
         }
         if (ec) {
             state.fail_read(ec, *diag_);
-            return finish(state.failure(), false);
+            return failed();
         }
         advance();
     }
@@ -87,13 +103,38 @@ private:
     // message, beyond which the connection is closed rather than drained.
     static constexpr std::size_t max_drain_reads = 8;
 
+    // Where the handler's cancellation is emitted (`retry_on`, or the
+    // stream's strand for its canceller): it is carried over to the
+    // connection's strand, where the read runs, and the read starts there.
+    void attach() {
+        attached_ = true;
+        auto slot = asio::get_associated_cancellation_slot(handler_);
+        if (slot.is_connected() && !state_->is_canceller_slot(slot))
+            slot.assign(
+                [state = std::weak_ptr<stream_state>(state_), strand = state_->strand()](asio::cancellation_type type) {
+                    asio::dispatch(strand, [state, type] {
+                        if (auto live = state.lock())
+                            live->cancel_read(type);
+                    });
+                });
+        asio::post(state_->strand(), std::move(*this));
+    }
+
+    // The stream failed: sent again while it may be, else the failure is the
+    // caller's.
+    void failed() {
+        if (!retry_on_ || !state_->may_retry())
+            return finish(state_->failure(), false);
+        retrying_ = true;
+        auto reopening = state_->reopen(*diag_);
+        asio::co_spawn(retry_on_, std::move(reopening), std::move(*this));
+    }
+
     void advance() {
         auto& state = *state_;
         switch (state.step(*diag_)) {
         case stream_state::step_result::chunk: return finish(error_code(), true);
-        case stream_state::step_result::failed:
-            *diag_ = state.failure_diagnostics();
-            return finish(state.failure(), false);
+        case stream_state::step_result::failed: *diag_ = state.failure_diagnostics(); return failed();
         case stream_state::step_result::end:
             if (!state.connected())
                 return finish(error_code(), false);
@@ -108,11 +149,11 @@ private:
                 return drain();
             }
             state.fail(error::stream_truncated, *diag_, "the stream ended before every choice finished");
-            return finish(state.failure(), false);
+            return failed();
         }
         if (state.read_cancelled()) {
             state.fail(asio::error::operation_aborted, *diag_, "cancelled");
-            return finish(state.failure(), false);
+            return failed();
         }
         state.begin_read();
         read();
@@ -145,8 +186,7 @@ private:
     void finish(error_code ec, bool has_chunk) {
         auto state = std::move(state_);
         state->forget_read_cancellation();
-        if (ends_flight_)
-            state->end_flight();
+        state->end_flight();
         auto ex = asio::get_associated_executor(handler_, state->strand());
         auto slot = asio::get_associated_cancellation_slot(handler_);
         if (!slot.is_connected() || state->is_canceller_slot(slot))
@@ -161,20 +201,23 @@ private:
     std::shared_ptr<stream_state> state_;
     diagnostics* diag_;
     Handler handler_;
-    bool ends_flight_;
+    asio::any_io_executor retry_on_;
+    bool attached_ = false;
+    bool retrying_ = false;
     bool draining_ = false;
     std::size_t drain_reads_ = 0;
 };
 
 // Starts a next_chunk_op. `diag` must outlive it.
 template <class Token>
-auto async_next_chunk(std::shared_ptr<stream_state> state, diagnostics& diag, bool ends_flight, Token&& token) {
+auto async_next_chunk(std::shared_ptr<stream_state> state, diagnostics& diag, asio::any_io_executor retry_on,
+                      Token&& token) {
     return asio::async_initiate<Token, void(error_code, bool)>(
-        [](auto handler, std::shared_ptr<stream_state> state, diagnostics* diag, bool ends_flight) {
+        [](auto handler, std::shared_ptr<stream_state> state, diagnostics* diag, asio::any_io_executor retry_on) {
             using op = next_chunk_op<std::decay_t<decltype(handler)>>;
-            op(std::move(state), *diag, std::move(handler), ends_flight).start();
+            op(std::move(state), *diag, std::move(handler), std::move(retry_on)).start();
         },
-        token, std::move(state), &diag, ends_flight);
+        token, std::move(state), &diag, std::move(retry_on));
 }
 
 } // namespace dgrid::detail
