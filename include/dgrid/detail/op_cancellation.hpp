@@ -51,14 +51,22 @@ public:
     asio::cancellation_slot slot() { return signal_.slot(); }
 
     void request(asio::cancellation_type type) {
-        asio::dispatch(strand_, [self = shared_from_this(), type] { self->signal_.emit(type); });
+        asio::dispatch(strand_, [self = shared_from_this(), type] {
+            self->requested_ = true;
+            self->signal_.emit(type);
+        });
     }
+
+    // Whether cancellation was asked for, also while nothing listened to the
+    // signal. On the strand.
+    bool requested() const { return requested_; }
 
 private:
     friend class op_registry;
 
     strand_type strand_;
     asio::cancellation_signal signal_;
+    bool requested_ = false;
     // Links of the registry's list, under its mutex: entering and leaving it
     // allocates nothing, which matters for a stream's every read.
     op_cancellation* prev_ = nullptr;

@@ -362,7 +362,7 @@ DGRID_DECL void async_next_erased(const std::shared_ptr<stream_state>& state, di
         strand = state->strand();
     auto completion = state->client().completion_for(std::move(handler), op, state, std::move(strand));
     state->begin_flight(op);
-    async_next_chunk(state, *out, op->strand(), std::move(completion));
+    async_next_chunk(state, *out, std::move(op), std::move(completion));
 }
 
 } // namespace detail

@@ -40,14 +40,14 @@ public:
     using allocator_type = asio::associated_allocator_t<Handler, asio::recycling_allocator<void>>;
     using cancellation_slot_type = asio::cancellation_slot;
 
-    // `retry_on`: when the stream may still be sent again, the strand where
-    // the handler's cancellation is emitted, and where a retry runs; none
-    // when the handler is the stream's own canceller.
+    // `retry_op`: when the stream may still be sent again, the handler's
+    // cancellation, on whose strand a retry runs; null when the handler is
+    // the stream's own canceller.
     next_chunk_op(std::shared_ptr<stream_state> state, diagnostics& diag, Handler handler,
-                  asio::any_io_executor retry_on)
-        : state_(std::move(state)), diag_(&diag), handler_(std::move(handler)), retry_on_(std::move(retry_on)) {}
+                  std::shared_ptr<op_cancellation> retry_op)
+        : state_(std::move(state)), diag_(&diag), handler_(std::move(handler)), retry_op_(std::move(retry_op)) {}
 
-    executor_type get_executor() const noexcept { return retrying_ ? retry_on_ : state_->strand(); }
+    executor_type get_executor() const noexcept { return retrying_ ? retry_op_->strand() : state_->strand(); }
     allocator_type get_allocator() const noexcept {
         return asio::get_associated_allocator(handler_, asio::recycling_allocator<void>());
     }
@@ -56,9 +56,9 @@ public:
     }
 
     void start() {
-        if (!retry_on_)
+        if (!retry_op_)
             return attach();
-        asio::post(retry_on_, std::move(*this)); // attached there
+        asio::post(retry_op_->strand(), std::move(*this)); // attached there
     }
 
     void operator()() {
@@ -67,11 +67,17 @@ public:
         advance();
     }
 
-    // The stream was sent again, or not (its error, final): on `retry_on`.
+    // The stream was sent again, or not (its error, final): on the retry's
+    // strand. A cancellation that came after the retry's last look, while
+    // no read listened, is honoured here.
     void operator()(std::exception_ptr ex, error_code ec) {
         retrying_ = false;
         if (ex)
             ec = error_from_exception(ex);
+        if (!ec && retry_op_->requested()) {
+            ec = asio::error::operation_aborted;
+            state_->fail(ec, *diag_, "cancelled");
+        }
         if (ec)
             return finish(ec, false);
         attached_ = false;
@@ -103,7 +109,7 @@ private:
     // message, beyond which the connection is closed rather than drained.
     static constexpr std::size_t max_drain_reads = 8;
 
-    // Where the handler's cancellation is emitted (`retry_on`, or the
+    // Where the handler's cancellation is emitted (`retry_op`'s strand, or the
     // stream's strand for its canceller): it is carried over to the
     // connection's strand, where the read runs, and the read starts there.
     void attach() {
@@ -123,11 +129,12 @@ private:
     // The stream failed: sent again while it may be, else the failure is the
     // caller's.
     void failed() {
-        if (!retry_on_ || !state_->may_retry())
+        if (!retry_op_ || !state_->may_retry())
             return finish(state_->failure(), false);
         retrying_ = true;
         auto reopening = state_->reopen(*diag_);
-        asio::co_spawn(retry_on_, std::move(reopening), std::move(*this));
+        const auto strand = retry_op_->strand();
+        asio::co_spawn(strand, std::move(reopening), std::move(*this));
     }
 
     void advance() {
@@ -201,7 +208,7 @@ private:
     std::shared_ptr<stream_state> state_;
     diagnostics* diag_;
     Handler handler_;
-    asio::any_io_executor retry_on_;
+    std::shared_ptr<op_cancellation> retry_op_;
     bool attached_ = false;
     bool retrying_ = false;
     bool draining_ = false;
@@ -210,14 +217,15 @@ private:
 
 // Starts a next_chunk_op. `diag` must outlive it.
 template <class Token>
-auto async_next_chunk(std::shared_ptr<stream_state> state, diagnostics& diag, asio::any_io_executor retry_on,
+auto async_next_chunk(std::shared_ptr<stream_state> state, diagnostics& diag, std::shared_ptr<op_cancellation> retry_op,
                       Token&& token) {
     return asio::async_initiate<Token, void(error_code, bool)>(
-        [](auto handler, std::shared_ptr<stream_state> state, diagnostics* diag, asio::any_io_executor retry_on) {
+        [](auto handler, std::shared_ptr<stream_state> state, diagnostics* diag,
+           std::shared_ptr<op_cancellation> retry_op) {
             using op = next_chunk_op<std::decay_t<decltype(handler)>>;
-            op(std::move(state), *diag, std::move(handler), std::move(retry_on)).start();
+            op(std::move(state), *diag, std::move(handler), std::move(retry_op)).start();
         },
-        token, std::move(state), &diag, std::move(retry_on));
+        token, std::move(state), &diag, std::move(retry_op));
 }
 
 } // namespace dgrid::detail
