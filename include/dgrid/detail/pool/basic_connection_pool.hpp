@@ -117,7 +117,7 @@ public:
     // An idle connection ready for a request, or null when none is (opening
     // one, or waiting for one, is async_acquire's).
     std::unique_ptr<Connection> take_idle() {
-        std::vector<std::unique_ptr<Connection>> stale; // closed after the lock is released
+        std::vector<stale_connection> stale; // closed after the lock is released
         std::lock_guard lock(mutex_);
         return closed_ ? nullptr : take_idle_locked(stale);
     }
@@ -169,6 +169,21 @@ public:
     }
 
 private:
+    // An idle connection found unfit, closed once the pool's lock is let go:
+    // gracefully when it only expired.
+    struct stale_connection {
+        std::unique_ptr<Connection> conn;
+        bool graceful = false;
+
+        stale_connection(std::unique_ptr<Connection> c, bool g) : conn(std::move(c)), graceful(g) {}
+        stale_connection(stale_connection&&) noexcept = default;
+        stale_connection& operator=(stale_connection&&) noexcept = default;
+        ~stale_connection() {
+            if (conn && graceful)
+                conn->close_gracefully();
+        }
+    };
+
     using waiter_handler = asio::any_completion_handler<void(error_code, std::unique_ptr<Connection>)>;
 
     // A request waiting for a connection. Shared with its cancellation
@@ -207,7 +222,7 @@ private:
     };
 
     grant try_acquire() {
-        std::vector<std::unique_ptr<Connection>> stale;
+        std::vector<stale_connection> stale;
         grant g{grant_kind::wait, nullptr};
         {
             std::lock_guard lock(mutex_);
@@ -219,7 +234,7 @@ private:
     // Caller holds the lock; dropped and expired idle connections go to
     // `stale`, to be closed after it is released. Newest idle first: it is the least likely to
     // have been dropped by the server.
-    grant take_locked(std::vector<std::unique_ptr<Connection>>& stale) {
+    grant take_locked(std::vector<stale_connection>& stale) {
         if (closed_)
             return {grant_kind::wait, nullptr}; // wait_or_grant fails it
         if (auto conn = take_idle_locked(stale))
@@ -231,7 +246,7 @@ private:
         return {grant_kind::wait, nullptr};
     }
 
-    std::unique_ptr<Connection> take_idle_locked(std::vector<std::unique_ptr<Connection>>& stale) {
+    std::unique_ptr<Connection> take_idle_locked(std::vector<stale_connection>& stale) {
         auto now = Clock::now();
         while (!idle_.empty()) {
             auto conn = std::move(idle_.back());
@@ -239,16 +254,15 @@ private:
             const bool expired = now - conn->idle_since > params_.idle_timeout;
             if (!expired && !conn->dropped_while_idle())
                 return conn;
-            if (expired) // else the peer closed it or spoke out of turn: nothing to end properly
-                conn->close_gracefully();
-            stale.push_back(std::move(conn));
+            // Unless the peer closed it or spoke out of turn, it ends properly.
+            stale.push_back({std::move(conn), expired});
             --open_;
         }
         return nullptr;
     }
 
     void wait_or_grant(waiter_ptr w) {
-        std::vector<std::unique_ptr<Connection>> stale;
+        std::vector<stale_connection> stale;
         std::unique_lock lock(mutex_);
         if (closed_) {
             lock.unlock();
