@@ -272,7 +272,7 @@ inline void stream_state::take_body(std::size_t n) {
 }
 
 inline void stream_state::end_drain(bool reusable) {
-    conn_->tcp().expires_never();
+    conn_->expire_at(clock::time_point::max());
     client_->pool().release(std::move(conn_), reusable);
 }
 
