@@ -489,4 +489,25 @@ BOOST_FIXTURE_TEST_CASE(cancelling_async_next_closes_the_stream, emulator_fixtur
     BOOST_TEST(result.text == "usable");
 }
 
+// A stream's retries count against one `max_retries`, whether it failed
+// while opening (a 503) or while its body was read (cut before any content).
+BOOST_FIXTURE_TEST_CASE(a_stream_s_retries_count_together_while_opening_and_reading, emulator_fixture) {
+    const std::string cut = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: 1000\r\n\r\n";
+    canned_server canned(io, {"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n", cut});
+    auto options = client_options_for();
+    options.base_url = canned.base_url();
+    options.retry.max_retries = 2;
+    options.retry.initial_backoff = std::chrono::milliseconds(1);
+    auto c = make_client(options);
+    auto result = run([&]() -> asio::awaitable<call_result> {
+        chat_request request = echo_request("x");
+        auto streamed = co_await stream_once(c, std::move(request));
+        canned.close(); // the context then runs out of work
+        co_return streamed;
+    }());
+    BOOST_TEST(result.ec == error::stream_truncated);
+    BOOST_TEST(result.diag.attempts == 3u);
+    BOOST_TEST(canned.requests() == 3u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
