@@ -108,7 +108,6 @@ dgrid::chat_request long_answer() {
     dgrid::chat_request request;
     request.model = "emulator/echo";
     request.messages.push_back(dgrid::message::user(words));
-    request.extra_headers.push_back({"X-Emulator-Token-Delay-Ms", "0"});
     return request;
 }
 
@@ -116,8 +115,10 @@ asio::awaitable<void> run(dgrid::client& client, std::size_t requests, totals& o
     constexpr std::size_t skip_first = 20;           // request, headers, first reads
     constexpr std::size_t skip_last = 3;             // finish, usage, [DONE]
     for (std::size_t r = 0; r < requests + 1; ++r) { // the first one warms up
-        dgrid::chat_request request = long_answer();
-        dgrid::chat_stream stream = co_await client.async_chat_stream(std::move(request));
+        const dgrid::chat_request request = long_answer();
+        dgrid::request_options no_delay;
+        no_delay.extra_headers.push_back({"X-Emulator-Token-Delay-Ms", "0"});
+        dgrid::chat_stream stream = co_await client.async_chat_stream(request, no_delay);
         // Counts are taken per delta and kept only for the middle of the stream.
         std::vector<std::array<std::size_t, 3>> marks;
         marks.reserve(1024);

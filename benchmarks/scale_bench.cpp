@@ -83,14 +83,21 @@ dgrid::chat_request slow_request(std::size_t token_delay_ms) {
     dgrid::chat_request request;
     request.model = "emulator/echo";
     request.messages.push_back(dgrid::message::user(words));
-    request.extra_headers.push_back({"X-Emulator-Token-Delay-Ms", std::to_string(token_delay_ms)});
     return request;
+}
+
+// Asks the emulator to wait `token_delay_ms` before each token.
+dgrid::request_options token_delay(std::size_t token_delay_ms) {
+    dgrid::request_options options;
+    options.extra_headers.push_back({"X-Emulator-Token-Delay-Ms", std::to_string(token_delay_ms)});
+    return options;
 }
 
 asio::awaitable<void> one_stream(dgrid::client& client, std::size_t token_delay_ms, run_state& state) {
     try {
-        dgrid::chat_request request = slow_request(token_delay_ms);
-        dgrid::chat_stream stream = co_await client.async_chat_stream(std::move(request));
+        const dgrid::chat_request request = slow_request(token_delay_ms);
+        const dgrid::request_options options = token_delay(token_delay_ms);
+        dgrid::chat_stream stream = co_await client.async_chat_stream(request, options);
         bool first = true;
         while (!state.stop && co_await stream.async_next()) {
             if (!stream.chunk().text().empty()) {

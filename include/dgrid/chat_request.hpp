@@ -1,7 +1,6 @@
 #ifndef DGRID_CHAT_REQUEST_HPP
 #define DGRID_CHAT_REQUEST_HPP
 
-#include <dgrid/http_header.hpp>
 #include <dgrid/message.hpp>
 
 #include <boost/json/object.hpp>
@@ -86,10 +85,6 @@ struct chat_request {
     /// Members merged into the body as given, after the typed ones (so they
     /// win): DGrid's `contents`, `stream_options`, fields newer than this library.
     boost::json::object extra;
-
-    /// Headers for this request only, after the client's default headers
-    /// (not part of the JSON body).
-    std::vector<http_header> extra_headers;
 };
 
 } // namespace dgrid

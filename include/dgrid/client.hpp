@@ -11,6 +11,7 @@
 #include <dgrid/error.hpp>
 #include <dgrid/model_list.hpp>
 #include <dgrid/pool_stats.hpp>
+#include <dgrid/request_options.hpp>
 #include <dgrid/with_diagnostics.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -90,11 +91,14 @@ public:
 
     /// `POST {base_url}/chat/completions`, not streamed: completes with the
     /// whole `chat_completion`. The request's `stream` member is sent as false.
-    /// The request is checked and written out for the wire in this call; an
-    /// operation that starts later (`use_awaitable`, `deferred`) keeps only
-    /// those bytes. A request that cannot be sent still fails through the
-    /// handler, never by an exception here.
+    /// The request is checked and written out for the wire in this call, so
+    /// it is not copied and need not outlive the call; an operation that
+    /// starts later (`use_awaitable`, `deferred`) keeps only those bytes. A
+    /// request that cannot be sent still fails through the handler, never by
+    /// an exception here.
     ///
+    /// `options`: timeouts, retries and headers of this call only, over the
+    /// client's (`request_options`).
     /// Handler signature: `void(error_code, chat_completion)`.
     /// Executor: the handler's associated executor, else the client's.
     /// Retries: as `client_options::retry` says; `diag.attempts` counts them.
@@ -105,14 +109,30 @@ public:
     /// `asio::error::operation_aborted` and its connection is closed.
     /// `diag` must stay valid until the operation completes.
     template <class CompletionToken = default_token>
-    auto async_chat(chat_request request, diagnostics& diag, CompletionToken&& token = {}) {
-        return initiate_chat(&diag, std::move(request), std::forward<CompletionToken>(token));
+    auto async_chat(const chat_request& request, const request_options& options, diagnostics& diag,
+                    CompletionToken&& token = {}) {
+        return initiate_chat(&diag, request, options, std::forward<CompletionToken>(token));
     }
 
     /// As above, without diagnostics for plain tokens.
     template <class CompletionToken = default_token>
-    auto async_chat(chat_request request, CompletionToken&& token = {}) {
-        return initiate_chat(nullptr, std::move(request), std::forward<CompletionToken>(token));
+    requires(!detail::call_argument<CompletionToken>) auto async_chat(const chat_request& request,
+                                                                      const request_options& options,
+                                                                      CompletionToken&& token = {}) {
+        return initiate_chat(nullptr, request, options, std::forward<CompletionToken>(token));
+    }
+
+    /// As above, with the client's options.
+    template <class CompletionToken = default_token>
+    auto async_chat(const chat_request& request, diagnostics& diag, CompletionToken&& token = {}) {
+        return initiate_chat(&diag, request, request_options{}, std::forward<CompletionToken>(token));
+    }
+
+    /// As above, with the client's options and without diagnostics.
+    template <class CompletionToken = default_token>
+    requires(!detail::call_argument<CompletionToken>) auto async_chat(const chat_request& request,
+                                                                      CompletionToken&& token = {}) {
+        return initiate_chat(nullptr, request, request_options{}, std::forward<CompletionToken>(token));
     }
 
     /// `POST {base_url}/chat/completions` with `"stream": true`: completes
@@ -120,7 +140,9 @@ public:
     /// chunks from. HTTP errors are reported here, exactly as by `async_chat`.
     /// Unless the request's `extra` sets `stream_options`, it asks for
     /// `{"include_usage": true}` so that the completion gets its usage.
+    /// The request is written out in this call, as by `async_chat`.
     ///
+    /// `options`: as for `async_chat`; they hold for the whole stream.
     /// Handler signature: `void(error_code, chat_stream)`.
     /// Retries and cancellation: as `async_chat`, until the headers are in;
     /// the stream itself is also sent again if it fails before part of the
@@ -128,76 +150,97 @@ public:
     /// Deadlines: `timeouts.headers`, and `timeouts.stream_total` for the
     /// whole stream (none by default).
     template <class CompletionToken = default_token>
-    auto async_chat_stream(chat_request request, diagnostics& diag, CompletionToken&& token = {}) {
-        return initiate_chat_stream(&diag, std::move(request), std::forward<CompletionToken>(token));
+    auto async_chat_stream(const chat_request& request, const request_options& options, diagnostics& diag,
+                           CompletionToken&& token = {}) {
+        return initiate_chat_stream(&diag, request, options, std::forward<CompletionToken>(token));
     }
 
     /// As above, without diagnostics for plain tokens.
     template <class CompletionToken = default_token>
-    auto async_chat_stream(chat_request request, CompletionToken&& token = {}) {
-        return initiate_chat_stream(nullptr, std::move(request), std::forward<CompletionToken>(token));
+    requires(!detail::call_argument<CompletionToken>) auto async_chat_stream(const chat_request& request,
+                                                                             const request_options& options,
+                                                                             CompletionToken&& token = {}) {
+        return initiate_chat_stream(nullptr, request, options, std::forward<CompletionToken>(token));
+    }
+
+    /// As above, with the client's options.
+    template <class CompletionToken = default_token>
+    auto async_chat_stream(const chat_request& request, diagnostics& diag, CompletionToken&& token = {}) {
+        return initiate_chat_stream(&diag, request, request_options{}, std::forward<CompletionToken>(token));
+    }
+
+    /// As above, with the client's options and without diagnostics.
+    template <class CompletionToken = default_token>
+    requires(!detail::call_argument<CompletionToken>) auto async_chat_stream(const chat_request& request,
+                                                                             CompletionToken&& token = {}) {
+        return initiate_chat_stream(nullptr, request, request_options{}, std::forward<CompletionToken>(token));
     }
 
     /// `GET {base_url}/models`: the models the gateway serves (also a cheap
     /// check of the API key).
     ///
     /// Handler signature: `void(error_code, model_list)`.
-    /// Retries, deadlines and cancellation: as `async_chat`.
+    /// Options, retries, deadlines and cancellation: as `async_chat`.
     template <class CompletionToken = default_token>
-    auto async_list_models(diagnostics& diag, CompletionToken&& token = {}) {
-        return initiate_list_models(&diag, std::forward<CompletionToken>(token));
+    auto async_list_models(const request_options& options, diagnostics& diag, CompletionToken&& token = {}) {
+        return initiate_list_models(&diag, options, std::forward<CompletionToken>(token));
     }
 
     /// As above, without diagnostics for plain tokens.
     template <class CompletionToken = default_token>
-    auto async_list_models(CompletionToken&& token = {}) {
-        return initiate_list_models(nullptr, std::forward<CompletionToken>(token));
+    requires(!detail::call_argument<CompletionToken>) auto async_list_models(const request_options& options,
+                                                                             CompletionToken&& token = {}) {
+        return initiate_list_models(nullptr, options, std::forward<CompletionToken>(token));
+    }
+
+    /// As above, with the client's options.
+    template <class CompletionToken = default_token>
+    auto async_list_models(diagnostics& diag, CompletionToken&& token = {}) {
+        return initiate_list_models(&diag, request_options{}, std::forward<CompletionToken>(token));
+    }
+
+    /// As above, with the client's options and without diagnostics.
+    template <class CompletionToken = default_token>
+    requires(!detail::call_argument<CompletionToken>) auto async_list_models(CompletionToken&& token = {}) {
+        return initiate_list_models(nullptr, request_options{}, std::forward<CompletionToken>(token));
     }
 
 private:
-    struct chat_initiation {
+    // Each operation's initiation: the request was prepared before.
+    template <auto Erased>
+    struct initiation {
         std::shared_ptr<detail::client_impl> impl;
 
         template <class Handler>
-        void operator()(Handler&& handler, diagnostics* diag, detail::prepared_chat request) {
-            detail::async_chat_erased(impl, diag, std::move(request), std::forward<Handler>(handler));
-        }
-    };
-
-    struct chat_stream_initiation {
-        std::shared_ptr<detail::client_impl> impl;
-
-        template <class Handler>
-        void operator()(Handler&& handler, diagnostics* diag, detail::prepared_chat request) {
-            detail::async_chat_stream_erased(impl, diag, std::move(request), std::forward<Handler>(handler));
-        }
-    };
-
-    struct list_models_initiation {
-        std::shared_ptr<detail::client_impl> impl;
-
-        template <class Handler>
-        void operator()(Handler&& handler, diagnostics* diag) {
-            detail::async_list_models_erased(impl, diag, std::forward<Handler>(handler));
+        void operator()(Handler&& handler, diagnostics* diag, detail::prepared_request request) {
+            Erased(impl, diag, std::move(request), std::forward<Handler>(handler));
         }
     };
 
     template <class CompletionToken>
-    auto initiate_chat(diagnostics* diag, chat_request request, CompletionToken&& token) {
-        return boost::asio::async_initiate<CompletionToken, void(error_code, chat_completion)>(
-            chat_initiation{impl_}, token, diag, detail::prepare_chat(*impl_, std::move(request), false));
+    auto initiate_chat(diagnostics* diag, const chat_request& request, const request_options& options,
+                       CompletionToken&& token) {
+        using signature = void(error_code, chat_completion);
+        return boost::asio::async_initiate<CompletionToken, signature>(
+            initiation<&detail::async_chat_erased>{impl_}, token, diag,
+            detail::prepare_chat(*impl_, request, options, false));
     }
 
     template <class CompletionToken>
-    auto initiate_chat_stream(diagnostics* diag, chat_request request, CompletionToken&& token) {
-        return boost::asio::async_initiate<CompletionToken, void(error_code, chat_stream)>(
-            chat_stream_initiation{impl_}, token, diag, detail::prepare_chat(*impl_, std::move(request), true));
+    auto initiate_chat_stream(diagnostics* diag, const chat_request& request, const request_options& options,
+                              CompletionToken&& token) {
+        using signature = void(error_code, chat_stream);
+        return boost::asio::async_initiate<CompletionToken, signature>(
+            initiation<&detail::async_chat_stream_erased>{impl_}, token, diag,
+            detail::prepare_chat(*impl_, request, options, true));
     }
 
     template <class CompletionToken>
-    auto initiate_list_models(diagnostics* diag, CompletionToken&& token) {
-        return boost::asio::async_initiate<CompletionToken, void(error_code, model_list)>(list_models_initiation{impl_},
-                                                                                          token, diag);
+    auto initiate_list_models(diagnostics* diag, const request_options& options, CompletionToken&& token) {
+        using signature = void(error_code, model_list);
+        return boost::asio::async_initiate<CompletionToken, signature>(
+            initiation<&detail::async_list_models_erased>{impl_}, token, diag,
+            detail::prepare_list_models(*impl_, options));
     }
 
     std::shared_ptr<detail::client_impl> impl_;

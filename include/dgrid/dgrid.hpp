@@ -22,6 +22,7 @@
 #include <dgrid/model_list.hpp>
 #include <dgrid/pool_params.hpp>
 #include <dgrid/pool_stats.hpp>
+#include <dgrid/request_options.hpp>
 #include <dgrid/version.hpp>
 #include <dgrid/with_diagnostics.hpp>
 

@@ -113,7 +113,8 @@ call_result run_call(test_pool& pool, operation_kind kind = operation_kind::call
     options.retry.initial_backoff = std::chrono::milliseconds(0);
     retry_budget budget(options.retry);
     call_result result;
-    operation_fsm fsm(kind, options, budget, deadline_after(std::chrono::seconds(60)));
+    operation_fsm fsm(kind, options, request_limits::of(options, {}, kind == operation_kind::stream), budget,
+                      deadline_after(std::chrono::seconds(60)));
     std::unique_ptr<test_connection> conn;
     wire_request request{request_text};
     auto interpret = [&](const response_reader& response, diagnostics& diag) {

@@ -27,5 +27,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::fprintf(stderr, "fuzz_request: invariant violated: request_json differs from serialize(to_json())\n");
         std::abort();
     }
+    // A stream's body, written from the caller's request without a copy.
+    dgrid::chat_request sent = request;
+    sent.stream = true;
+    if (!sent.extra.contains("stream_options"))
+        sent.extra["stream_options"] = {{"include_usage", true}};
+    if (dgrid::detail::request_json(request, true) != boost::json::serialize(dgrid::to_json(sent))) {
+        std::fprintf(stderr, "fuzz_request: invariant violated: a stream's request_json differs from to_json()\n");
+        std::abort();
+    }
     return 0;
 }

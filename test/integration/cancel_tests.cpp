@@ -26,10 +26,10 @@ namespace {
 
 // Races `async_chat` against a timer; returns the chat's error, or success
 // if it won.
-asio::awaitable<error_code> chat_or_timeout(client& c, chat_request request, milliseconds limit) {
+asio::awaitable<error_code> chat_or_timeout(client& c, test_call call, milliseconds limit) {
     asio::steady_timer timer(co_await asio::this_coro::executor, limit);
     auto token = asio::as_tuple(asio::use_awaitable);
-    auto winner = co_await (c.async_chat(std::move(request), token) || timer.async_wait(token));
+    auto winner = co_await (c.async_chat(call.request, call.options, token) || timer.async_wait(token));
     if (winner.index() == 0)
         co_return std::get<0>(std::get<0>(winner));
     co_return asio::error::operation_aborted;
@@ -64,7 +64,8 @@ BOOST_FIXTURE_TEST_CASE(a_request_waiting_for_a_connection, emulator_fixture) {
         io,
         [&]() -> asio::awaitable<void> {
             auto token = asio::as_tuple(asio::use_awaitable);
-            co_await c.async_chat(with_fault(echo_request("slow"), "stall=300"), token);
+            const test_call slow = with_fault(echo_request("slow"), "stall=300");
+            co_await c.async_chat(slow.request, slow.options, token);
             first_done = true;
         },
         asio::detached);
@@ -101,8 +102,9 @@ BOOST_FIXTURE_TEST_CASE(opening_a_stream, emulator_fixture) {
     auto ec = run([&]() -> asio::awaitable<error_code> {
         asio::steady_timer timer(co_await asio::this_coro::executor, milliseconds(100));
         auto token = asio::as_tuple(asio::use_awaitable);
-        auto winner = co_await (c.async_chat_stream(with_fault(echo_request("x"), "stall=5000"), token) ||
-                                timer.async_wait(token));
+        const test_call stalled = with_fault(echo_request("x"), "stall=5000");
+        auto winner =
+            co_await (c.async_chat_stream(stalled.request, stalled.options, token) || timer.async_wait(token));
         if (winner.index() == 0)
             co_return std::get<0>(std::get<0>(winner));
         co_return asio::error::operation_aborted;
@@ -123,8 +125,9 @@ static void cancel_from_another_thread(bool thread_safe) {
     std::atomic<int> aborted{0};
     std::atomic<int> finished{0};
     constexpr int requests = 12; // 4 on the wire, 8 waiting
+    const test_call stalled = with_fault(echo_request("x"), "stall=10000");
     for (int i = 0; i < requests; ++i)
-        c.async_chat(with_fault(echo_request("x"), "stall=10000"), [&](error_code ec, chat_completion) {
+        c.async_chat(stalled.request, stalled.options, [&](error_code ec, chat_completion) {
             if (ec == asio::error::operation_aborted)
                 ++aborted;
             ++finished;

@@ -39,6 +39,11 @@ public:
     // Requests read so far.
     std::size_t requests() const { return requests_; }
 
+    // The requests read so far, in order.
+    const std::vector<boost::beast::http::request<boost::beast::http::string_body>>& received() const {
+        return received_;
+    }
+
     std::string base_url() const {
         return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/v1";
     }
@@ -58,6 +63,7 @@ private:
             http::request<http::string_body> request;
             auto [read_ec, read] = co_await http::async_read(socket, buffer, request, token);
             if (!read_ec) {
+                received_.push_back(request);
                 const std::string& response = responses_[std::min(requests_++, responses_.size() - 1)];
                 co_await asio::async_write(socket, asio::buffer(response), token);
             }
@@ -68,6 +74,7 @@ private:
     boost::asio::ip::tcp::acceptor acceptor_;
     std::vector<std::string> responses_;
     std::size_t requests_ = 0;
+    std::vector<boost::beast::http::request<boost::beast::http::string_body>> received_;
 };
 
 } // namespace dgrid::test

@@ -149,9 +149,9 @@ BOOST_FIXTURE_TEST_CASE(multimodal_parts_and_extra_members_are_sent, emulator_fi
     BOOST_TEST(completion.text() == "describe this");
 }
 
-// A request's headers are written by the client (without extra headers, from
-// a head written once per client): default headers reach the server, and
-// extra headers replace default ones whatever their case.
+// A request's headers are written by the client (without headers of the
+// call's own, from a head written once per client): default headers reach the
+// server, and the call's extra headers replace default ones whatever their case.
 BOOST_FIXTURE_TEST_CASE(default_and_extra_headers_reach_the_server, emulator_fixture) {
     client_options options = client_options_for();
     options.default_headers = {{"X-Emulator-Fault", "status=400"}, {"Accept", "application/json"}};
@@ -159,8 +159,8 @@ BOOST_FIXTURE_TEST_CASE(default_and_extra_headers_reach_the_server, emulator_fix
     BOOST_TEST(chat(c, echo_request("x")).ec == error::bad_request);
     BOOST_TEST(stream(c, echo_request("x")).ec == error::bad_request);
 
-    chat_request overridden = echo_request("sent with the extra header");
-    overridden.extra_headers.push_back({"x-emulator-fault", "stall=1"});
+    test_call overridden = echo_request("sent with the extra header");
+    overridden.options.extra_headers.push_back({"x-emulator-fault", "stall=1"});
     for (const call_result& result : {chat(c, overridden), stream(c, overridden)}) {
         BOOST_TEST(!result.ec, result.ec.message() << " " << result.diag.message);
         BOOST_TEST(result.text == "sent with the extra header");
@@ -212,7 +212,7 @@ BOOST_FIXTURE_TEST_CASE(use_future_from_another_thread, emulator_fixture) {
     std::future<chat_completion> future = c.async_chat(echo_request("future"), asio::use_future);
     BOOST_TEST(future.get().text() == "future");
     // Errors arrive as the exception_ptr of the future.
-    auto failing = c.async_chat(with_fault(echo_request("x"), "status=500"), asio::use_future);
+    auto failing = c.async_chat(echo_request("x"), fault("status=500"), asio::use_future);
     BOOST_CHECK_THROW(failing.get(), boost::system::system_error);
     guard.reset();
     runner.join();
@@ -222,8 +222,7 @@ BOOST_FIXTURE_TEST_CASE(callback_with_diagnostics, emulator_fixture) {
     auto c = make_client();
     diagnostics diag;
     error_code result = error::invalid_json;
-    c.async_chat(with_fault(echo_request("x"), "status=429"), diag,
-                 [&](error_code ec, chat_completion) { result = ec; });
+    c.async_chat(echo_request("x"), fault("status=429"), diag, [&](error_code ec, chat_completion) { result = ec; });
     io.run();
     BOOST_TEST(result == error::rate_limited);
     BOOST_TEST(diag.http_status == 429u);
@@ -236,7 +235,9 @@ BOOST_FIXTURE_TEST_CASE(default_token_throws_error_with_diagnostics, emulator_fi
     auto c = make_client();
     auto what = run([&]() -> asio::awaitable<std::string> {
         try {
-            co_await c.async_chat(with_fault(echo_request("x"), "status=401"));
+            const chat_request request = echo_request("x");
+            const request_options unauthorized = fault("status=401");
+            co_await c.async_chat(request, unauthorized);
         } catch (const error_with_diagnostics& e) {
             BOOST_TEST(e.code() == error::authentication_failed);
             BOOST_TEST(e.get_diagnostics().http_status == 401u);
@@ -251,7 +252,7 @@ BOOST_FIXTURE_TEST_CASE(with_diagnostics_around_a_plain_token_keeps_the_callers_
     auto c = make_client();
     diagnostics diag;
     std::exception_ptr thrown;
-    c.async_chat(with_fault(echo_request("x"), "status=503"), diag,
+    c.async_chat(echo_request("x"), fault("status=503"), diag,
                  with_diagnostics([&](std::exception_ptr e, chat_completion) { thrown = e; }));
     io.run();
     BOOST_REQUIRE(thrown);

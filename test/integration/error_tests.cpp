@@ -116,7 +116,9 @@ BOOST_FIXTURE_TEST_CASE(reset_before_headers_on_a_fresh_connection_is_reported, 
 BOOST_FIXTURE_TEST_CASE(byte_at_a_time_response, emulator_fixture) {
     auto c = make_client();
     auto text = run([&]() -> asio::awaitable<std::string> {
-        co_return (co_await c.async_chat(with_fault(echo_request("slowly, byte by byte"), "byte-at-a-time"))).text();
+        const chat_request request = echo_request("slowly, byte by byte");
+        const request_options slowly = fault("byte-at-a-time");
+        co_return (co_await c.async_chat(request, slowly)).text();
     }());
     BOOST_TEST(text == "slowly, byte by byte");
 }
@@ -323,10 +325,23 @@ BOOST_AUTO_TEST_CASE(header_injection_is_refused) {
 BOOST_FIXTURE_TEST_CASE(per_request_problems_fail_before_any_io, emulator_fixture) {
     auto c = make_client();
     chat_request request = echo_request("x");
-    request.extra_headers.push_back({"X-Bad", "a\r\nb"});
-    auto result = chat(c, request);
+    request_options options;
+    options.extra_headers.push_back({"X-Bad", "a\r\nb"});
+    auto result = chat(c, {request, options});
     BOOST_TEST(result.ec == error::invalid_header_value);
-    request = echo_request("x");
+    BOOST_TEST(result.diag.message.find("request_options::extra_headers") != std::string::npos, result.diag.message);
+    options = {};
+    options.idempotency_key = "a\nb";
+    result = stream(c, {request, options});
+    BOOST_TEST(result.ec == error::invalid_header_value);
+    BOOST_TEST(result.diag.message.find("idempotency_key") != std::string::npos, result.diag.message);
+    options = {};
+    options.extra_headers.push_back({"Authorization", "Bearer other"});
+    auto models = run([&]() -> asio::awaitable<error_code> {
+        auto [ec, list] = co_await c.async_list_models(options, asio::as_tuple(asio::use_awaitable));
+        co_return ec;
+    }());
+    BOOST_TEST(models == error::invalid_header_value);
     request.temperature = std::numeric_limits<double>::quiet_NaN();
     result = chat(c, request);
     BOOST_TEST(result.ec == error::invalid_request);

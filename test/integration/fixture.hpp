@@ -52,10 +52,18 @@ struct call_result {
     chat_completion completion;
 };
 
-inline asio::awaitable<call_result> chat_once(client& c, chat_request request) {
+// A request and the options of its call.
+struct test_call {
+    test_call(chat_request r, request_options o = {}) : request(std::move(r)), options(std::move(o)) {}
+
+    chat_request request;
+    request_options options;
+};
+
+inline asio::awaitable<call_result> chat_once(client& c, test_call call) {
     call_result result;
     auto token = asio::as_tuple(asio::use_awaitable);
-    auto [ec, answer] = co_await c.async_chat(std::move(request), result.diag, token);
+    auto [ec, answer] = co_await c.async_chat(call.request, call.options, result.diag, token);
     result.ec = ec;
     result.text = answer.text();
     co_return result;
@@ -63,10 +71,10 @@ inline asio::awaitable<call_result> chat_once(client& c, chat_request request) {
 
 // Streams to the end or the first error. The merged completion must agree
 // with the deltas: a difference shows up in the text, with both texts.
-inline asio::awaitable<call_result> stream_once(client& c, chat_request request) {
+inline asio::awaitable<call_result> stream_once(client& c, test_call call) {
     call_result result;
     auto token = asio::as_tuple(asio::use_awaitable);
-    auto [ec, stream] = co_await c.async_chat_stream(std::move(request), result.diag, token);
+    auto [ec, stream] = co_await c.async_chat_stream(call.request, call.options, result.diag, token);
     result.ec = ec;
     if (ec)
         co_return result;
@@ -118,8 +126,8 @@ struct emulator_fixture {
         return result.get();
     }
 
-    call_result chat(client& c, chat_request request) { return run(chat_once(c, std::move(request))); }
-    call_result stream(client& c, chat_request request) { return run(stream_once(c, std::move(request))); }
+    call_result chat(client& c, test_call call) { return run(chat_once(c, std::move(call))); }
+    call_result stream(client& c, test_call call) { return run(stream_once(c, std::move(call))); }
 
     emulator::server server;
     asio::io_context io;
@@ -141,17 +149,20 @@ inline chat_request echo_request(std::string text) {
     return request;
 }
 
-// Asks the emulator to wait `ms` milliseconds before each token of this request.
-inline chat_request with_token_delay(chat_request request, int ms) {
-    request.extra_headers.push_back({"X-Emulator-Token-Delay-Ms", std::to_string(ms)});
-    return request;
+// Asks the emulator to wait `ms` milliseconds before each token of this call.
+inline test_call with_token_delay(test_call call, int ms) {
+    call.options.extra_headers.push_back({"X-Emulator-Token-Delay-Ms", std::to_string(ms)});
+    return call;
 }
 
-// Asks the emulator to misbehave for this request (see src/emulator/faults.hpp).
-inline chat_request with_fault(chat_request request, std::string fault) {
-    request.extra_headers.push_back({"X-Emulator-Fault", std::move(fault)});
-    return request;
+// Asks the emulator to misbehave for this call (see src/emulator/faults.hpp).
+inline test_call with_fault(test_call call, std::string fault) {
+    call.options.extra_headers.push_back({"X-Emulator-Fault", std::move(fault)});
+    return call;
 }
+
+// For the client's own calls, which take the request and its options apart.
+inline request_options fault(std::string fault) { return with_fault(chat_request{}, std::move(fault)).options; }
 
 } // namespace dgrid::test
 

@@ -45,7 +45,7 @@ client_options retrying_two_seconds_later(const emulator_fixture& f) {
 }
 
 // A fault for the first `times` requests carrying `id` only.
-chat_request failing(std::string fault, int times, std::string id, std::string text = "retried") {
+test_call failing(std::string fault, int times, std::string id, std::string text = "retried") {
     return with_fault(echo_request(std::move(text)),
                       fault + ",fail-times=" + std::to_string(times) + ",id=" + std::move(id));
 }
@@ -171,8 +171,8 @@ BOOST_FIXTURE_TEST_CASE(a_stream_let_go_while_waiting_to_retry_is_not_sent_again
     error_code next_ec;
     bool next_done = false;
     run([&]() -> asio::awaitable<void> {
-        const chat_request request = failing("stream-error=0", 1, "let-go");
-        std::optional<chat_stream> stream = co_await c.async_chat_stream(request);
+        const test_call request = failing("stream-error=0", 1, "let-go");
+        std::optional<chat_stream> stream = co_await c.async_chat_stream(request.request, request.options);
         // Reads on while the stream is held: the role chunk comes, then the
         // error event, before any text, which makes the stream retry.
         std::function<void(error_code, bool)> read_on = [&](error_code ec, bool more) {
@@ -204,8 +204,8 @@ BOOST_FIXTURE_TEST_CASE(a_stream_let_go_from_another_thread_while_waiting_to_ret
     options.thread_safe = true;
     auto c = make_client(options);
     std::optional<chat_stream> stream = run([&]() -> asio::awaitable<chat_stream> {
-        const chat_request request = failing("stream-error=0", 1, "let-go-threads");
-        co_return co_await c.async_chat_stream(request);
+        const test_call request = failing("stream-error=0", 1, "let-go-threads");
+        co_return co_await c.async_chat_stream(request.request, request.options);
     }());
     // The role chunk, then the error event that makes the second async_next
     // wait to retry. `second_started` hands the stream over to this thread.
@@ -267,8 +267,8 @@ BOOST_FIXTURE_TEST_CASE(the_total_deadline_covers_waiting_for_a_connection, emul
     auto c = make_client(options);
     // An open stream holds the only connection (streams have no total deadline).
     auto held = run([&]() -> asio::awaitable<chat_stream> {
-        auto request = with_token_delay(echo_request("slow stream"), 5000);
-        co_return co_await c.async_chat_stream(request);
+        const test_call slow = with_token_delay(echo_request("slow stream"), 5000);
+        co_return co_await c.async_chat_stream(slow.request, slow.options);
     }());
     auto started = steady::now();
     auto result = chat(c, echo_request("queued"));
@@ -318,7 +318,7 @@ BOOST_FIXTURE_TEST_CASE(the_callers_time_does_not_count_as_idle, emulator_fixtur
     const call_result result = run([&]() -> asio::awaitable<call_result> {
         call_result r;
         auto token = asio::as_tuple(asio::use_awaitable);
-        auto [ec, stream] = co_await c.async_chat_stream(request, r.diag, token);
+        auto [ec, stream] = co_await c.async_chat_stream(request.request, request.options, r.diag, token);
         r.ec = ec;
         asio::steady_timer work(co_await asio::this_coro::executor);
         while (!r.ec) {

@@ -36,11 +36,11 @@ struct streamed {
 };
 
 // Streams `request` to its end (or first error), at most `max_chunks` chunks.
-asio::awaitable<streamed> stream_all(client& c, chat_request request,
+asio::awaitable<streamed> stream_all(client& c, test_call call,
                                      std::size_t max_chunks = std::numeric_limits<std::size_t>::max()) {
     streamed result;
     auto token = asio::as_tuple(asio::use_awaitable);
-    auto [ec, stream] = co_await c.async_chat_stream(std::move(request), result.diag, token);
+    auto [ec, stream] = co_await c.async_chat_stream(call.request, call.options, result.diag, token);
     result.ec = ec;
     if (ec)
         co_return result;
@@ -441,8 +441,8 @@ BOOST_FIXTURE_TEST_CASE(letting_a_stream_go_during_a_read, emulator_fixture) {
     error_code next_ec;
     bool next_done = false;
     run([&]() -> asio::awaitable<void> {
-        const chat_request request = with_fault(echo_request("a b c d"), "stall-stream=5000");
-        std::optional<chat_stream> stream = co_await c.async_chat_stream(request);
+        const test_call stalled = with_fault(echo_request("a b c d"), "stall-stream=5000");
+        std::optional<chat_stream> stream = co_await c.async_chat_stream(stalled.request, stalled.options);
         // role chunk and first token arrive, then the server stalls
         co_await stream->async_next();
         co_await stream->async_next();
@@ -466,8 +466,8 @@ BOOST_FIXTURE_TEST_CASE(cancelling_async_next_closes_the_stream, emulator_fixtur
     using namespace asio::experimental::awaitable_operators;
     auto c = make_client();
     auto outcome = run([&]() -> asio::awaitable<error_code> {
-        auto request = with_fault(echo_request("a b c d"), "stall-stream=5000");
-        auto stream = co_await c.async_chat_stream(request);
+        const test_call stalled = with_fault(echo_request("a b c d"), "stall-stream=5000");
+        auto stream = co_await c.async_chat_stream(stalled.request, stalled.options);
         // role chunk and first token arrive, then the server stalls
         co_await stream.async_next();
         co_await stream.async_next();

@@ -189,7 +189,7 @@ asio::awaitable<void> worker(client& c, phase_state& state, std::size_t first_in
         const std::size_t id = state.first_id + i;
         const request_plan plan = plan_for(id);
         const std::string text = text_for(id);
-        chat_request request = echo_request(text);
+        test_call request = echo_request(text);
         if (*plan.fault->header != '\0')
             request = with_fault(std::move(request), plan.fault->header);
         call_result got;

@@ -534,7 +534,21 @@ BOOST_AUTO_TEST_CASE(request_json_writes_what_to_json_writes) {
     for (const chat_request& r : requests) {
         const std::string expected = json::serialize(to_json(r));
         BOOST_TEST(detail::request_json(r) == expected);
+        // What the client sends for each call, written from the caller's
+        // request without changing it.
+        for (bool stream : {false, true}) {
+            chat_request sent = r;
+            sent.stream = stream;
+            if (stream && !sent.extra.contains("stream_options"))
+                sent.extra["stream_options"] = {{"include_usage", true}};
+            BOOST_TEST(detail::request_json(r, stream) == json::serialize(to_json(sent)));
+        }
     }
+    chat_request own_options = full_request();
+    own_options.extra["stream_options"] = json::object{{"include_usage", false}};
+    const std::string written = detail::request_json(own_options, true);
+    BOOST_TEST(written.find(R"("stream_options":{"include_usage":false})") != std::string::npos, written);
+    BOOST_TEST(written.find("include_usage") == written.rfind("include_usage"), written); // once
 }
 
 BOOST_AUTO_TEST_SUITE_END()

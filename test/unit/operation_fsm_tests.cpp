@@ -48,9 +48,12 @@ struct machine {
     clock::time_point t0 = clock::time_point() + std::chrono::hours(1);
     operation_fsm fsm;
 
-    explicit machine(operation_kind kind, client_options opts = defaults(), milliseconds total = seconds(60))
+    // `call`: the request's own options over `opts`.
+    explicit machine(operation_kind kind, client_options opts = defaults(), milliseconds total = seconds(60),
+                     const request_options& call = {})
         : options(std::move(opts)), budget(options.retry),
-          fsm(kind, options, budget, total.count() > 0 ? t0 + total : clock::time_point::max(), &no_jitter) {}
+          fsm(kind, options, request_limits::of(options, call, kind == operation_kind::stream), budget,
+              total.count() > 0 ? t0 + total : clock::time_point::max(), &no_jitter) {}
 
     static client_options defaults() {
         client_options o;
@@ -222,6 +225,47 @@ BOOST_AUTO_TEST_CASE(backoff_doubles_until_the_retries_run_out) {
     BOOST_CHECK(m.fsm.error() == aerr::connection_refused);
     BOOST_TEST(m.fsm.retries() == 2u);
     BOOST_TEST(m.diag.attempts == 0u); // no connection was ever had
+}
+
+BOOST_AUTO_TEST_CASE(a_request_s_options_replace_the_client_s_retries_and_deadlines) {
+    request_options call;
+    call.max_retries = 0;
+    call.headers_timeout = seconds(2);
+    machine once(operation_kind::call, machine::defaults(), seconds(60), call);
+    once.start();
+    BOOST_TEST(once.step() == operation_step::write);
+    BOOST_CHECK(once.fsm.deadline() == once.t0 + seconds(2));
+    BOOST_TEST(once.step() == operation_step::read_header);
+    BOOST_TEST(once.step(aerr::connection_reset) == operation_step::release);
+    BOOST_TEST(once.step() == operation_step::done); // the client's two retries do not apply
+    BOOST_CHECK(once.fsm.error() == aerr::connection_reset);
+
+    client_options never = machine::defaults();
+    never.retry.max_retries = 0;
+    call = {};
+    call.max_retries = 3;
+    machine thrice(operation_kind::stream, never, seconds(60), call);
+    thrice.start();
+    for (unsigned retry = 0; retry < 3; ++retry)
+        BOOST_TEST_REQUIRE((thrice.step(aerr::connection_refused) == operation_step::wait &&
+                            thrice.step() == operation_step::acquire));
+    BOOST_TEST(thrice.step(aerr::connection_refused) == operation_step::done);
+    BOOST_TEST(thrice.fsm.retries() == 3u);
+
+    // A stream's total is timeouts.stream_total, a call's timeouts.total: the
+    // request's total_timeout replaces whichever applies.
+    call = {};
+    call.total_timeout = seconds(7);
+    call.stream_idle_timeout = seconds(3);
+    for (bool stream : {false, true}) {
+        const request_limits limits = request_limits::of(machine::defaults(), call, stream);
+        BOOST_TEST(limits.total.count() == 7000);
+        BOOST_TEST(limits.stream_idle.count() == 3000);
+        BOOST_TEST(limits.headers.count() == 10000);
+        BOOST_TEST(limits.max_retries == 2u);
+    }
+    const request_limits client_s = request_limits::of(machine::defaults(), {}, true);
+    BOOST_TEST(client_s.total.count() == 0); // stream_total: none by default
 }
 
 BOOST_AUTO_TEST_CASE(what_is_not_retried) {

@@ -237,14 +237,15 @@ BOOST_AUTO_TEST_CASE(streaming_over_tls_allocates_nothing_per_read) {
     std::string words;
     for (int i = 0; i < 500; ++i)
         words += "word" + std::to_string(i) + " ";
-    dgrid::chat_request request = dgrid::test::echo_request(words);
-    request.extra_headers.push_back({"X-Emulator-Token-Delay-Ms", "1"});
+    const dgrid::chat_request request = dgrid::test::echo_request(words);
+    dgrid::request_options slowly;
+    slowly.extra_headers.push_back({"X-Emulator-Token-Delay-Ms", "1"});
 
     std::size_t deltas = 0;
     std::size_t counted = 0;
     fixture.run([&]() -> boost::asio::awaitable<void> {
         for (int round = 0; round < 3; ++round) { // two to warm up
-            auto stream = co_await client.async_chat_stream(request);
+            auto stream = co_await client.async_chat_stream(request, slowly);
             deltas = 0;
             std::optional<allocation_counter> counter;
             while (co_await stream.async_next()) {

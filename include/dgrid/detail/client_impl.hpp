@@ -10,6 +10,7 @@
 #include <dgrid/detail/engine/retry_rules.hpp>
 #include <dgrid/detail/http/wire_request.hpp>
 #include <dgrid/detail/pool/connection_pool.hpp>
+#include <dgrid/request_options.hpp>
 
 #include <memory>
 #include <optional>
@@ -26,10 +27,10 @@ public:
     const client_options& options() const { return options_; }
     connection_pool& pool() { return pool_; }
 
-    // A request to `{base path}{target}` with the client's headers and
-    // `extra_headers`, accepting `accept`.
+    // A request to `{base path}{target}` with the client's headers and the
+    // call's, accepting `accept`.
     wire_request make_request(http::verb method, std::string_view target, std::string_view accept, std::string body,
-                              const std::vector<http_header>& extra_headers) const;
+                              const request_options& call) const;
 
     // Registers a new operation for client::cancel(); its coroutine runs on
     // the returned strand and its handler is `deliver_outcome`, which keeps
@@ -61,7 +62,7 @@ public:
 private:
     // The fields of such a request, without a body.
     string_request request_fields(http::verb method, std::string_view target, std::string_view accept,
-                                  const std::vector<http_header>& extra_headers) const;
+                                  const request_options& call) const;
 
     asio::any_io_executor ex_;
     client_options options_;

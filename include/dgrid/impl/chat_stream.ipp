@@ -17,10 +17,9 @@ namespace dgrid {
 namespace detail {
 
 inline stream_state::stream_state(std::shared_ptr<client_impl> client, wire_request request,
-                                  std::unique_ptr<connection> first)
+                                  const request_limits& limits, std::unique_ptr<connection> first)
     : conn_(std::move(first)), client_(std::move(client)), request_(std::move(request)),
-      fsm_(operation_kind::stream, client_->options(), client_->budget(),
-           deadline_after(client_->options().timeouts.stream_total)),
+      fsm_(operation_kind::stream, client_->options(), limits, client_->budget(), deadline_after(limits.total)),
       sse_(client_->options().max_event_size) {}
 
 // True when the chunk holds part of the answer. Chunks with only a role or
@@ -204,7 +203,7 @@ inline bool stream_state::end_without_done() {
 }
 
 inline clock::time_point stream_state::read_deadline(clock::time_point since) const {
-    auto idle = client_->options().timeouts.stream_idle;
+    const auto idle = fsm_.limits().stream_idle;
     return std::min(idle.count() > 0 ? since + idle : clock::time_point::max(), total_deadline());
 }
 

@@ -109,8 +109,8 @@ inline constexpr std::string_view chat_target = "/chat/completions";
 inline client_impl::client_impl(asio::any_io_executor ex, client_options options)
     : ex_(std::move(ex)), options_(validated(std::move(options))), url_(parse_or_throw(options_.base_url)),
       authorization_("Bearer " + *options_.api_key),
-      chat_head_(head_text(request_fields(http::verb::post, chat_target, accept_json, {}))),
-      stream_head_(head_text(request_fields(http::verb::post, chat_target, accept_event_stream, {}))),
+      chat_head_(head_text(request_fields(http::verb::post, chat_target, accept_json, request_options{}))),
+      stream_head_(head_text(request_fields(http::verb::post, chat_target, accept_event_stream, request_options{}))),
       pool_(ex_, url_, url_.tls ? make_tls_context(options_) : nullptr, options_.pool,
             !options_.insecure_skip_tls_verification, options_.thread_safe),
       budget_(options_.retry) {}
@@ -118,7 +118,7 @@ inline client_impl::client_impl(asio::any_io_executor ex, client_options options
 // A user's header replaces the client's of the same name, except the Accept
 // of a stream and the Content-Type of a body, which the client needs.
 inline string_request client_impl::request_fields(http::verb method, std::string_view target, std::string_view accept,
-                                                  const std::vector<http_header>& extra_headers) const {
+                                                  const request_options& call) const {
     std::string full_target;
     full_target.reserve(url_.path.size() + target.size());
     full_target.append(url_.path).append(target);
@@ -129,8 +129,10 @@ inline string_request client_impl::request_fields(http::verb method, std::string
     request.set(http::field::accept, accept_json);
     for (const auto& header : options_.default_headers)
         request.set(header.name, header.value);
-    for (const auto& header : extra_headers)
+    for (const auto& header : call.extra_headers)
         request.set(header.name, header.value);
+    if (call.idempotency_key)
+        request.set("Idempotency-Key", *call.idempotency_key);
     if (accept != accept_json)
         request.set(http::field::accept, accept);
     if (method == http::verb::post)
@@ -138,11 +140,11 @@ inline string_request client_impl::request_fields(http::verb method, std::string
     return request;
 }
 
-// A chat request without extra headers starts with a head written once;
+// A chat request without headers of its own starts with a head written once;
 // Beast's prepare_payload would add the same Content-Length after it.
 inline wire_request client_impl::make_request(http::verb method, std::string_view target, std::string_view accept,
-                                              std::string body, const std::vector<http_header>& extra_headers) const {
-    if (extra_headers.empty() && method == http::verb::post && target == chat_target &&
+                                              std::string body, const request_options& call) const {
+    if (call.extra_headers.empty() && !call.idempotency_key && method == http::verb::post && target == chat_target &&
         (accept == accept_json || accept == accept_event_stream)) {
         const std::string& head = accept == accept_json ? chat_head_ : stream_head_;
         const std::string length = std::to_string(body.size());
@@ -151,7 +153,7 @@ inline wire_request client_impl::make_request(http::verb method, std::string_vie
         text.append(head).append("Content-Length: ").append(length).append("\r\n\r\n").append(body);
         return {std::move(text)};
     }
-    string_request request = request_fields(method, target, accept, extra_headers);
+    string_request request = request_fields(method, target, accept, call);
     if (method == http::verb::post)
         request.body() = std::move(body);
     request.prepare_payload();
@@ -204,14 +206,14 @@ inline diagnostics& diagnostics_for(diagnostics* user, std::unique_ptr<diagnosti
 // Opens a stream, sending the request again while the policy allows.
 // `first`: the connection for the first attempt, if one was idle.
 inline asio::awaitable<outcome<chat_stream>> run_stream(std::shared_ptr<client_impl> impl, diagnostics* user_diag,
-                                                        wire_request request, std::shared_ptr<op_cancellation> op,
-                                                        held_connection first) {
+                                                        wire_request request, request_limits limits,
+                                                        std::shared_ptr<op_cancellation> op, held_connection first) {
     co_await asio::this_coro::throw_if_cancelled(false);
     std::unique_ptr<diagnostics> own_diag;
     diagnostics& diag = diagnostics_for(user_diag, own_diag);
     diag.clear();
     outcome<chat_stream> result;
-    auto state = std::make_shared<stream_state>(impl, std::move(request), first.take());
+    auto state = std::make_shared<stream_state>(impl, std::move(request), limits, first.take());
     deadline_guard deadline(co_await asio::this_coro::executor, state->total_deadline(), op);
     result.ec = co_await state->open(diag);
     if (!result.ec)
@@ -230,8 +232,8 @@ inline bool has_non_finite(const chat_request& request) {
 // The outcome is boxed for its way to the handler (deliver_outcome).
 template <class T>
 asio::awaitable<std::unique_ptr<outcome<T>>> run_call(std::shared_ptr<client_impl> impl, diagnostics* user_diag,
-                                                      wire_request request, std::shared_ptr<op_cancellation> op,
-                                                      held_connection first) {
+                                                      wire_request request, request_limits limits,
+                                                      std::shared_ptr<op_cancellation> op, held_connection first) {
     // Cancellation shows as operation_aborted from the operation it hits,
     // never as an exception that would skip giving connections back.
     co_await asio::this_coro::throw_if_cancelled(false);
@@ -240,8 +242,7 @@ asio::awaitable<std::unique_ptr<outcome<T>>> run_call(std::shared_ptr<client_imp
     diag.clear();
     auto result = std::make_unique<outcome<T>>();
     const auto now = clock::now();
-    operation_fsm fsm(operation_kind::call, impl->options(), impl->budget(),
-                      deadline_after(impl->options().timeouts.total, now));
+    operation_fsm fsm(operation_kind::call, impl->options(), limits, impl->budget(), deadline_after(limits.total, now));
     deadline_guard deadline(co_await asio::this_coro::executor, fsm.total_deadline(), op);
     std::unique_ptr<connection> conn = first.take();
     auto read_answer = [&result](const response_reader& response, diagnostics& d) {
@@ -276,15 +277,6 @@ started_operation<T> start_operation(const std::shared_ptr<client_impl>& impl,
     return {std::move(op), std::move(completion), std::move(first)};
 }
 
-template <class T>
-void start_call(const std::shared_ptr<client_impl>& impl, diagnostics* diag, wire_request request,
-                asio::any_completion_handler<void(error_code, T)> handler) {
-    auto started = start_operation(impl, std::move(handler));
-    asio::co_spawn(started.op->strand(),
-                   run_call<T>(impl, diag, std::move(request), started.op, std::move(started.first)),
-                   std::move(started.completion));
-}
-
 // Fails before any I/O, still never inside the initiating call.
 template <class T>
 void fail_early(const std::shared_ptr<client_impl>& impl, diagnostics* diag, error_code ec, std::string message,
@@ -296,40 +288,65 @@ void fail_early(const std::shared_ptr<client_impl>& impl, diagnostics* diag, err
     asio::post(impl->get_executor(), asio::append(std::move(handler), ec, T{}));
 }
 
-DGRID_DECL prepared_chat prepare_chat(const client_impl& impl, chat_request request, bool stream) {
-    if (has_non_finite(request))
-        return {{}, error::invalid_request, "a number in the request is NaN or infinite"};
-    if (std::string why = check_headers(request.extra_headers); !why.empty())
-        return {{}, error::invalid_header_value, "extra_headers: " + why};
-    request.stream = stream;
-    if (stream && !request.extra.contains("stream_options"))
-        request.extra["stream_options"] = {{"include_usage", true}};
-    std::string body = request_json(request);
-    wire_request wire = impl.make_request(http::verb::post, chat_target, stream ? accept_event_stream : accept_json,
-                                          std::move(body), request.extra_headers);
-    return {std::move(wire.text), {}, {}};
-}
-
-DGRID_DECL void async_chat_erased(const std::shared_ptr<client_impl>& impl, diagnostics* diag, prepared_chat request,
-                                  chat_handler handler) {
-    if (request.ec)
-        return fail_early(impl, diag, request.ec, std::move(request.message), std::move(handler));
-    start_call(impl, diag, wire_request{std::move(request.text)}, std::move(handler));
-}
-
-DGRID_DECL void async_chat_stream_erased(const std::shared_ptr<client_impl>& impl, diagnostics* diag,
-                                         prepared_chat request, stream_handler handler) {
+template <class T>
+void start_call(const std::shared_ptr<client_impl>& impl, diagnostics* diag, prepared_request request,
+                asio::any_completion_handler<void(error_code, T)> handler) {
     if (request.ec)
         return fail_early(impl, diag, request.ec, std::move(request.message), std::move(handler));
     auto started = start_operation(impl, std::move(handler));
     asio::co_spawn(started.op->strand(),
-                   run_stream(impl, diag, wire_request{std::move(request.text)}, started.op, std::move(started.first)),
+                   run_call<T>(impl, diag, wire_request{std::move(request.text)}, request.limits, started.op,
+                               std::move(started.first)),
+                   std::move(started.completion));
+}
+
+// Why the call's own options cannot be sent, or empty when they can.
+inline std::string check_call_options(const request_options& call) {
+    if (std::string why = check_headers(call.extra_headers); !why.empty())
+        return "request_options::extra_headers: " + why;
+    if (call.idempotency_key && !is_valid_header_value(*call.idempotency_key))
+        return "request_options::idempotency_key holds CR, LF, NUL or control characters";
+    return {};
+}
+
+DGRID_DECL prepared_request prepare_chat(const client_impl& impl, const chat_request& request,
+                                         const request_options& call, bool stream) {
+    const request_limits limits = request_limits::of(impl.options(), call, stream);
+    if (has_non_finite(request))
+        return {{}, limits, error::invalid_request, "a number in the request is NaN or infinite"};
+    if (std::string why = check_call_options(call); !why.empty())
+        return {{}, limits, error::invalid_header_value, std::move(why)};
+    wire_request wire = impl.make_request(http::verb::post, chat_target, stream ? accept_event_stream : accept_json,
+                                          request_json(request, stream), call);
+    return {std::move(wire.text), limits, {}, {}};
+}
+
+DGRID_DECL prepared_request prepare_list_models(const client_impl& impl, const request_options& call) {
+    const request_limits limits = request_limits::of(impl.options(), call, false);
+    if (std::string why = check_call_options(call); !why.empty())
+        return {{}, limits, error::invalid_header_value, std::move(why)};
+    return {impl.make_request(http::verb::get, "/models", accept_json, {}, call).text, limits, {}, {}};
+}
+
+DGRID_DECL void async_chat_erased(const std::shared_ptr<client_impl>& impl, diagnostics* diag, prepared_request request,
+                                  chat_handler handler) {
+    start_call(impl, diag, std::move(request), std::move(handler));
+}
+
+DGRID_DECL void async_chat_stream_erased(const std::shared_ptr<client_impl>& impl, diagnostics* diag,
+                                         prepared_request request, stream_handler handler) {
+    if (request.ec)
+        return fail_early(impl, diag, request.ec, std::move(request.message), std::move(handler));
+    auto started = start_operation(impl, std::move(handler));
+    asio::co_spawn(started.op->strand(),
+                   run_stream(impl, diag, wire_request{std::move(request.text)}, request.limits, started.op,
+                              std::move(started.first)),
                    std::move(started.completion));
 }
 
 DGRID_DECL void async_list_models_erased(const std::shared_ptr<client_impl>& impl, diagnostics* diag,
-                                         models_handler handler) {
-    start_call(impl, diag, impl->make_request(http::verb::get, "/models", accept_json, {}, {}), std::move(handler));
+                                         prepared_request request, models_handler handler) {
+    start_call(impl, diag, std::move(request), std::move(handler));
 }
 
 } // namespace detail

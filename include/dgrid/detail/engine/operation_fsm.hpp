@@ -9,6 +9,7 @@
 
 #include <dgrid/client_options.hpp>
 #include <dgrid/detail/config.hpp>
+#include <dgrid/detail/engine/request_limits.hpp>
 #include <dgrid/detail/engine/retry_rules.hpp>
 #include <dgrid/detail/http/response_reader.hpp>
 #include <dgrid/diagnostics.hpp>
@@ -71,12 +72,12 @@ enum class operation_kind {
 
 class operation_fsm {
 public:
-    // `total_deadline`: the operation's (`timeouts.total` for a call,
-    // `timeouts.stream_total` for a stream). `options` and `budget` are the
+    // `limits`: the request's deadlines and retries; `total_deadline` the
+    // operation's, from `limits.total`. `options` and `budget` are the
     // client's and outlive the machine; `random01` draws the backoff's jitter
     // in [0, 1) (a thread-local generator by default).
-    DGRID_DECL operation_fsm(operation_kind kind, const client_options& options, retry_budget& budget,
-                             clock::time_point total_deadline, double (*random01)() = nullptr);
+    DGRID_DECL operation_fsm(operation_kind kind, const client_options& options, const request_limits& limits,
+                             retry_budget& budget, clock::time_point total_deadline, double (*random01)() = nullptr);
 
     // The next step, given how the last one ended (the first call's event
     // only carries the time). What the attempts learn goes to `diag`, the
@@ -102,6 +103,7 @@ public:
     const response_reader& response() const noexcept { return *response_; }
 
     clock::time_point total_deadline() const noexcept { return total_deadline_; }
+    const request_limits& limits() const noexcept { return limits_; }
 
     operation_kind kind() const noexcept { return kind_; }
 
@@ -136,6 +138,7 @@ private:
 
     operation_kind kind_;
     const client_options& options_;
+    request_limits limits_;
     retry_budget& budget_;
     double (*random01_)();
     clock::time_point total_deadline_;

@@ -70,10 +70,11 @@ inline double thread_random01() {
     return std::uniform_real_distribution<double>(0.0, 1.0)(random);
 }
 
-DGRID_DECL operation_fsm::operation_fsm(operation_kind kind, const client_options& options, retry_budget& budget,
+DGRID_DECL operation_fsm::operation_fsm(operation_kind kind, const client_options& options,
+                                        const request_limits& limits, retry_budget& budget,
                                         clock::time_point total_deadline, double (*random01)())
-    : kind_(kind), options_(options), budget_(budget), random01_(random01 ? random01 : &thread_random01),
-      total_deadline_(total_deadline) {}
+    : kind_(kind), options_(options), limits_(limits), budget_(budget),
+      random01_(random01 ? random01 : &thread_random01), total_deadline_(total_deadline) {}
 
 DGRID_DECL operation_step operation_fsm::resume(const operation_event& event, diagnostics& diag) {
     switch (state_) {
@@ -97,7 +98,7 @@ DGRID_DECL operation_step operation_fsm::resume(const operation_event& event, di
         else
             response_->body_limit(boost::none);
         response_->header_limit(options_.max_header_size);
-        deadline_ = std::min(deadline_after(options_.timeouts.headers, event.now), total_deadline_);
+        deadline_ = std::min(deadline_after(limits_.headers, event.now), total_deadline_);
         state_ = state::writing;
         return operation_step::write;
 
@@ -122,7 +123,7 @@ DGRID_DECL operation_step operation_fsm::resume(const operation_event& event, di
             }
             // An error status, or not a stream at all: the body is read for the diagnostics.
             response_->body_limit(max_error_body);
-            deadline_ = std::min(deadline_after(options_.timeouts.headers, event.now), total_deadline_);
+            deadline_ = std::min(deadline_after(limits_.headers, event.now), total_deadline_);
             state_ = state::reading_error_body;
             return operation_step::read_body;
         }
@@ -201,7 +202,7 @@ inline operation_step operation_fsm::release(bool reusable, state next) {
 // wish), the deadline and the client's budget each have their say.
 inline operation_step operation_fsm::decide(error_code ec, clock::time_point now, diagnostics& diag) {
     const retry_policy& policy = options_.retry;
-    if (retries_ < policy.max_retries && is_retryable(ec, diag)) {
+    if (retries_ < limits_.max_retries && is_retryable(ec, diag)) {
         delay_ = retry_delay(policy, retries_, diag, random01_());
         const bool in_time = total_deadline_ == clock::time_point::max() || now + delay_ < total_deadline_;
         if (in_time && budget_.try_retry(now)) {

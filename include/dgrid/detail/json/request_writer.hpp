@@ -10,11 +10,16 @@
 #include <dgrid/chat_request.hpp>
 #include <dgrid/detail/config.hpp>
 
+#include <optional>
 #include <string>
 
 namespace dgrid::detail {
 
-DGRID_DECL std::string request_json(const chat_request& request);
+// `stream`, when given, is written in place of `request.stream`; when true,
+// `"stream_options":{"include_usage":true}` follows the members of `extra`,
+// unless `extra` sets `stream_options` (what the client sends for a stream,
+// written from the caller's request, which is not copied).
+DGRID_DECL std::string request_json(const chat_request& request, std::optional<bool> stream = std::nullopt);
 
 } // namespace dgrid::detail
 

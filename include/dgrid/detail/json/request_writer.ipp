@@ -129,8 +129,8 @@ public:
             member(key, [&] { out_ += json::serialize(*v); });
     }
 
-    // The members of `extra` not written in place, and the closing brace.
-    void finish() {
+    // The members of `extra` not written in place, once.
+    void rest_of_extra() {
         if (extra_) {
             for (std::size_t i = 0; i < replaced_.size(); ++i) {
                 if (replaced_[i])
@@ -140,6 +140,19 @@ public:
                 append_value(out_, kv.value());
             }
         }
+        extra_ = nullptr;
+    }
+
+    // A member whose value is JSON text, after the rest of `extra`.
+    void raw(std::string_view key, std::string_view value) {
+        rest_of_extra();
+        start(key);
+        out_ += value;
+    }
+
+    // The rest of `extra`, and the closing brace.
+    void finish() {
+        rest_of_extra();
         out_.push_back('}');
     }
 
@@ -259,7 +272,7 @@ inline void append_stop(std::string& out, const stop_sequences& stop) {
 
 } // namespace request_writing
 
-DGRID_DECL std::string request_json(const chat_request& r) {
+DGRID_DECL std::string request_json(const chat_request& r, std::optional<bool> stream) {
     using namespace request_writing;
     std::string out;
     std::size_t estimate = 256;
@@ -274,7 +287,7 @@ DGRID_DECL std::string request_json(const chat_request& r) {
     o.real("temperature", r.temperature);
     o.real("top_p", r.top_p);
     o.integer("n", r.n);
-    o.boolean("stream", r.stream);
+    o.boolean("stream", stream ? stream : r.stream);
     o.integer("max_tokens", r.max_tokens);
     o.integer("max_completion_tokens", r.max_completion_tokens);
     o.real("presence_penalty", r.presence_penalty);
@@ -300,6 +313,8 @@ DGRID_DECL std::string request_json(const chat_request& r) {
     o.object("response_format", r.response_format);
     o.integer("seed", r.seed);
     o.optional_text("user", r.user);
+    if (stream.value_or(false) && !r.extra.contains("stream_options"))
+        o.raw("stream_options", R"({"include_usage":true})");
     o.finish();
     return out;
 }

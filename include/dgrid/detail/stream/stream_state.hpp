@@ -30,7 +30,8 @@ namespace dgrid::detail {
 class stream_state : public std::enable_shared_from_this<stream_state> {
 public:
     // `first`: an idle connection for the first attempt, or null.
-    stream_state(std::shared_ptr<client_impl> client, wire_request request, std::unique_ptr<connection> first);
+    stream_state(std::shared_ptr<client_impl> client, wire_request request, const request_limits& limits,
+                 std::unique_ptr<connection> first);
     ~stream_state();
 
     stream_state(const stream_state&) = delete;
@@ -61,7 +62,7 @@ public:
         conn_->on_stream(op);
     }
 
-    // `timeouts.stream_total` from the first request, or none.
+    // The stream's total deadline from the first request, or none.
     clock::time_point total_deadline() const { return fsm_.total_deadline(); }
 
     // False once part of the answer (content, reasoning, a tool call) reached
@@ -170,8 +171,8 @@ private:
     // The answer is complete: what waits to be merged is.
     void end_answer();
 
-    // When the next read must end: `timeouts.stream_idle` after `since`,
-    // within `timeouts.stream_total`.
+    // When the next read must end: the stream's idle timeout after `since`,
+    // within its total deadline.
     clock::time_point read_deadline(clock::time_point since) const;
 
     // Sends the request from `step` of the machine on, until it opened or failed.
