@@ -2,6 +2,7 @@
 #define DGRID_CHAT_COMPLETION_HPP
 
 #include <dgrid/message.hpp>
+#include <dgrid/response_info.hpp>
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -75,6 +76,10 @@ struct chat_completion {
     std::optional<std::string> system_fingerprint;
     /// Top-level members this library does not know (`provider`, `cost`, ...).
     boost::json::object extra;
+
+    /// The HTTP response it came in: status, request id, attempts, timings,
+    /// rate limits. Filled by `async_chat`; not part of the JSON.
+    response_info response;
 
     /// The text of the first choice; empty when there is none.
     std::string text() const { return choices.empty() ? std::string() : choices.front().message.text(); }

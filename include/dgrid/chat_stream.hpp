@@ -6,6 +6,7 @@
 #include <dgrid/detail/config.hpp>
 #include <dgrid/diagnostics.hpp>
 #include <dgrid/error.hpp>
+#include <dgrid/response_info.hpp>
 #include <dgrid/with_diagnostics.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -150,6 +151,11 @@ public:
     /// The chunks read so far merged into one completion: the whole answer
     /// after the end, the partial one after a failure.
     DGRID_DECL const chat_completion& completion() const noexcept;
+
+    /// The HTTP response the stream is read from: status, request id,
+    /// attempts, rate limits, and timings (`time_to_first_token` from the
+    /// first chunk with part of the answer, `total` from the end).
+    DGRID_DECL const response_info& response() const noexcept;
 
     /// True once `[DONE]` was read.
     DGRID_DECL bool done() const noexcept;

@@ -55,6 +55,11 @@ struct client_options {
     /// Sent with every request, e.g. DGrid's `HTTP-Referer` and `X-Title`.
     std::vector<http_header> default_headers;
 
+    /// Response headers to keep in `response_info::headers`, by name (any
+    /// case); none by default. The status, `x-request-id` and the
+    /// `x-ratelimit-*` headers are always read into `response_info`.
+    std::vector<std::string> keep_response_headers;
+
     /// PEM file of the certificate authorities to trust; empty means the
     /// system store. Ignored when `ssl_context` is given.
     std::string ca_file;

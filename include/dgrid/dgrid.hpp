@@ -23,6 +23,7 @@
 #include <dgrid/pool_params.hpp>
 #include <dgrid/pool_stats.hpp>
 #include <dgrid/request_options.hpp>
+#include <dgrid/response_info.hpp>
 #include <dgrid/version.hpp>
 #include <dgrid/with_diagnostics.hpp>
 

@@ -1,6 +1,8 @@
 #ifndef DGRID_MODEL_LIST_HPP
 #define DGRID_MODEL_LIST_HPP
 
+#include <dgrid/response_info.hpp>
+
 #include <boost/json/object.hpp>
 
 #include <cstdint>
@@ -30,6 +32,8 @@ struct model_info {
 struct model_list {
     std::vector<model_info> data; ///< `data`: the models.
     boost::json::object extra;    ///< Members this library does not know.
+    /// The HTTP response it came in, as `chat_completion::response`.
+    response_info response;
 };
 
 } // namespace dgrid

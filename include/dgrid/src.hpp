@@ -8,7 +8,9 @@
 #endif
 
 #include <dgrid/detail/chunks/chunk_decoder.ipp>
+#include <dgrid/detail/engine/operation_fsm.ipp>
 #include <dgrid/detail/engine/retry_rules.ipp>
+#include <dgrid/detail/http/response_metadata.ipp>
 #include <dgrid/detail/json/lone_surrogates.ipp>
 #include <dgrid/detail/sse/sse_parser.ipp>
 #include <dgrid/impl/base64.ipp>

@@ -8,6 +8,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <stdexcept>
 
@@ -67,53 +68,70 @@ std::chrono::milliseconds parse_token_delay(std::string_view header, std::chrono
     return std::chrono::milliseconds(ms);
 }
 
-// Fills `out.reply` (and `out.stream` for a streamed completion).
-void route(const request_view& request, std::string_view api_key, std::uint64_t request_number,
-           std::chrono::milliseconds token_delay, exchange& out) {
-    const fault_plan& faults = out.faults;
+constexpr std::string_view bearer_prefix = "Bearer ";
+
+// The path of the endpoint `request` asks for, once its key is checked: a path
+// outside /v1 is a 404 even without a key, a wrong key a 401, an unknown path
+// under /v1 a 404.
+std::string_view authorized_path(const request_view& request, std::string_view api_key) {
     const std::string_view path = request.target.substr(0, request.target.find('?'));
     if (path != "/v1" && path.substr(0, 4) != "/v1/") {
         throw unknown_url(request.method, path);
     }
-    if (api_key.empty() || request.authorization != "Bearer " + std::string(api_key)) {
+    if (api_key.empty() || request.authorization != std::string(bearer_prefix) + std::string(api_key)) {
         throw api_error(401, "Invalid API key provided", "invalid_request_error", "invalid_api_key");
     }
+    if (path != "/v1/models" && path != "/v1/chat/completions") {
+        throw unknown_url(request.method, path);
+    }
+    return path;
+}
 
+// Fills `out.reply` (and `out.stream` for a streamed completion) for the
+// endpoint at `path`, one that authorized_path() accepts; returns the tokens
+// the reply reports as used (`usage.total_tokens`, also when a stream omits it).
+std::uint64_t answer(const request_view& request, std::string_view path, std::uint64_t request_number,
+                     std::chrono::milliseconds token_delay, exchange& out) {
+    const fault_plan& faults = out.faults;
     if (path == "/v1/models") {
         if (request.method != "GET") {
             out.reply = method_not_allowed(request.method, path, "GET", faults);
-            return;
+            return 0;
         }
         out.reply = {200, "application/json", models_list_json(), {}};
-        return;
+        return 0;
     }
-    if (path == "/v1/chat/completions") {
-        if (request.method != "POST") {
-            out.reply = method_not_allowed(request.method, path, "POST", faults);
-            return;
-        }
-        const chat_request chat = parse_chat_request(request.body);
-        const std::chrono::milliseconds delay = parse_token_delay(request.token_delay, token_delay);
-        const chat_reply reply = generate_reply(chat, request_number);
-        if (chat.stream) {
-            out.reply = {200, "text/event-stream", {}, {{"Cache-Control", "no-cache"}}};
-            out.stream = make_stream_script(reply, chat.include_usage, delay, faults);
-        } else {
-            out.reply = {200, "application/json", completion_json(reply, faults), {}};
-        }
-        return;
+    if (request.method != "POST") {
+        out.reply = method_not_allowed(request.method, path, "POST", faults);
+        return 0;
     }
-    throw unknown_url(request.method, path);
+    const chat_request chat = parse_chat_request(request.body);
+    const std::chrono::milliseconds delay = parse_token_delay(request.token_delay, token_delay);
+    const chat_reply reply = generate_reply(chat, request_number);
+    if (chat.stream) {
+        out.reply = {200, "text/event-stream", {}, {{"Cache-Control", "no-cache"}}};
+        out.stream = make_stream_script(reply, chat.include_usage, delay, faults);
+    } else {
+        out.reply = {200, "application/json", completion_json(reply, faults), {}};
+    }
+    return reply.usage.total_tokens();
+}
+
+void add_headers(http_reply& reply, const header_list& headers) {
+    reply.headers.insert(reply.headers.end(), headers.begin(), headers.end());
 }
 
 } // namespace
 
-http_reply error_reply(const api_error& error, const fault_plan& faults) {
+http_reply error_reply(const api_error& error, const fault_plan& faults, std::chrono::milliseconds retry_after) {
     http_reply reply;
     reply.status = error.status();
     if (error.status() == 429 || error.status() == 503) {
-        reply.headers.emplace_back("Retry-After", "1");
-        reply.headers.emplace_back("retry-after-ms", "1000");
+        // Rounded up: a client that waits the whole seconds is let through.
+        const std::chrono::seconds seconds =
+            std::max(std::chrono::seconds(1), std::chrono::ceil<std::chrono::seconds>(retry_after));
+        reply.headers.emplace_back("Retry-After", std::to_string(seconds.count()));
+        reply.headers.emplace_back("retry-after-ms", std::to_string(retry_after.count()));
     }
     if (faults.should_retry)
         reply.headers.emplace_back("x-should-retry", *faults.should_retry);
@@ -144,7 +162,8 @@ http_reply error_reply(const api_error& error, const fault_plan& faults) {
 }
 
 exchange handle_request(const request_view& request, std::string_view api_key, std::uint64_t request_number,
-                        fault_budget& budget, std::chrono::milliseconds token_delay) {
+                        fault_budget& budget, rate_limiter& limits, std::chrono::steady_clock::time_point now,
+                        std::chrono::milliseconds token_delay) {
     fault_plan faults;
     try {
         faults = parse_faults(request.faults);
@@ -167,12 +186,29 @@ exchange handle_request(const request_view& request, std::string_view api_key, s
             result.reply.status = 200;
         return result;
     }
+    std::string_view path;
     try {
-        route(request, api_key, request_number, token_delay, result);
+        path = authorized_path(request, api_key);
+    } catch (const api_error& e) {
+        // Not counted against any key's limits.
+        result.reply = error_reply(e, faults);
+        return result;
+    }
+    const std::string_view key = request.authorization.substr(bearer_prefix.size());
+    if (const std::optional<rate_limit_refusal> refusal = limits.admit(key, now)) {
+        result.reply = error_reply(refusal->error, faults, refusal->retry_after);
+        add_headers(result.reply, refusal->headers);
+        return result;
+    }
+    std::uint64_t tokens = 0;
+    try {
+        tokens = answer(request, path, request_number, token_delay, result);
     } catch (const api_error& e) {
         result.reply = error_reply(e, faults);
         result.stream.reset();
     }
+    // Charged now, before the headers are written, so that they include this reply's cost.
+    add_headers(result.reply, limits.charge(key, tokens, now));
     return result;
 }
 

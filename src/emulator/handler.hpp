@@ -3,6 +3,7 @@
 
 #include "emulator/api_error.hpp"
 #include "emulator/faults.hpp"
+#include "emulator/rate_limits.hpp"
 #include "emulator/stream_events.hpp"
 
 #include <chrono>
@@ -56,13 +57,23 @@ struct exchange {
 /// `POST /v1/chat/completions`, streamed or not. `request_number` makes
 /// completion ids unique; `token_delay` paces streams unless the request's
 /// `X-Emulator-Token-Delay-Ms` (invalid: 400 `invalid_header`) says otherwise.
+///
+/// A request with the right key to one of those endpoints goes through
+/// `limits` at `now`: refused there, it is a 429 with the `Retry-After` the
+/// limits give; admitted, it is charged the `usage.total_tokens` of its reply
+/// (0 for an error or the model list). Either answer carries the key's
+/// `x-ratelimit-*` headers. A request answered by an injected `status`, refused for its key or
+/// sent to an unknown path does not count.
 exchange handle_request(const request_view& request, std::string_view api_key, std::uint64_t request_number,
-                        fault_budget& budget, std::chrono::milliseconds token_delay = {});
+                        fault_budget& budget, rate_limiter& limits, std::chrono::steady_clock::time_point now,
+                        std::chrono::milliseconds token_delay = {});
 
 /// The response for `error` under `faults`: the OpenAI error object (with a
-/// numeric `code` under `code=number`), an HTML page or an empty body, and
-/// `Retry-After: 1` / `retry-after-ms: 1000` on 429 and 503.
-http_reply error_reply(const api_error& error, const fault_plan& faults);
+/// numeric `code` under `code=number`), an HTML page or an empty body, and on
+/// 429 and 503 `Retry-After` (`retry_after` in whole seconds, rounded up, at
+/// least 1) and `retry-after-ms` (`retry_after` in milliseconds).
+http_reply error_reply(const api_error& error, const fault_plan& faults,
+                       std::chrono::milliseconds retry_after = std::chrono::seconds(1));
 
 } // namespace dgrid::emulator
 

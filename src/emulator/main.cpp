@@ -22,7 +22,10 @@ namespace {
 constexpr std::string_view usage =
     "usage: dgrid-emulator [--plain] [--port N] [--host H] [--api-key K] [--ca-file PATH]\n"
     "                      [--max-requests-per-connection N] [--token-delay-ms N] [--threads N]\n"
-    "The API key defaults to $DGRID_EMULATOR_KEY, else emulator-key.\n";
+    "                      [--rpm N] [--tpm N]\n"
+    "The API key defaults to $DGRID_EMULATOR_KEY, else emulator-key.\n"
+    "--rpm and --tpm limit each API key's requests and tokens per minute, answering\n"
+    "429 beyond them as OpenAI does; 0 (the default) is no limit.\n";
 
 template <class T>
 bool parse_number(std::string_view text, T& out) {
@@ -43,9 +46,9 @@ std::optional<dgrid::emulator::server_options> parse_arguments(int argc, char** 
             options.tls = false;
             continue;
         }
-        constexpr std::array<std::string_view, 7> valued = {
-            "--port",           "--host",   "--api-key", "--ca-file", "--max-requests-per-connection",
-            "--token-delay-ms", "--threads"};
+        constexpr std::array<std::string_view, 9> valued = {
+            "--port",           "--host",    "--api-key", "--ca-file", "--max-requests-per-connection",
+            "--token-delay-ms", "--threads", "--rpm",     "--tpm"};
         if (std::find(valued.begin(), valued.end(), flag) == valued.end()) {
             std::cerr << "dgrid-emulator: unknown option " << flag << '\n' << usage;
             return std::nullopt;
@@ -72,6 +75,10 @@ std::optional<dgrid::emulator::server_options> parse_arguments(int argc, char** 
             options.token_delay = std::chrono::milliseconds(delay_ms);
         } else if (flag == "--threads") {
             ok = parse_number(value, options.threads) && options.threads > 0;
+        } else if (flag == "--rpm") {
+            ok = parse_number(value, options.requests_per_minute);
+        } else if (flag == "--tpm") {
+            ok = parse_number(value, options.tokens_per_minute);
         }
         if (!ok) {
             std::cerr << "dgrid-emulator: bad value '" << value << "' for " << flag << '\n' << usage;

@@ -8,6 +8,7 @@
 #include "emulator/certificates.hpp"
 #include "emulator/faults.hpp"
 #include "emulator/handler.hpp"
+#include "emulator/rate_limits.hpp"
 #include "emulator/stream_events.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -211,7 +212,8 @@ struct server::impl {
         std::uint64_t id = 0;     // the key of its closer; 0 until enrolled
     };
 
-    explicit impl(server_options o) : options(std::move(o)) {}
+    explicit impl(server_options o)
+        : options(std::move(o)), limits(options.requests_per_minute, options.tokens_per_minute) {}
 
     template <class Stream, class... Args>
     void spawn(tcp::socket socket, Args&... args) {
@@ -333,7 +335,8 @@ struct server::impl {
                                     request[beast::string_view(fault_header.data(), fault_header.size())],
                                     request.body(),
                                     request[beast::string_view(token_delay_header.data(), token_delay_header.size())]};
-            const exchange ex = handle_request(view, options.api_key, number, budget, options.token_delay);
+            const exchange ex = handle_request(view, options.api_key, number, budget, limits,
+                                               std::chrono::steady_clock::now(), options.token_delay);
 
             ++answered;
             const bool client_closes = !request.keep_alive();
@@ -521,6 +524,7 @@ struct server::impl {
     std::atomic<unsigned short> bound_port{0};
     std::atomic<bool> stopping{false};
     fault_budget budget;
+    rate_limiter limits; // per API key, over all connections
 
     mutable std::mutex mutex; // guards everything below
     bool started = false;

@@ -79,7 +79,8 @@ BOOST_FIXTURE_TEST_CASE(max_retries_of_a_call_replace_the_client_s, emulator_fix
     auto retrying = make_client(options);
     request_options once = fault("status=503");
     once.max_retries = 0;
-    for (const call_result& r : {chat(retrying, {echo_request("x"), once}), stream(retrying, {echo_request("x"), once})}) {
+    for (const call_result& r :
+         {chat(retrying, {echo_request("x"), once}), stream(retrying, {echo_request("x"), once})}) {
         BOOST_TEST(r.ec == error::service_unavailable, r.ec.message());
         BOOST_TEST(r.diag.attempts == 1u);
     }
@@ -122,8 +123,8 @@ BOOST_FIXTURE_TEST_CASE(timeouts_of_a_call_replace_the_client_s, emulator_fixtur
 // Sent on each attempt of the call, on no other call; the client's head for
 // calls without headers of their own stays as it was.
 BOOST_FIXTURE_TEST_CASE(extra_headers_and_the_idempotency_key_go_with_every_attempt, emulator_fixture) {
-    canned_server canned(io, {"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n",
-                              completion_response("done")});
+    canned_server canned(
+        io, {"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n", completion_response("done")});
     auto options = client_options_for();
     options.base_url = canned.base_url();
     options.retry.max_retries = 1;

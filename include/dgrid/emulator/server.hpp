@@ -14,10 +14,12 @@ namespace dgrid::emulator {
 /// default) on its own threads that serves `GET /v1/models` and
 /// `POST /v1/chat/completions` (plain or `"stream": true` server-sent events)
 /// with deterministic models (`emulator/echo`, `emulator/tools`,
-/// `emulator/reasoning`, `emulator/image`) and misbehaves on request through
+/// `emulator/reasoning`, `emulator/image`), misbehaves on request through
 /// the `X-Emulator-Fault` header (the README's emulator section lists the
-/// faults). Link `dgrid::emulator`; the network stack stays behind this
-/// header, so including it costs little.
+/// faults) and, when asked, limits each API key's requests and tokens per
+/// minute as OpenAI does (`server_options::requests_per_minute`). Link
+/// `dgrid::emulator`; the network stack stays behind this header, so including
+/// it costs little.
 ///
 /// ```cpp
 /// dgrid::emulator::server gateway; // TLS on 127.0.0.1, a free port

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -50,6 +51,23 @@ struct server_options {
 
     /// Threads running the server's `io_context`; each connection has its own strand.
     unsigned threads = 1;
+
+    /// Requests a minute each API key may make, as OpenAI limits them: a bucket
+    /// of this many requests, refilled continuously, gives one to each request
+    /// to `/v1/models` or `/v1/chat/completions` with the right key; a request
+    /// that finds less than one is refused with 429 `rate_limit_exceeded` (type
+    /// `requests`) and `Retry-After`. Answers to such requests carry
+    /// `x-ratelimit-limit-requests`, `x-ratelimit-remaining-requests` and
+    /// `x-ratelimit-reset-requests`. 0 = no limit; above 10^12 counts as 10^12.
+    std::uint64_t requests_per_minute = 0;
+
+    /// Tokens a minute each API key may use: a bucket of this many, refilled
+    /// continuously, is charged each reply's `usage.total_tokens` (a stream's
+    /// too, with or without its usage chunk), into debt if need be; a request
+    /// that finds it at or below 0 is refused with 429 (type `tokens`). Answers
+    /// carry the same three headers ending in `-tokens`. 0 = no limit; above
+    /// 10^12 counts as 10^12.
+    std::uint64_t tokens_per_minute = 0;
 };
 
 } // namespace dgrid::emulator

@@ -75,16 +75,14 @@ inline asio::awaitable<error_code> stream_state::send(diagnostics& diag, operati
     sse_.reset();
     framing_ = body_framing::length(0);
     read_filled_ = false;
-    http_status_ = 0;
-    request_id_.clear();
+    response_ = {};
     error_code ec = co_await drive(client_->pool(), fsm_, step, request_, conn_, diag, stream_refusal);
     if (ec)
         co_return ec;
     const response_reader& head = fsm_.response();
-    http_status_ = head.status();
-    request_id_ = head[response_field::request_id];
-    diag.http_status = http_status_;
-    diag.request_id = request_id_;
+    fsm_.describe_response(response_);
+    diag.http_status = response_.http_status;
+    diag.request_id = response_.request_id;
     strand_ = conn_->get_executor();
     canceller(); // made now, so that reading the answer allocates nothing
     last_data_ = clock::now();
@@ -121,8 +119,8 @@ inline void stream_state::fail(error_code ec, diagnostics& diag, const char* wha
         diag.message = what;
     diag.attempts = fsm_.attempts();
     if (diag.http_status == 0) {
-        diag.http_status = http_status_;
-        diag.request_id = request_id_;
+        diag.http_status = response_.http_status;
+        diag.request_id = response_.request_id;
     }
     failure_diag_ = diag;
     if (conn_)
@@ -179,6 +177,7 @@ inline stream_state::step_result stream_state::step(diagnostics& diag) {
         accumulator_.add(chunk_);
         if (!delivered_ && carries_answer(chunk_)) {
             delivered_ = true;
+            response_.time_to_first_token = clock::now() - fsm_.started_at();
             request_ = {}; // never sent again: a long prompt need not stay for the whole answer
         }
         return step_result::chunk;
@@ -188,6 +187,7 @@ inline stream_state::step_result stream_state::step(diagnostics& diag) {
 
 inline void stream_state::end_answer() {
     status_ = status::done;
+    response_.total = clock::now() - fsm_.started_at();
     chat_chunk rest;
     if (decoder_.flush_lone_surrogates(rest))
         accumulator_.add(rest);
@@ -383,6 +383,8 @@ DGRID_DECL chat_stream::~chat_stream() {
 DGRID_DECL const chat_chunk& chat_stream::chunk() const noexcept { return state_->chunk(); }
 
 DGRID_DECL const chat_completion& chat_stream::completion() const noexcept { return state_->completion(); }
+
+DGRID_DECL const response_info& chat_stream::response() const noexcept { return state_->response(); }
 
 DGRID_DECL bool chat_stream::done() const noexcept { return state_ && state_->done(); }
 

@@ -250,6 +250,11 @@ asio::awaitable<std::unique_ptr<outcome<T>>> run_call(std::shared_ptr<client_imp
     };
     const operation_step step = fsm.resume({{}, now}, diag);
     result->ec = co_await drive(impl->pool(), fsm, step, request, conn, diag, read_answer);
+    if (!result->ec) {
+        response_info& info = result->value.response;
+        fsm.describe_response(info);
+        info.total = clock::now() - now;
+    }
     co_return result;
 }
 

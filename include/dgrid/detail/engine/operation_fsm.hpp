@@ -11,6 +11,7 @@
 #include <dgrid/detail/config.hpp>
 #include <dgrid/detail/engine/request_limits.hpp>
 #include <dgrid/detail/engine/retry_rules.hpp>
+#include <dgrid/detail/http/response_metadata.hpp>
 #include <dgrid/detail/http/response_reader.hpp>
 #include <dgrid/diagnostics.hpp>
 #include <dgrid/error.hpp>
@@ -103,6 +104,12 @@ public:
     const response_reader& response() const noexcept { return *response_; }
 
     clock::time_point total_deadline() const noexcept { return total_deadline_; }
+    // When the operation started.
+    clock::time_point started_at() const noexcept { return started_at_; }
+
+    // What the response that answered said (read_response_info), with the
+    // attempts and the time to its head.
+    DGRID_DECL void describe_response(response_info& info) const;
     const request_limits& limits() const noexcept { return limits_; }
 
     operation_kind kind() const noexcept { return kind_; }
@@ -150,6 +157,8 @@ private:
     bool fresh_ = false;
     bool reusable_ = false;
     clock::time_point deadline_ = clock::time_point::max();
+    clock::time_point started_at_;
+    clock::time_point headers_at_;
     std::chrono::milliseconds delay_{};
     error_code ec_;
 };

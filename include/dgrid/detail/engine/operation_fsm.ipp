@@ -78,7 +78,10 @@ DGRID_DECL operation_fsm::operation_fsm(operation_kind kind, const client_option
 
 DGRID_DECL operation_step operation_fsm::resume(const operation_event& event, diagnostics& diag) {
     switch (state_) {
-    case state::start: budget_.on_request(event.now); return acquire(false);
+    case state::start:
+        started_at_ = event.now;
+        budget_.on_request(event.now);
+        return acquire(false);
 
     case state::acquiring:
         if (event.ec) {
@@ -91,6 +94,7 @@ DGRID_DECL operation_step operation_fsm::resume(const operation_event& event, di
         if (event.cancelled)
             return attempt_failed(boost::asio::error::operation_aborted, operation_phase::headers, event, diag);
         response_.emplace();
+        response_->keep_fields(options_.keep_response_headers);
         // A stream's body is bounded event by event (max_event_size) instead:
         // Beast would hold a Content-Length against the limit with the header.
         if (kind_ == operation_kind::call)
@@ -115,6 +119,7 @@ DGRID_DECL operation_step operation_fsm::resume(const operation_event& event, di
             return attempt_failed(event.ec, operation_phase::headers, event, diag);
         if (event.cancelled)
             return attempt_failed(boost::asio::error::operation_aborted, operation_phase::body, event, diag);
+        headers_at_ = event.now;
         if (kind_ == operation_kind::stream) {
             if (response_->status() / 100 == 2 && is_event_stream(*response_)) {
                 ec_ = {};
@@ -166,6 +171,12 @@ DGRID_DECL operation_step operation_fsm::resume(const operation_event& event, di
     case state::finished: break;
     }
     return operation_step::done;
+}
+
+DGRID_DECL void operation_fsm::describe_response(response_info& info) const {
+    read_response_info(*response_, info);
+    info.attempts = attempts_;
+    info.time_to_headers = headers_at_ - started_at_;
 }
 
 DGRID_DECL operation_step operation_fsm::stream_failed(error_code ec, clock::time_point now, diagnostics& diag) {

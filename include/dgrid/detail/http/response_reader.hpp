@@ -4,6 +4,7 @@
 // Internal, compiled into the library only: a response as the client reads it.
 
 #include <dgrid/error.hpp>
+#include <dgrid/http_header.hpp>
 
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/basic_parser.hpp>
@@ -15,6 +16,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace dgrid::detail {
 
@@ -25,15 +27,29 @@ enum class response_field : unsigned char {
     retry_after,    // Retry-After
     retry_after_ms, // retry-after-ms
     should_retry,   // x-should-retry
+    // x-ratelimit-*, in the order of rate_limit_suffixes
+    limit_requests,
+    remaining_requests,
+    reset_requests,
+    limit_tokens,
+    remaining_tokens,
+    reset_tokens,
 };
 
 // Reads a response: its status, the fields above (the first of each name,
-// as `http::fields` finds it) and its body as one string. Beast's own
-// response parser would also store every other field, one allocation each,
-// on every response.
+// as `http::fields` finds it), the fields a user asked to keep, and its body
+// as one string. Beast's own response parser would also store every other
+// field, one allocation each, on every response.
 class response_reader : public boost::beast::http::basic_parser<false> {
 public:
+    // Also keeps every field named in `names` (client_options::
+    // keep_response_headers), which must outlive the reader.
+    void keep_fields(const std::vector<std::string>& names) noexcept { user_names_ = &names; }
+
     unsigned status() const noexcept { return status_; }
+
+    // The fields named to keep_fields, as received.
+    const std::vector<http_header>& user_fields() const noexcept { return user_fields_; }
 
     // The field's value; empty when the response has none.
     std::string_view operator[](response_field f) const noexcept {
@@ -54,9 +70,13 @@ private:
     // hostile Content-Length must not reserve its claim).
     static constexpr std::size_t max_body_reserve = 1u << 20;
 
-    static constexpr std::size_t kept_count = 5;
+    static constexpr std::size_t kept_count = 11;
 
     using text = boost::beast::string_view; // what Beast hands over
+
+    static constexpr std::string_view rate_limit_prefix = "x-ratelimit-";
+    static constexpr std::array<std::string_view, 6> rate_limit_suffixes = {
+        "limit-requests", "remaining-requests", "reset-requests", "limit-tokens", "remaining-tokens", "reset-tokens"};
 
     static bool kept(boost::beast::http::field name, text name_string, response_field& f) {
         using boost::beast::iequals;
@@ -74,8 +94,32 @@ private:
         else if (iequals(name_string, "x-should-retry"))
             f = response_field::should_retry;
         else
-            return false;
+            return rate_limit_field(name_string, f);
         return true;
+    }
+
+    static bool rate_limit_field(text name, response_field& f) {
+        using boost::beast::iequals;
+        if (name.size() <= rate_limit_prefix.size() ||
+            !iequals(name.substr(0, rate_limit_prefix.size()), rate_limit_prefix))
+            return false;
+        name.remove_prefix(rate_limit_prefix.size());
+        for (std::size_t i = 0; i < rate_limit_suffixes.size(); ++i) {
+            if (iequals(name, rate_limit_suffixes[i])) {
+                f = static_cast<response_field>(static_cast<std::size_t>(response_field::limit_requests) + i);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    void keep_user_field(text name, text value) {
+        for (const std::string& wanted : *user_names_) {
+            if (boost::beast::iequals(name, wanted)) {
+                user_fields_.push_back({std::string(name), std::string(value)});
+                return;
+            }
+        }
     }
 
     void on_request_impl(boost::beast::http::verb, text, text, int, error_code&) override {}
@@ -83,6 +127,8 @@ private:
     void on_response_impl(int code, text, int, error_code&) override { status_ = static_cast<unsigned>(code); }
 
     void on_field_impl(boost::beast::http::field name, text name_string, text value, error_code&) override {
+        if (user_names_ && !user_names_->empty())
+            keep_user_field(name_string, value);
         response_field f{};
         if (!kept(name, name_string, f))
             return;
@@ -116,6 +162,8 @@ private:
     void on_finish_impl(error_code&) override {}
 
     unsigned status_ = 0;
+    const std::vector<std::string>* user_names_ = nullptr;
+    std::vector<http_header> user_fields_;
     std::array<kept_field, kept_count> kept_{};
     std::string fields_; // the kept fields' values, one after the other
     std::string body_;

@@ -133,6 +133,7 @@ public:
     bool done() const { return status_ == status::done; }
 
     const chat_chunk& chunk() const { return chunk_; }
+    const response_info& response() const { return response_; }
     const chat_completion& completion() const { return accumulator_.completion(); }
 
     const asio::any_io_executor& get_executor() const { return client_->get_executor(); }
@@ -199,10 +200,8 @@ private:
     chunk_decoder decoder_;
     chat_chunk chunk_;
     chat_accumulator accumulator_;
+    response_info response_; // of the current response, from its head on
     status status_ = status::streaming;
-    // What the current response's head said.
-    unsigned http_status_ = 0;
-    std::string request_id_;
     error_code failure_;
     diagnostics failure_diag_;
     std::shared_ptr<op_cancellation> canceller_;
