@@ -19,6 +19,8 @@ class context;
 
 namespace dgrid {
 
+class observer;
+
 /// Deadlines of a request's phases. Each expiry fails with its own error:
 /// `headers_timeout`, `stream_idle_timeout`, `total_timeout`. Zero means none.
 struct timeout_options {
@@ -105,6 +107,12 @@ struct client_options {
     /// Largest response header block (status line and all header fields);
     /// larger ones fail with `headers_too_large`.
     std::uint32_t max_header_size = 64u << 10;
+
+    /// Told of every call's attempts, connections, response heads, retries,
+    /// first token (and deltas) and end, for metrics and logs (`observer`).
+    /// Unset: `DGRID_LOG=info|debug` in the environment installs a logger to
+    /// stderr (`make_logger`); otherwise none, at no cost.
+    std::shared_ptr<dgrid::observer> observer;
 
     /// Largest server-sent event of a stream (one event carries a whole
     /// generated image); larger ones fail with `event_too_large`.

@@ -20,6 +20,7 @@
 #include <dgrid/json.hpp>
 #include <dgrid/message.hpp>
 #include <dgrid/model_list.hpp>
+#include <dgrid/observer.hpp>
 #include <dgrid/pool_params.hpp>
 #include <dgrid/pool_stats.hpp>
 #include <dgrid/request_options.hpp>

@@ -24,5 +24,6 @@
 #include <dgrid/impl/image.ipp>
 #include <dgrid/impl/image_input.ipp>
 #include <dgrid/impl/json.ipp>
+#include <dgrid/impl/observer.ipp>
 
 #endif

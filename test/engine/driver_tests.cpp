@@ -55,6 +55,7 @@ struct test_connection {
     void expire_at(clock::time_point deadline) { deadlines.push_back(deadline); }
     boost::beast::flat_buffer& buffer() { return read_buffer; }
     void keep_tls_buffers(bool) {}
+    const connection_opening& opening() const { return opened; }
 
     asio::io_context& ctx;
     test::stream stream;
@@ -62,6 +63,7 @@ struct test_connection {
     boost::beast::flat_buffer read_buffer;
     std::vector<clock::time_point> deadlines;
     std::size_t requests_sent = 0;
+    connection_opening opened;
 };
 
 // Hands out test connections, each with the answer waiting; the first may

@@ -37,9 +37,14 @@ BOOST_AUTO_TEST_SUITE(response_metadata)
 
 BOOST_AUTO_TEST_CASE(reset_durations_as_openai_writes_them) {
     const std::pair<std::string_view, long long> readable[] = {
-        {"1s", 1000},   {"6m0s", 360'000}, {"20ms", 20},          {"1h2m3.5s", 3'723'500}, {"8.64s", 8640},
-        {"0s", 0},      {"59.999s", 59'999}, {"1m30s", 90'000},    {"999us", 1},            {"1500\xC2\xB5s", 2},
-        {"250ns", 0},   {"2h", 7'200'000},   {"17", 17'000},       {"0.5", 500},            {"1.s", 1000},
+        {"1s", 1000},        {"6m0s", 360'000},
+        {"20ms", 20},        {"1h2m3.5s", 3'723'500},
+        {"8.64s", 8640},     {"0s", 0},
+        {"59.999s", 59'999}, {"1m30s", 90'000},
+        {"999us", 1},        {"1500\xC2\xB5s", 2},
+        {"250ns", 0},        {"2h", 7'200'000},
+        {"17", 17'000},      {"0.5", 500},
+        {"1.s", 1000},
     };
     for (const auto& [text, ms] : readable) {
         const auto parsed = parse_reset_duration(text);

@@ -42,6 +42,7 @@ struct prepared_request {
     request_limits limits; // the client's, with the call's options over them
     error_code ec;         // why the request cannot be sent
     std::string message;   // what the diagnostics say about `ec`
+    std::string model;     // the request's model, for an observer (empty without one)
 };
 
 // `stream`: for async_chat_stream, which sends `"stream": true`.

@@ -7,11 +7,14 @@
 #include <dgrid/client_options.hpp>
 #include <dgrid/detail/base_url.hpp>
 #include <dgrid/detail/deliver_outcome.hpp>
+#include <dgrid/detail/engine/call_observation.hpp>
 #include <dgrid/detail/engine/retry_rules.hpp>
 #include <dgrid/detail/http/wire_request.hpp>
 #include <dgrid/detail/pool/connection_pool.hpp>
 #include <dgrid/request_options.hpp>
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -53,6 +56,14 @@ public:
         return deliver_outcome<T>(std::move(handler), ex_, op, ops_, std::move(keep_alive));
     }
 
+    // A new call's observation, with the next call id; null without an observer.
+    std::unique_ptr<call_observation> observe(call_kind kind, std::string model) {
+        if (!options_.observer)
+            return nullptr;
+        return std::make_unique<call_observation>(options_.observer.get(), ++calls_, kind, std::move(model),
+                                                  std::chrono::steady_clock::now());
+    }
+
     // Cancels every operation under way.
     void cancel_all() { ops_->cancel_all(); }
 
@@ -75,6 +86,7 @@ private:
     connection_pool pool_;
     retry_budget budget_;
     std::shared_ptr<op_registry> ops_ = std::make_shared<op_registry>();
+    std::atomic<std::uint64_t> calls_{0}; // numbers the calls for an observer
 };
 
 } // namespace dgrid::detail

@@ -17,10 +17,16 @@ namespace dgrid {
 namespace detail {
 
 inline stream_state::stream_state(std::shared_ptr<client_impl> client, wire_request request,
-                                  const request_limits& limits, std::unique_ptr<connection> first)
+                                  const request_limits& limits, std::unique_ptr<call_observation> observation,
+                                  std::unique_ptr<connection> first)
     : conn_(std::move(first)), client_(std::move(client)), request_(std::move(request)),
       fsm_(operation_kind::stream, client_->options(), limits, client_->budget(), deadline_after(limits.total)),
-      sse_(client_->options().max_event_size) {}
+      sse_(client_->options().max_event_size), observation_(std::move(observation)) {
+    if (observation_) {
+        fsm_.observe(observation_.get());
+        observation_->ask_about_deltas();
+    }
+}
 
 // True when the chunk holds part of the answer. Chunks with only a role or
 // nothing at all may precede a failure; the stream is still retried after them.
@@ -62,8 +68,10 @@ inline asio::awaitable<error_code> stream_state::reopen(diagnostics& diag) {
         if (ec)
             fail(ec, diag, "the stream could not be opened again");
     }
-    if (ec)
+    if (ec) {
         failure_final_ = true;
+        observe_end(ec, &failure_diag_);
+    }
     co_return ec;
 }
 
@@ -108,8 +116,14 @@ inline void stream_state::abandon() {
         flight_cancellation_->request(asio::cancellation_type::terminal);
         return;
     }
+    observe_end(asio::error::operation_aborted, nullptr);
     if (conn_)
         client_->pool().release(std::move(conn_), false);
+}
+
+inline void stream_state::observe_end(error_code ec, const diagnostics* diag) {
+    if (observation_)
+        observation_->end(ec, fsm_.attempts(), diag, &accumulator_.completion().usage, clock::now());
 }
 
 inline void stream_state::fail(error_code ec, diagnostics& diag, const char* what) {
@@ -125,6 +139,8 @@ inline void stream_state::fail(error_code ec, diagnostics& diag, const char* wha
     failure_diag_ = diag;
     if (conn_)
         client_->pool().release(std::move(conn_), false);
+    if (delivered_) // else a retry may follow (reopen)
+        observe_end(ec, &failure_diag_);
 }
 
 // The bytes a flat_buffer holds.
@@ -175,14 +191,29 @@ inline stream_state::step_result stream_state::step(diagnostics& diag) {
             return step_result::failed;
         }
         accumulator_.add(chunk_);
-        if (!delivered_ && carries_answer(chunk_)) {
-            delivered_ = true;
-            response_.time_to_first_token = clock::now() - fsm_.started_at();
-            request_ = {}; // never sent again: a long prompt need not stay for the whole answer
-        }
+        if ((!delivered_ || (observation_ && observation_->wants_deltas())) && carries_answer(chunk_))
+            note_answer_chunk();
         return step_result::chunk;
     }
     return step_result::need_bytes;
+}
+
+inline void stream_state::note_answer_chunk() {
+    const auto now = clock::now();
+    if (!delivered_) {
+        delivered_ = true;
+        response_.time_to_first_token = now - fsm_.started_at();
+        request_ = {}; // never sent again: a long prompt need not stay for the whole answer
+    }
+    if (observation_) {
+        std::size_t text_size = 0;
+        for (const auto& choice : chunk_.choices) {
+            const chunk_delta& delta = choice.delta;
+            text_size += (delta.content ? delta.content->size() : 0) +
+                         (delta.reasoning_content ? delta.reasoning_content->size() : 0);
+        }
+        observation_->delta(answer_chunks_++, text_size, now);
+    }
 }
 
 inline void stream_state::end_answer() {
@@ -191,6 +222,7 @@ inline void stream_state::end_answer() {
     chat_chunk rest;
     if (decoder_.flush_lone_surrogates(rest))
         accumulator_.add(rest);
+    observe_end({}, nullptr);
 }
 
 inline bool stream_state::end_without_done() {

@@ -10,6 +10,7 @@
 #include <dgrid/detail/stream/stream_state.hpp>
 #include <dgrid/error_with_diagnostics.hpp>
 #include <dgrid/json.hpp>
+#include <dgrid/observer.hpp>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
@@ -98,6 +99,10 @@ inline client_options validated(client_options options) {
         throw_config_error(error::invalid_header_value, "the API key holds control characters");
     if (std::string why = check_headers(options.default_headers); !why.empty())
         throw_config_error(error::invalid_header_value, "default_headers: " + why);
+    if (!options.observer) {
+        if (const std::optional<log_level> level = log_level_from_environment())
+            options.observer = make_logger(*level);
+    }
     return options;
 }
 
@@ -207,19 +212,26 @@ inline diagnostics& diagnostics_for(diagnostics* user, std::unique_ptr<diagnosti
 // `first`: the connection for the first attempt, if one was idle.
 inline asio::awaitable<outcome<chat_stream>> run_stream(std::shared_ptr<client_impl> impl, diagnostics* user_diag,
                                                         wire_request request, request_limits limits,
+                                                        std::unique_ptr<call_observation> observation,
                                                         std::shared_ptr<op_cancellation> op, held_connection first) {
     co_await asio::this_coro::throw_if_cancelled(false);
     std::unique_ptr<diagnostics> own_diag;
     diagnostics& diag = diagnostics_for(user_diag, own_diag);
     diag.clear();
     outcome<chat_stream> result;
-    auto state = std::make_shared<stream_state>(impl, std::move(request), limits, first.take());
+    auto state = std::make_shared<stream_state>(impl, std::move(request), limits, std::move(observation), first.take());
     deadline_guard deadline(co_await asio::this_coro::executor, state->total_deadline(), op);
     result.ec = co_await state->open(diag);
-    if (!result.ec)
+    if (result.ec)
+        state->observe_end(result.ec, &diag);
+    else
         result.value = chat_stream(std::move(state));
     co_return result;
 }
+
+// The usage an observer's end event shows.
+inline const std::optional<usage>* usage_of(const chat_completion& c) { return &c.usage; }
+inline const std::optional<usage>* usage_of(const model_list&) { return nullptr; }
 
 inline bool has_non_finite(const chat_request& request) {
     auto bad = [](const std::optional<double>& x) { return x && !std::isfinite(*x); };
@@ -231,9 +243,9 @@ inline bool has_non_finite(const chat_request& request) {
 // `first`: the connection for the first attempt, if one was idle.
 // The outcome is boxed for its way to the handler (deliver_outcome).
 template <class T>
-asio::awaitable<std::unique_ptr<outcome<T>>> run_call(std::shared_ptr<client_impl> impl, diagnostics* user_diag,
-                                                      wire_request request, request_limits limits,
-                                                      std::shared_ptr<op_cancellation> op, held_connection first) {
+asio::awaitable<std::unique_ptr<outcome<T>>>
+run_call(std::shared_ptr<client_impl> impl, diagnostics* user_diag, wire_request request, request_limits limits,
+         std::unique_ptr<call_observation> observation, std::shared_ptr<op_cancellation> op, held_connection first) {
     // Cancellation shows as operation_aborted from the operation it hits,
     // never as an exception that would skip giving connections back.
     co_await asio::this_coro::throw_if_cancelled(false);
@@ -243,6 +255,7 @@ asio::awaitable<std::unique_ptr<outcome<T>>> run_call(std::shared_ptr<client_imp
     auto result = std::make_unique<outcome<T>>();
     const auto now = clock::now();
     operation_fsm fsm(operation_kind::call, impl->options(), limits, impl->budget(), deadline_after(limits.total, now));
+    fsm.observe(observation.get());
     deadline_guard deadline(co_await asio::this_coro::executor, fsm.total_deadline(), op);
     std::unique_ptr<connection> conn = first.take();
     auto read_answer = [&result](const response_reader& response, diagnostics& d) {
@@ -255,6 +268,8 @@ asio::awaitable<std::unique_ptr<outcome<T>>> run_call(std::shared_ptr<client_imp
         fsm.describe_response(info);
         info.total = clock::now() - now;
     }
+    if (observation)
+        observation->end(result->ec, fsm.attempts(), &diag, usage_of(result->value), clock::now());
     co_return result;
 }
 
@@ -294,14 +309,15 @@ void fail_early(const std::shared_ptr<client_impl>& impl, diagnostics* diag, err
 }
 
 template <class T>
-void start_call(const std::shared_ptr<client_impl>& impl, diagnostics* diag, prepared_request request,
+void start_call(const std::shared_ptr<client_impl>& impl, diagnostics* diag, prepared_request request, call_kind kind,
                 asio::any_completion_handler<void(error_code, T)> handler) {
     if (request.ec)
         return fail_early(impl, diag, request.ec, std::move(request.message), std::move(handler));
+    auto observation = impl->observe(kind, std::move(request.model));
     auto started = start_operation(impl, std::move(handler));
     asio::co_spawn(started.op->strand(),
-                   run_call<T>(impl, diag, wire_request{std::move(request.text)}, request.limits, started.op,
-                               std::move(started.first)),
+                   run_call<T>(impl, diag, wire_request{std::move(request.text)}, request.limits,
+                               std::move(observation), started.op, std::move(started.first)),
                    std::move(started.completion));
 }
 
@@ -318,40 +334,41 @@ DGRID_DECL prepared_request prepare_chat(const client_impl& impl, const chat_req
                                          const request_options& call, bool stream) {
     const request_limits limits = request_limits::of(impl.options(), call, stream);
     if (has_non_finite(request))
-        return {{}, limits, error::invalid_request, "a number in the request is NaN or infinite"};
+        return {{}, limits, error::invalid_request, "a number in the request is NaN or infinite", {}};
     if (std::string why = check_call_options(call); !why.empty())
-        return {{}, limits, error::invalid_header_value, std::move(why)};
+        return {{}, limits, error::invalid_header_value, std::move(why), {}};
     wire_request wire = impl.make_request(http::verb::post, chat_target, stream ? accept_event_stream : accept_json,
                                           request_json(request, stream), call);
-    return {std::move(wire.text), limits, {}, {}};
+    return {std::move(wire.text), limits, {}, {}, impl.options().observer ? request.model : std::string()};
 }
 
 DGRID_DECL prepared_request prepare_list_models(const client_impl& impl, const request_options& call) {
     const request_limits limits = request_limits::of(impl.options(), call, false);
     if (std::string why = check_call_options(call); !why.empty())
-        return {{}, limits, error::invalid_header_value, std::move(why)};
-    return {impl.make_request(http::verb::get, "/models", accept_json, {}, call).text, limits, {}, {}};
+        return {{}, limits, error::invalid_header_value, std::move(why), {}};
+    return {impl.make_request(http::verb::get, "/models", accept_json, {}, call).text, limits, {}, {}, {}};
 }
 
 DGRID_DECL void async_chat_erased(const std::shared_ptr<client_impl>& impl, diagnostics* diag, prepared_request request,
                                   chat_handler handler) {
-    start_call(impl, diag, std::move(request), std::move(handler));
+    start_call(impl, diag, std::move(request), call_kind::chat, std::move(handler));
 }
 
 DGRID_DECL void async_chat_stream_erased(const std::shared_ptr<client_impl>& impl, diagnostics* diag,
                                          prepared_request request, stream_handler handler) {
     if (request.ec)
         return fail_early(impl, diag, request.ec, std::move(request.message), std::move(handler));
+    auto observation = impl->observe(call_kind::chat_stream, std::move(request.model));
     auto started = start_operation(impl, std::move(handler));
     asio::co_spawn(started.op->strand(),
-                   run_stream(impl, diag, wire_request{std::move(request.text)}, request.limits, started.op,
-                              std::move(started.first)),
+                   run_stream(impl, diag, wire_request{std::move(request.text)}, request.limits, std::move(observation),
+                              started.op, std::move(started.first)),
                    std::move(started.completion));
 }
 
 DGRID_DECL void async_list_models_erased(const std::shared_ptr<client_impl>& impl, diagnostics* diag,
                                          prepared_request request, models_handler handler) {
-    start_call(impl, diag, std::move(request), std::move(handler));
+    start_call(impl, diag, std::move(request), call_kind::list_models, std::move(handler));
 }
 
 } // namespace detail

@@ -9,6 +9,7 @@
 
 #include <dgrid/client_options.hpp>
 #include <dgrid/detail/config.hpp>
+#include <dgrid/detail/engine/call_observation.hpp>
 #include <dgrid/detail/engine/request_limits.hpp>
 #include <dgrid/detail/engine/retry_rules.hpp>
 #include <dgrid/detail/http/response_metadata.hpp>
@@ -63,6 +64,8 @@ struct operation_event {
     clock::time_point now;
     bool cancelled = false; // the operation was asked to stop
     bool reused = false;    // after `acquire`: the connection served requests before
+    // After `acquire` of a new connection: how it was opened (for an observer).
+    const connection_opening* opening = nullptr;
 };
 
 // What the request is.
@@ -79,6 +82,10 @@ public:
     // in [0, 1) (a thread-local generator by default).
     DGRID_DECL operation_fsm(operation_kind kind, const client_options& options, const request_limits& limits,
                              retry_budget& budget, clock::time_point total_deadline, double (*random01)() = nullptr);
+
+    // Reports the attempts, connections, response heads and retries to
+    // `observation` (an observed call's; it outlives the machine).
+    void observe(call_observation* observation) noexcept { observation_ = observation; }
 
     // The next step, given how the last one ended (the first call's event
     // only carries the time). What the attempts learn goes to `diag`, the
@@ -136,7 +143,7 @@ private:
         finished,
     };
 
-    operation_step acquire(bool fresh);
+    operation_step acquire(bool fresh, clock::time_point now);
     operation_step attempt_failed(error_code ec, operation_phase phase, const operation_event& event,
                                   diagnostics& diag);
     operation_step release(bool reusable, state next);
@@ -146,6 +153,7 @@ private:
     operation_kind kind_;
     const client_options& options_;
     request_limits limits_;
+    call_observation* observation_ = nullptr; // null when nobody observes
     retry_budget& budget_;
     double (*random01_)();
     clock::time_point total_deadline_;

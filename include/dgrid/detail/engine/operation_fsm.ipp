@@ -81,7 +81,7 @@ DGRID_DECL operation_step operation_fsm::resume(const operation_event& event, di
     case state::start:
         started_at_ = event.now;
         budget_.on_request(event.now);
-        return acquire(false);
+        return acquire(false, event.now);
 
     case state::acquiring:
         if (event.ec) {
@@ -91,6 +91,9 @@ DGRID_DECL operation_step operation_fsm::resume(const operation_event& event, di
         }
         diag.attempts = ++attempts_;
         reused_ = event.reused;
+        if (observation_)
+            observation_->connection(attempts_, reused_, event.opening ? *event.opening : connection_opening{},
+                                     event.now);
         if (event.cancelled)
             return attempt_failed(boost::asio::error::operation_aborted, operation_phase::headers, event, diag);
         response_.emplace();
@@ -120,6 +123,8 @@ DGRID_DECL operation_step operation_fsm::resume(const operation_event& event, di
         if (event.cancelled)
             return attempt_failed(boost::asio::error::operation_aborted, operation_phase::body, event, diag);
         headers_at_ = event.now;
+        if (observation_)
+            observation_->head(attempts_, response_->status(), (*response_)[response_field::request_id], event.now);
         if (kind_ == operation_kind::stream) {
             if (response_->status() / 100 == 2 && is_event_stream(*response_)) {
                 ec_ = {};
@@ -152,7 +157,7 @@ DGRID_DECL operation_step operation_fsm::resume(const operation_event& event, di
             return finish({});
         return decide(event.ec, event.now, diag);
 
-    case state::releasing_stale: return acquire(true);
+    case state::releasing_stale: return acquire(true, event.now);
 
     case state::releasing_failed: return decide(ec_, event.now, diag);
 
@@ -165,7 +170,7 @@ DGRID_DECL operation_step operation_fsm::resume(const operation_event& event, di
                 ec == error::total_timeout ? describe_exchange_failure(ec) : "cancelled while waiting to retry";
             return finish(ec);
         }
-        return acquire(false);
+        return acquire(false, event.now);
 
     case state::opened:
     case state::finished: break;
@@ -183,7 +188,9 @@ DGRID_DECL operation_step operation_fsm::stream_failed(error_code ec, clock::tim
     return decide(ec, now, diag);
 }
 
-inline operation_step operation_fsm::acquire(bool fresh) {
+inline operation_step operation_fsm::acquire(bool fresh, clock::time_point now) {
+    if (observation_)
+        observation_->attempt(attempts_ + 1, now);
     fresh_ = fresh;
     state_ = state::acquiring;
     return operation_step::acquire;
@@ -217,6 +224,8 @@ inline operation_step operation_fsm::decide(error_code ec, clock::time_point now
         delay_ = retry_delay(policy, retries_, diag, random01_());
         const bool in_time = total_deadline_ == clock::time_point::max() || now + delay_ < total_deadline_;
         if (in_time && budget_.try_retry(now)) {
+            if (observation_)
+                observation_->retry(attempts_, ec, delay_, now);
             ++retries_;
             state_ = state::waiting;
             return operation_step::wait;

@@ -10,7 +10,8 @@
 // (calls `op` with the stream to speak over), `expire_at(deadline)` (the
 // deadline of the I/O that follows; `time_point::max()` for none),
 // `buffer()` (a flat_buffer of bytes read past the response), a
-// `requests_sent` counter and `keep_tls_buffers(bool)`. A Pool has
+// `requests_sent` counter, `keep_tls_buffers(bool)` and `opening()` (a
+// connection_opening). A Pool has
 // `async_acquire(conn, fresh, diag)` (an awaitable error_code) and
 // `release(conn, reusable)`.
 
@@ -102,6 +103,8 @@ asio::awaitable<error_code> drive(Pool& pool, operation_fsm& fsm, operation_step
                 event.ec = co_await pool.async_acquire(conn, fsm.fresh(), diag);
             if (!event.ec) {
                 event.reused = conn->requests_sent++ != 0;
+                if (!event.reused)
+                    event.opening = &conn->opening();
                 conn->keep_tls_buffers(fsm.kind() == operation_kind::call);
             }
             break;

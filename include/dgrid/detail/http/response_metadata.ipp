@@ -41,7 +41,7 @@ inline std::optional<double> read_unit(std::string_view& text) noexcept {
         double ms;
     };
     // Two-letter units first: `ms` is not `m` followed by `s`.
-    static constexpr unit units[] = {{"ms", 1.0},   {"us", 1e-3}, {"\xC2\xB5s", 1e-3}, {"ns", 1e-6},
+    static constexpr unit units[] = {{"ms", 1.0},  {"us", 1e-3}, {"\xC2\xB5s", 1e-3}, {"ns", 1e-6},
                                      {"h", 3.6e6}, {"m", 6e4},   {"s", 1e3}};
     for (const unit& u : units) {
         if (text.substr(0, u.name.size()) == u.name) {

@@ -30,8 +30,9 @@ namespace dgrid::detail {
 class stream_state : public std::enable_shared_from_this<stream_state> {
 public:
     // `first`: an idle connection for the first attempt, or null.
+    // `observation`: the call's, when the client has an observer.
     stream_state(std::shared_ptr<client_impl> client, wire_request request, const request_limits& limits,
-                 std::unique_ptr<connection> first);
+                 std::unique_ptr<call_observation> observation, std::unique_ptr<connection> first);
     ~stream_state();
 
     stream_state(const stream_state&) = delete;
@@ -155,6 +156,9 @@ public:
     // sends no retry it may have been waiting for.
     void abandon();
 
+    // Tells the observer, if any, that the stream ended with `ec` (once).
+    void observe_end(error_code ec, const diagnostics* diag);
+
     // Ends the stream with `ec`; its connection is closed. `diag` gets the
     // attempts made so far and, if it has none, the status and request id of
     // the response under way.
@@ -171,6 +175,10 @@ private:
 
     // The answer is complete: what waits to be merged is.
     void end_answer();
+
+    // A chunk with part of the answer came: the first token's time, and the
+    // observer's delta events.
+    void note_answer_chunk();
 
     // When the next read must end: the stream's idle timeout after `since`,
     // within its total deadline.
@@ -201,6 +209,8 @@ private:
     chat_chunk chunk_;
     chat_accumulator accumulator_;
     response_info response_; // of the current response, from its head on
+    std::unique_ptr<call_observation> observation_;
+    std::size_t answer_chunks_ = 0; // for the observer's delta events
     status status_ = status::streaming;
     error_code failure_;
     diagnostics failure_diag_;

@@ -4,6 +4,7 @@
 // Internal, compiled into the library only: sees Asio, Beast and OpenSSL.
 
 #include <dgrid/detail/base_url.hpp>
+#include <dgrid/detail/engine/call_observation.hpp>
 #include <dgrid/detail/op_cancellation.hpp>
 #include <dgrid/detail/transport/tls_session_cache.hpp>
 #include <dgrid/detail/transport/tls_stream.hpp>
@@ -124,12 +125,16 @@ public:
     // When the connection last went back to the pool.
     std::chrono::steady_clock::time_point idle_since;
 
+    // How async_open went: how long it took, and whether TLS resumed a session.
+    const connection_opening& opening() const noexcept { return opening_; }
+
     // Resolves, connects and (for TLS) handshakes with SNI and host name
     // verification, all within `timeout` (which fails with Beast's timeout:
     // operation_error names it). Runs on the connection's strand.
     asio::awaitable<error_code> async_open(const base_url& url, std::chrono::milliseconds timeout, diagnostics& diag) {
         co_await asio::this_coro::throw_if_cancelled(false);
         constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+        const auto started = std::chrono::steady_clock::now();
         asio::ip::tcp::resolver resolver(strand_);
         auto [resolve_ec, endpoints] = co_await resolver.async_resolve(url.host, url.port, tuple_awaitable);
         if (resolve_ec) {
@@ -142,6 +147,8 @@ public:
             diag.message = "cannot connect to " + url.host + ":" + url.port;
             co_return connect_ec;
         }
+        const auto connected = std::chrono::steady_clock::now();
+        opening_.connect_time = connected - started;
         error_code ignored;
         tcp().socket().set_option(asio::ip::tcp::no_delay(true), ignored);
         const asio::cancellation_state cancellation = co_await asio::this_coro::cancellation_state;
@@ -164,6 +171,8 @@ public:
             }
             if (sessions_)
                 sessions_->count_handshake(stream->native_handle());
+            opening_.tls_resumed = SSL_session_reused(stream->native_handle()) == 1;
+            opening_.handshake_time = std::chrono::steady_clock::now() - connected;
         }
         tcp().expires_never();
         co_return error_code();
@@ -219,6 +228,7 @@ private:
     std::shared_ptr<tls_session_cache> sessions_;
     std::variant<std::monostate, transport, tls_transport> stream_;
     beast::flat_buffer buffer_;
+    connection_opening opening_;
 };
 
 } // namespace dgrid::detail
