@@ -76,7 +76,7 @@ struct run_state {
 
 // A long answer: the emulator's echo model streams it back word by word
 // (300 words: five minutes at one token per second).
-dgrid::chat_request slow_request(std::size_t token_delay_ms) {
+dgrid::chat_request slow_request() {
     std::string words;
     for (int i = 0; i < 300; ++i)
         words += "word" + std::to_string(i) + " ";
@@ -95,7 +95,7 @@ dgrid::request_options token_delay(std::size_t token_delay_ms) {
 
 asio::awaitable<void> one_stream(dgrid::client& client, std::size_t token_delay_ms, run_state& state) {
     try {
-        const dgrid::chat_request request = slow_request(token_delay_ms);
+        const dgrid::chat_request request = slow_request();
         const dgrid::request_options options = token_delay(token_delay_ms);
         dgrid::chat_stream stream = co_await client.async_chat_stream(request, options);
         bool first = true;

@@ -31,7 +31,14 @@ out=$("$examples/example_list_models")
 echo "$out"
 grep -qx "emulator/image" <<<"$out" || fail "list_models misses emulator/image"
 
+out=$("$examples/example_metrics" 20 emulator/echo "one two three four five six")
+echo "$out"
+grep -q "^20 streams, 20 ok, 0 failed" <<<"$out" || fail "metrics lost streams"
+grep -Eq "^time to first token: p50 [0-9.]+ ms, p90 [0-9.]+ ms, p99 [0-9.]+ ms$" <<<"$out" || fail "metrics: no TTFT"
+grep -Eq "^inter-token latency: p50 [0-9.]+ ms, p90" <<<"$out" || fail "metrics: no inter-token latency"
+grep -Eq "^tokens/s: [0-9.]+" <<<"$out" || fail "metrics: no tokens/s"
+
 DGRID_API_KEY=wrong "$examples/example_chat" emulator/echo hi 2>"$work/err" && fail "a wrong key succeeded"
 grep -q "HTTP 401" "$work/err" || fail "no 401 diagnostics: $(cat "$work/err")"
 grep -q "wrong" "$work/err" && fail "the key leaked into the error text"
-echo "examples: 5 passed, 0 failed"
+echo "examples: 6 passed, 0 failed"

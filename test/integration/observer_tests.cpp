@@ -111,7 +111,8 @@ BOOST_FIXTURE_TEST_CASE(a_retried_call_in_order, emulator_fixture) {
     auto result = chat(c, with_fault(echo_request("observed"), "status=503,fail-times=1,id=observed-call"));
     BOOST_TEST(!result.ec);
     // The 503's body was read whole: its connection serves the retry.
-    BOOST_TEST(seen->lines() == (lines{"attempt 1", "new", "head 503", "retry " + make_error_code(error::service_unavailable).message(), "attempt 2",
+    BOOST_TEST(seen->lines() == (lines{"attempt 1", "new", "head 503",
+                                       "retry " + make_error_code(error::service_unavailable).message(), "attempt 2",
                                        "reused", "head 200", "end ok 2 usage"}),
                boost::test_tools::per_element());
     BOOST_TEST(seen->handshakes_timed);
@@ -133,8 +134,8 @@ BOOST_FIXTURE_TEST_CASE(a_stream_s_tokens_and_its_one_end, emulator_fixture) {
     auto c = make_client(options);
     auto result = stream(c, echo_request("one two three"));
     BOOST_TEST(result.text == "one two three");
-    BOOST_TEST(seen->lines() == (lines{"attempt 1", "new", "head 200", "first token 0", "delta 0", "delta 1",
-                                       "delta 2", "end ok 1 usage"}),
+    BOOST_TEST(seen->lines() == (lines{"attempt 1", "new", "head 200", "first token 0", "delta 0", "delta 1", "delta 2",
+                                       "end ok 1 usage"}),
                boost::test_tools::per_element());
     BOOST_TEST(seen->delta_bytes == std::string("one two three").size());
     BOOST_TEST((seen->events().front().kind == call_kind::chat_stream));
@@ -192,7 +193,7 @@ BOOST_FIXTURE_TEST_CASE(the_logger_s_lines, emulator_fixture) {
         BOOST_TEST_REQUIRE(file);
         auto c = make_client(retrying(*this, make_logger(level, file)));
         auto result = chat(c, with_fault(echo_request("logged"), "status=503,fail-times=1,id=logged-" +
-                                                                    std::to_string(static_cast<int>(level))));
+                                                                     std::to_string(static_cast<int>(level))));
         BOOST_TEST(!result.ec);
         BOOST_TEST(!stream(c, echo_request("streamed")).ec);
         const std::string text = read_all(file);
