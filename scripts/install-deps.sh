@@ -3,7 +3,8 @@
 # or with sudo). Does nothing when everything is there already.
 set -euo pipefail
 
-packages=(g++ cmake ninja-build ccache pkg-config openssl libssl-dev clang-format-14 doxygen
+# tinyproxy: the proxy the proxy tests start on 127.0.0.1.
+packages=(g++ cmake ninja-build ccache pkg-config openssl libssl-dev clang-format-14 doxygen tinyproxy
           libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev libboost-system1.81-dev)
 
 missing=()

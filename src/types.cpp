@@ -2,6 +2,7 @@
 // and the sans-io stream decoding.
 #include <dgrid/detail/chunks/chunk_decoder.ipp>
 #include <dgrid/detail/engine/retry_rules.ipp>
+#include <dgrid/detail/http/proxy_config.ipp>
 #include <dgrid/detail/json/lone_surrogates.ipp>
 #include <dgrid/detail/sse/sse_parser.ipp>
 #include <dgrid/impl/base64.ipp>

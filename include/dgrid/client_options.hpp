@@ -1,13 +1,18 @@
 #ifndef DGRID_CLIENT_OPTIONS_HPP
 #define DGRID_CLIENT_OPTIONS_HPP
 
+#include <dgrid/error.hpp>
 #include <dgrid/http_header.hpp>
 #include <dgrid/pool_params.hpp>
 #include <dgrid/retry_policy.hpp>
 
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +25,16 @@ class context;
 namespace dgrid {
 
 class observer;
+
+/// How a resolver of the caller's own hands over a host's addresses.
+using resolve_handler =
+    boost::asio::any_completion_handler<void(error_code, std::vector<boost::asio::ip::tcp::endpoint>)>;
+
+/// A resolver of the caller's own (`client_options::resolver`): called with
+/// the host and port of the URL to connect to, it completes `handler` once,
+/// from any thread, with the addresses to try in order or an error.
+using resolver_function =
+    std::function<void(const std::string& host, const std::string& port, resolve_handler handler)>;
 
 /// Deadlines of a request's phases. Each expiry fails with its own error:
 /// `headers_timeout`, `stream_idle_timeout`, `total_timeout`. Zero means none.
@@ -62,6 +77,27 @@ struct client_options {
     /// `x-ratelimit-*` headers are always read into `response_info`.
     std::vector<std::string> keep_response_headers;
 
+    /// The HTTP proxy to reach the gateway through:
+    /// `[http://][user:password@]host[:port]`, port 1080 when none is given
+    /// (curl's default). An `https://` gateway is reached through a CONNECT
+    /// tunnel, with TLS from end to end; an `http://` one by sending the
+    /// requests to the proxy. `user:password`, percent-encoded (`%40` for
+    /// `@`), is sent with Basic authentication. Only http:// proxies: TLS to
+    /// the proxy itself (`https://`) and SOCKS are not supported.
+    ///
+    /// - Unset (the default): the environment decides, read as curl reads
+    ///   it: `https_proxy`, `HTTPS_PROXY`, then `all_proxy`, `ALL_PROXY` for
+    ///   an https:// gateway; `http_proxy` (never `HTTP_PROXY`, which CGI
+    ///   servers fill from a request header), then `all_proxy`, `ALL_PROXY`
+    ///   for an http:// one; `no_proxy` (else `NO_PROXY`) lists the hosts
+    ///   reached directly: domains with their subdomains, IP addresses, CIDR
+    ///   ranges, or `*` for all. Lower case comes first and empty variables
+    ///   count as unset. A malformed proxy variable fails with
+    ///   `invalid_base_url` rather than being ignored.
+    /// - A URL: that proxy for every request, whatever the environment says.
+    /// - Empty (`""`): no proxy, whatever the environment says.
+    std::optional<std::string> proxy;
+
     /// PEM file of the certificate authorities to trust; empty means the
     /// system store. Ignored when `ssl_context` is given.
     std::string ca_file;
@@ -90,6 +126,13 @@ struct client_options {
     /// must then run on one thread, or the client's executor be a strand.
     /// `cancel()` and `stats()` may be called from any thread either way.
     bool thread_safe = true;
+
+    /// Resolves host names instead of the system (getaddrinfo through
+    /// Asio's resolver): to pin a host to an address, as curl's `--resolve`,
+    /// or to use a DNS cache of one's own. Resolution counts against
+    /// `pool.connect_timeout` and ends when the request is cancelled; a
+    /// handler called after that is ignored.
+    resolver_function resolver;
 
     /// The connection pool.
     pool_params pool;

@@ -62,6 +62,10 @@ enum class error {
 
     // What the body of a successful response says.
     upstream_error, ///< A 2xx answer whose body is an error object that names no more precise error.
+
+    // Proxies.
+    proxy_authentication_required, ///< The proxy answered 407: its credentials are missing or wrong.
+    proxy_refused,                 ///< The proxy did not open a tunnel to the gateway (CONNECT not answered 2xx).
 };
 
 /// The category of `dgrid::error` codes (name "dgrid").

@@ -12,7 +12,8 @@ struct pool_params {
     /// in FIFO order for one to come back.
     std::size_t max_size = 64;
 
-    /// Budget for one TCP connect plus TLS handshake.
+    /// Budget for opening one connection: resolving the host, connecting and
+    /// the TLS handshake (`connect_timeout` when it runs out).
     std::chrono::milliseconds connect_timeout = std::chrono::seconds(10);
 
     /// A connection idle for longer is closed instead of reused (gateways drop

@@ -10,6 +10,7 @@
 #include <dgrid/detail/chunks/chunk_decoder.ipp>
 #include <dgrid/detail/engine/operation_fsm.ipp>
 #include <dgrid/detail/engine/retry_rules.ipp>
+#include <dgrid/detail/http/proxy_config.ipp>
 #include <dgrid/detail/http/response_metadata.ipp>
 #include <dgrid/detail/json/lone_surrogates.ipp>
 #include <dgrid/detail/sse/sse_parser.ipp>

@@ -60,7 +60,9 @@ struct fake_connection {
     // while they are under way.
     static inline asio::steady_timer* open_gate = nullptr;
 
-    asio::awaitable<error_code> async_open(const base_url&, milliseconds, diagnostics&) {
+    using route_type = base_url;
+
+    asio::awaitable<error_code> async_open(const base_url&, diagnostics&) {
         if (open_gate)
             co_await open_gate->async_wait(asio::as_tuple(asio::use_awaitable));
         error_code ec;

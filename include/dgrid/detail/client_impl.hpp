@@ -78,6 +78,7 @@ private:
     asio::any_io_executor ex_;
     client_options options_;
     base_url url_;
+    std::optional<proxy_endpoint> proxy_; // what connections go through, if anything
     std::string authorization_;
     // The start line and fields of a chat request without extra headers, for
     // each Accept: only the Content-Length and the body are written per call.

@@ -111,25 +111,40 @@ inline constexpr std::string_view accept_json = "application/json";
 inline constexpr std::string_view accept_event_stream = "text/event-stream";
 inline constexpr std::string_view chat_target = "/chat/completions";
 
+// The proxy the client's connections go through, if any (client_options::proxy).
+inline std::optional<proxy_endpoint> proxy_or_throw(const client_options& options, const base_url& url) {
+    std::optional<proxy_endpoint> proxy;
+    std::string why;
+    if (resolve_proxy(options.proxy, url.tls, url.host, proxy, why))
+        throw_config_error(error::invalid_base_url, "invalid proxy: " + why);
+    return proxy;
+}
+
 inline client_impl::client_impl(asio::any_io_executor ex, client_options options)
     : ex_(std::move(ex)), options_(validated(std::move(options))), url_(parse_or_throw(options_.base_url)),
-      authorization_("Bearer " + *options_.api_key),
+      proxy_(proxy_or_throw(options_, url_)), authorization_("Bearer " + *options_.api_key),
       chat_head_(head_text(request_fields(http::verb::post, chat_target, accept_json, request_options{}))),
       stream_head_(head_text(request_fields(http::verb::post, chat_target, accept_event_stream, request_options{}))),
-      pool_(ex_, url_, url_.tls ? make_tls_context(options_) : nullptr, options_.pool,
-            !options_.insecure_skip_tls_verification, options_.thread_safe),
+      pool_(ex_, connect_route{url_, options_.pool.connect_timeout, options_.resolver, proxy_},
+            url_.tls ? make_tls_context(options_) : nullptr, options_.pool, !options_.insecure_skip_tls_verification,
+            options_.thread_safe),
       budget_(options_.retry) {}
 
 // A user's header replaces the client's of the same name, except the Accept
 // of a stream and the Content-Type of a body, which the client needs.
 inline string_request client_impl::request_fields(http::verb method, std::string_view target, std::string_view accept,
                                                   const request_options& call) const {
+    // Through a proxy, plain HTTP names the whole URL (absolute form).
+    const bool absolute = proxy_ && !url_.tls;
     std::string full_target;
-    full_target.reserve(url_.path.size() + target.size());
+    if (absolute)
+        full_target.append("http://").append(url_.host_header);
     full_target.append(url_.path).append(target);
     string_request request(method, full_target, 11);
     request.set(http::field::host, url_.host_header);
     request.set(http::field::authorization, authorization_);
+    if (absolute && !proxy_->authorization.empty())
+        request.set(http::field::proxy_authorization, proxy_->authorization);
     request.set(http::field::user_agent, "dgrid-cpp/0.1");
     request.set(http::field::accept, accept_json);
     for (const auto& header : options_.default_headers)

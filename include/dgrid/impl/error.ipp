@@ -54,6 +54,8 @@ private:
         case error::event_too_large: return "a server-sent event exceeds the configured size limit";
         case error::not_an_event_stream: return "the response to a streaming request is not an event stream";
         case error::upstream_error: return "the gateway answered with an error object";
+        case error::proxy_authentication_required: return "the proxy wants credentials (HTTP 407)";
+        case error::proxy_refused: return "the proxy refused the tunnel to the gateway";
         }
         return "unknown dgrid error";
     }
@@ -73,6 +75,7 @@ DGRID_DECL error error_from_http_status(unsigned status) noexcept {
     case 402: return error::payment_required;
     case 403: return error::permission_denied;
     case 404: return error::not_found;
+    case 407: return error::proxy_authentication_required;
     case 408: return error::request_timeout;
     case 409: return error::conflict;
     case 422: return error::unprocessable_entity;

@@ -54,8 +54,9 @@ namespace dgrid::detail {
 //   factory object, so that the hot path stays one allocation and no
 //   indirect call, and the real connection needs no adapter.
 // - `get_executor()`: where the connection's I/O runs; `async_open` runs there.
-// - `async_open(const base_url&, std::chrono::milliseconds timeout,
-//   diagnostics&) -> asio::awaitable<error_code>`: connects (and handshakes).
+// - `route_type`, what the pool is given and passes on to every
+//   `async_open(const route_type&, diagnostics&) -> asio::awaitable<error_code>`,
+//   which connects (and handshakes) within the time the route allows.
 // - `requests_sent`: read against `max_requests_per_connection` on release.
 // - `idle_since`, a `Clock::time_point`: set when it goes back to the pool.
 // - `dropped_while_idle()`: true when the peer closed it while it sat idle;
@@ -66,11 +67,13 @@ namespace dgrid::detail {
 template <class Connection, class Clock>
 class basic_connection_pool {
 public:
+    // `route`: where every connection goes (the Connection's route_type).
     // `verify_tls`: check certificates and host names (always, but for an
     // explicit insecure option).
-    basic_connection_pool(asio::any_io_executor ex, base_url url, std::shared_ptr<asio::ssl::context> tls_context,
-                          pool_params params, bool verify_tls, bool thread_safe)
-        : ex_(std::move(ex)), url_(std::move(url)), tls_context_(std::move(tls_context)), params_(params),
+    basic_connection_pool(asio::any_io_executor ex, typename Connection::route_type route,
+                          std::shared_ptr<asio::ssl::context> tls_context, pool_params params, bool verify_tls,
+                          bool thread_safe)
+        : ex_(std::move(ex)), route_(std::move(route)), tls_context_(std::move(tls_context)), params_(params),
           verify_tls_(verify_tls), thread_safe_(thread_safe) {
         if (params_.max_size == 0)
             params_.max_size = 1;
@@ -104,7 +107,7 @@ public:
         }
         auto conn = std::make_unique<Connection>(executor_for_one(ex_, thread_safe_), tls_context_.get(), verify_tls_,
                                                  sessions_);
-        auto opening = conn->async_open(url_, params_.connect_timeout, diag);
+        auto opening = conn->async_open(route_, diag);
         error_code ec = co_await asio::co_spawn(conn->get_executor(), std::move(opening), asio::use_awaitable);
         if (ec) {
             give_back_room();
@@ -304,7 +307,7 @@ private:
     }
 
     asio::any_io_executor ex_;
-    base_url url_;
+    typename Connection::route_type route_;
     std::shared_ptr<asio::ssl::context> tls_context_;
     pool_params params_;
     bool verify_tls_;

@@ -6,6 +6,8 @@
 #include <dgrid/detail/base_url.hpp>
 #include <dgrid/detail/engine/call_observation.hpp>
 #include <dgrid/detail/op_cancellation.hpp>
+#include <dgrid/detail/transport/connect_route.hpp>
+#include <dgrid/detail/transport/host_resolution.hpp>
 #include <dgrid/detail/transport/tls_session_cache.hpp>
 #include <dgrid/detail/transport/tls_stream.hpp>
 #include <dgrid/diagnostics.hpp>
@@ -13,20 +15,27 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
 #include <chrono>
 #include <cstddef>
+#include <tuple>
 #include <variant>
 
 #include <sys/socket.h>
@@ -35,6 +44,7 @@ namespace dgrid::detail {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
+namespace http = boost::beast::http;
 
 // The socket with its timer, and TLS over it.
 using transport = beast::tcp_stream;
@@ -128,23 +138,31 @@ public:
     // How async_open went: how long it took, and whether TLS resumed a session.
     const connection_opening& opening() const noexcept { return opening_; }
 
+    // Where a connection goes, and how it gets there.
+    using route_type = connect_route;
+
     // Resolves, connects and (for TLS) handshakes with SNI and host name
-    // verification, all within `timeout` (which fails with Beast's timeout:
-    // operation_error names it). Runs on the connection's strand.
-    asio::awaitable<error_code> async_open(const base_url& url, std::chrono::milliseconds timeout, diagnostics& diag) {
+    // verification, all within `route.timeout` (which fails with Beast's
+    // timeout: operation_error names it). Runs on the connection's strand.
+    asio::awaitable<error_code> async_open(const connect_route& route, diagnostics& diag) {
         co_await asio::this_coro::throw_if_cancelled(false);
         constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+        const base_url& url = route.origin;
+        const proxy_endpoint* proxy = route.proxy ? &*route.proxy : nullptr;
+        const std::string& host = proxy ? proxy->host : url.host;
+        const std::string& port = proxy ? proxy->port : url.port;
         const auto started = std::chrono::steady_clock::now();
-        asio::ip::tcp::resolver resolver(strand_);
-        auto [resolve_ec, endpoints] = co_await resolver.async_resolve(url.host, url.port, tuple_awaitable);
+        const auto deadline = started + route.timeout;
+        auto [resolve_ec, endpoints] = co_await resolve_by(deadline, route.resolver, host, port);
         if (resolve_ec) {
-            diag.message = "cannot resolve " + url.host;
+            diag.message = (proxy ? "cannot resolve the proxy " : "cannot resolve ") + host;
             co_return resolve_ec;
         }
-        tcp().expires_after(timeout);
+        tcp().expires_at(deadline);
         auto [connect_ec, endpoint] = co_await tcp().async_connect(endpoints, tuple_awaitable);
         if (connect_ec) {
-            diag.message = "cannot connect to " + url.host + ":" + url.port;
+            diag.message = proxy ? "cannot connect to the proxy " + proxy->url_for_messages
+                                 : "cannot connect to " + url.host + ":" + url.port;
             co_return connect_ec;
         }
         const auto connected = std::chrono::steady_clock::now();
@@ -155,6 +173,10 @@ public:
         if (stop_requested(cancellation))
             co_return asio::error::operation_aborted;
         if (auto* stream = tls()) {
+            if (proxy) {
+                if (error_code ec = co_await open_tunnel(url, *proxy, diag))
+                    co_return ec;
+            }
             if (error_code ec = prepare_verification(*stream, url)) {
                 diag.message = "cannot set up TLS verification for " + url.host;
                 co_return ec;
@@ -205,6 +227,56 @@ public:
     }
 
 private:
+    // Asks the proxy for a tunnel to the gateway (CONNECT), on the TCP
+    // connection to it; TLS to the gateway then runs inside. A refusal is
+    // final for this request: credentials or a policy do not change on retry.
+    asio::awaitable<error_code> open_tunnel(const base_url& url, const proxy_endpoint& proxy, diagnostics& diag) {
+        constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+        const std::string request = connect_request(url.host, url.port, proxy);
+        auto [write_ec, written] = co_await asio::async_write(tcp(), asio::buffer(request), tuple_awaitable);
+        http::response_parser<http::empty_body> answer;
+        error_code ec = write_ec;
+        if (!ec)
+            std::tie(ec, written) = co_await http::async_read_header(tcp(), buffer_, answer, tuple_awaitable);
+        if (ec) {
+            diag.message = "the proxy " + proxy.url_for_messages + " did not answer the tunnel request";
+            co_return ec;
+        }
+        const unsigned status = answer.get().result_int();
+        if (status / 100 == 2 && buffer_.size() == 0)
+            co_return error_code();
+        diag.http_status = status;
+        const std::string to = url.host + ":" + url.port;
+        // Only the proxy answers a CONNECT: its 401 (tinyproxy's answer to
+        // wrong credentials) means the same as 407.
+        if (status == 407 || status == 401) {
+            diag.message = "the proxy " + proxy.url_for_messages + " wants credentials for the tunnel to " + to +
+                           (proxy.authorization.empty() ? " (none were given)" : " (those given were refused)");
+            co_return error::proxy_authentication_required;
+        }
+        if (status / 100 == 2)
+            diag.message = "the proxy " + proxy.url_for_messages + " sent bytes of its own into the tunnel to " + to;
+        else
+            diag.message = "the proxy " + proxy.url_for_messages + " refused the tunnel to " + to + ": HTTP " +
+                           std::to_string(status) + " " + std::string(answer.get().reason());
+        co_return error::proxy_refused;
+    }
+
+    // The addresses of `host`, or Beast's timeout at `deadline` (which a
+    // resolver that never answers meets).
+    asio::awaitable<std::tuple<error_code, endpoints>> resolve_by(std::chrono::steady_clock::time_point deadline,
+                                                                  const resolver_function& resolver,
+                                                                  const std::string& host, const std::string& port) {
+        using namespace asio::experimental::awaitable_operators;
+        constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+        asio::steady_timer timer(strand_, deadline);
+        auto first = co_await (async_resolve_host(strand_, resolver, host, port, tuple_awaitable) ||
+                               timer.async_wait(tuple_awaitable));
+        if (first.index() == 1)
+            co_return std::tuple<error_code, endpoints>{beast::error::timeout, {}};
+        co_return std::get<0>(std::move(first));
+    }
+
     error_code prepare_verification(tls_transport& stream, const base_url& url) {
         SSL* ssl = stream.native_handle();
         X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
