@@ -28,7 +28,7 @@ extern char** environ;
 namespace dgrid::test {
 
 struct proxy_settings {
-    std::string user;     // with `password`: Basic authentication required
+    std::string user; // with `password`: Basic authentication required
     std::string password;
     std::vector<unsigned short> connect_ports; // the ports CONNECT may reach; empty: any
 };
@@ -36,8 +36,8 @@ struct proxy_settings {
 class proxy_server {
 public:
     explicit proxy_server(proxy_settings settings = {}) : port_(free_port()) {
-        config_ = std::filesystem::temp_directory_path() / ("dgrid-tinyproxy-" + std::to_string(::getpid()) + "-" +
-                                                             std::to_string(port_) + ".conf");
+        config_ = std::filesystem::temp_directory_path() /
+                  ("dgrid-tinyproxy-" + std::to_string(::getpid()) + "-" + std::to_string(port_) + ".conf");
         std::ofstream conf(config_);
         conf << "Port " << port_ << "\nListen 127.0.0.1\nTimeout 60\nMaxClients 200\nAllow 127.0.0.1\n"
              << "LogLevel Critical\nDisableViaHeader Yes\n";

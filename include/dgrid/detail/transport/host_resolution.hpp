@@ -31,7 +31,8 @@ using endpoints = std::vector<asio::ip::tcp::endpoint>;
 // cancellation, completes it; the other is dropped. Touched only on `ex`.
 struct host_resolution : std::enable_shared_from_this<host_resolution> {
     host_resolution(asio::any_io_executor ex, resolve_handler handler)
-        : ex(std::move(ex)), handler(std::move(handler)), slot(asio::get_associated_cancellation_slot(*this->handler)) {}
+        : ex(std::move(ex)), handler(std::move(handler)), slot(asio::get_associated_cancellation_slot(*this->handler)) {
+    }
 
     void complete(error_code ec, endpoints found) {
         if (!handler)
@@ -55,8 +56,8 @@ struct host_resolution : std::enable_shared_from_this<host_resolution> {
 // empty; runs on `ex`. Completes with `void(error_code, endpoints)`; a
 // cancellation (any type) completes it with `operation_aborted`.
 template <class Token>
-auto async_resolve_host(asio::any_io_executor ex, const resolver_function& custom, std::string host,
-                        std::string port, Token&& token) {
+auto async_resolve_host(asio::any_io_executor ex, const resolver_function& custom, std::string host, std::string port,
+                        Token&& token) {
     return asio::async_initiate<Token, void(error_code, endpoints)>(
         [](auto handler, asio::any_io_executor ex, const resolver_function* custom, std::string host,
            std::string port) {
