@@ -19,8 +19,10 @@
 #include <boost/asio/execution_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 
@@ -205,7 +207,43 @@ public:
         return initiate_list_models(nullptr, request_options{}, std::forward<CompletionToken>(token));
     }
 
+    /// Shuts the client down gracefully. From the call on, new operations
+    /// fail with `error::pool_closed`. Operations under way finish, and so
+    /// do open streams, which count as under way until their end, their
+    /// failure or their destruction (a stream nobody reads holds the
+    /// shutdown up). Then the idle connections are closed cleanly (TLS
+    /// `close_notify`) and the handler runs. `async_next` on a stream that
+    /// was open before keeps working.
+    ///
+    /// `deadline`: after it, what is still under way is cancelled (it fails
+    /// with `asio::error::operation_aborted`), and connections held by
+    /// streams nobody reads are no longer waited for: they close when their
+    /// stream ends or goes.
+    ///
+    /// Handler signature: `void(error_code)`, always success. The client
+    /// stays a valid object; it only refuses work.
+    template <class CompletionToken = boost::asio::use_awaitable_t<executor_type>>
+    auto async_shutdown(std::chrono::milliseconds deadline, CompletionToken&& token = {}) {
+        return initiate_shutdown(deadline, std::forward<CompletionToken>(token));
+    }
+
+    /// As above, with no deadline: waits for everything under way.
+    template <class CompletionToken = boost::asio::use_awaitable_t<executor_type>>
+    requires(!std::is_convertible_v<CompletionToken, std::chrono::milliseconds>) auto async_shutdown(
+        CompletionToken&& token = {}) {
+        return initiate_shutdown(std::nullopt, std::forward<CompletionToken>(token));
+    }
+
 private:
+    template <class CompletionToken>
+    auto initiate_shutdown(std::optional<std::chrono::milliseconds> deadline, CompletionToken&& token) {
+        return boost::asio::async_initiate<CompletionToken, void(error_code)>(
+            [impl = impl_](auto handler, std::optional<std::chrono::milliseconds> deadline) {
+                detail::async_shutdown_erased(impl, deadline, std::move(handler));
+            },
+            token, deadline);
+    }
+
     // Each operation's initiation: the request was prepared before.
     template <auto Erased>
     struct initiation {

@@ -135,6 +135,12 @@ struct pool_fixture {
         return out;
     }
 
+    acquired& acquire_now() {
+        acquired& out = acquire();
+        settle();
+        return out;
+    }
+
     // Runs what is ready, and what that makes ready, without blocking: a
     // request waiting in the pool keeps the context from running out of work.
     void settle() {
@@ -179,6 +185,31 @@ BOOST_AUTO_TEST_CASE(waiters_get_the_connection_in_the_order_they_asked) {
     BOOST_TEST(fake_connection::constructed == 1);
     BOOST_TEST(p.stats().waiting == 0u);
     BOOST_TEST(p.stats().open == 1u);
+}
+
+// What a shutdown waits for: every connection back (kept or closed) and no
+// request waiting; at once when the pool is unused already.
+BOOST_AUTO_TEST_CASE(on_unused_fires_once_every_connection_is_back) {
+    auto& p = make_pool(with_max_size(2));
+    int fired = 0;
+    p.on_unused([&] { ++fired; });
+    BOOST_TEST(fired == 1);
+
+    auto& kept = acquire();
+    auto& dropped = acquire();
+    auto& waiting = acquire();
+    settle();
+    p.on_unused([&] { ++fired; });
+    p.release(std::move(kept.conn), true); // to the waiter: still in use
+    settle();
+    BOOST_TEST(waiting.id() == 1);
+    p.release(std::move(dropped.conn), false);
+    BOOST_TEST(fired == 1);
+    p.release(std::move(waiting.conn), true);
+    BOOST_TEST(fired == 2);
+    BOOST_TEST(p.stats().idle == 1u);
+    p.release(std::move(acquire_now().conn), false); // once only
+    BOOST_TEST(fired == 2);
 }
 
 BOOST_AUTO_TEST_CASE(a_connection_idle_past_idle_timeout_is_closed_not_reused) {

@@ -16,7 +16,9 @@
 
 #include <boost/asio/any_completion_handler.hpp>
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 
@@ -56,6 +58,12 @@ DGRID_DECL void async_chat_erased(const std::shared_ptr<client_impl>& impl, diag
                                   chat_handler handler);
 DGRID_DECL void async_chat_stream_erased(const std::shared_ptr<client_impl>& impl, diagnostics* diag,
                                          prepared_request request, stream_handler handler);
+using shutdown_handler = boost::asio::any_completion_handler<void(error_code)>;
+
+// `deadline`: when what is still under way is cancelled; none when empty.
+DGRID_DECL void async_shutdown_erased(const std::shared_ptr<client_impl>& impl,
+                                      std::optional<std::chrono::milliseconds> deadline, shutdown_handler handler);
+
 DGRID_DECL void async_list_models_erased(const std::shared_ptr<client_impl>& impl, diagnostics* diag,
                                          prepared_request request, models_handler handler);
 

@@ -67,6 +67,13 @@ public:
     // Cancels every operation under way.
     void cancel_all() { ops_->cancel_all(); }
 
+    // The operations under way.
+    op_registry& operations() { return *ops_; }
+
+    // From now on new operations fail with error::pool_closed (async_shutdown).
+    void refuse_new_operations() { refusing_.store(true); }
+    bool refuses_new_operations() const { return refusing_.load(std::memory_order_relaxed); }
+
     // Caps the retries of all the client's operations together.
     retry_budget& budget() { return budget_; }
 
@@ -88,6 +95,7 @@ private:
     retry_budget budget_;
     std::shared_ptr<op_registry> ops_ = std::make_shared<op_registry>();
     std::atomic<std::uint64_t> calls_{0}; // numbers the calls for an observer
+    std::atomic<bool> refusing_{false};
 };
 
 } // namespace dgrid::detail

@@ -78,7 +78,8 @@ private:
         finished_ = true;
         timer_.cancel();
         impl_->pool().close();
-        asio::post(asio::bind_executor(work_, asio::append(std::move(handler_), error_code())));
+        // Posted, then run on the handler's own executor.
+        asio::post(strand_, asio::bind_executor(work_, asio::append(std::move(handler_), error_code())));
         work_ = asio::any_completion_executor();
     }
 

@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -95,11 +96,29 @@ public:
     }
 
     void remove(op_cancellation& op) {
-        std::lock_guard lock(mutex_);
+        std::unique_lock lock(mutex_);
         (op.prev_ ? op.prev_->next_ : head_) = op.next_;
         if (op.next_)
             op.next_->prev_ = op.prev_;
         op.prev_ = op.next_ = nullptr;
+        if (!head_ && on_empty_) {
+            auto watch = std::move(on_empty_);
+            on_empty_ = nullptr;
+            lock.unlock();
+            watch();
+        }
+    }
+
+    // Calls `watch` once no operation is registered: now, or when the last
+    // one leaves (on that operation's thread).
+    void on_empty(std::function<void()> watch) {
+        std::unique_lock lock(mutex_);
+        if (head_) {
+            on_empty_ = std::move(watch);
+            return;
+        }
+        lock.unlock();
+        watch();
     }
 
     void cancel_all() {
@@ -116,6 +135,7 @@ public:
 private:
     std::mutex mutex_;
     op_cancellation* head_ = nullptr;
+    std::function<void()> on_empty_; // a client's shutdown waiting
 };
 
 } // namespace dgrid::detail

@@ -3,6 +3,7 @@
 
 #include <dgrid/client.hpp>
 #include <dgrid/detail/client_impl.hpp>
+#include <dgrid/detail/client_shutdown.hpp>
 #include <dgrid/detail/deliver_outcome.hpp>
 #include <dgrid/detail/engine/request_driver.hpp>
 #include <dgrid/detail/http/response_status.hpp>
@@ -323,10 +324,20 @@ void fail_early(const std::shared_ptr<client_impl>& impl, diagnostics* diag, err
     asio::post(impl->get_executor(), asio::append(std::move(handler), ec, T{}));
 }
 
+// A call refused before any I/O: its request cannot be sent, or the client
+// is shutting down. Sets `request.ec`.
+inline bool refused(const client_impl& impl, prepared_request& request) {
+    if (!request.ec && impl.refuses_new_operations()) {
+        request.ec = error::pool_closed;
+        request.message = "the client is shutting down";
+    }
+    return request.ec.failed();
+}
+
 template <class T>
 void start_call(const std::shared_ptr<client_impl>& impl, diagnostics* diag, prepared_request request, call_kind kind,
                 asio::any_completion_handler<void(error_code, T)> handler) {
-    if (request.ec)
+    if (refused(*impl, request))
         return fail_early(impl, diag, request.ec, std::move(request.message), std::move(handler));
     auto observation = impl->observe(kind, std::move(request.model));
     auto started = start_operation(impl, std::move(handler));
@@ -371,7 +382,7 @@ DGRID_DECL void async_chat_erased(const std::shared_ptr<client_impl>& impl, diag
 
 DGRID_DECL void async_chat_stream_erased(const std::shared_ptr<client_impl>& impl, diagnostics* diag,
                                          prepared_request request, stream_handler handler) {
-    if (request.ec)
+    if (refused(*impl, request))
         return fail_early(impl, diag, request.ec, std::move(request.message), std::move(handler));
     auto observation = impl->observe(call_kind::chat_stream, std::move(request.model));
     auto started = start_operation(impl, std::move(handler));
@@ -394,6 +405,13 @@ DGRID_DECL client::client(executor_type ex, client_options options)
 DGRID_DECL client::~client() {
     if (impl_)
         impl_->pool().close();
+}
+
+DGRID_DECL void detail::async_shutdown_erased(const std::shared_ptr<client_impl>& impl,
+                                              std::optional<std::chrono::milliseconds> deadline,
+                                              shutdown_handler handler) {
+    impl->refuse_new_operations();
+    std::make_shared<client_shutdown>(impl, std::move(handler))->start(deadline);
 }
 
 DGRID_DECL client::executor_type client::get_executor() const noexcept { return impl_->get_executor(); }

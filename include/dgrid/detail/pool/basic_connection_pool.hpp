@@ -28,6 +28,7 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -148,6 +149,15 @@ public:
         }
         conn->idle_since = Clock::now();
         idle_.push_back(std::move(conn));
+        notify_if_unused(lock);
+    }
+
+    // Calls `watch` once every open connection is idle and no request waits:
+    // now, or when the last connection in use comes back (on that thread).
+    void on_unused(std::function<void()> watch) {
+        std::unique_lock lock(mutex_);
+        on_unused_ = std::move(watch);
+        notify_if_unused(lock);
     }
 
     // Closes idle connections and fails waiting requests; connections in use
@@ -287,11 +297,23 @@ private:
         std::unique_lock lock(mutex_);
         if (waiters_.empty() || closed_) {
             --open_;
+            notify_if_unused(lock);
             return;
         }
         auto handler = pop_waiter();
         lock.unlock();
         complete(std::move(handler), error_code(), nullptr);
+    }
+
+    // The watch of on_unused, called once the pool is unused; `lock` holds
+    // the mutex, and is let go before the call.
+    void notify_if_unused(std::unique_lock<std::mutex>& lock) {
+        if (!on_unused_ || open_ != idle_.size() || !waiters_.empty())
+            return;
+        auto watch = std::move(on_unused_);
+        on_unused_ = nullptr;
+        lock.unlock();
+        watch();
     }
 
     waiter_handler pop_waiter() {
@@ -319,6 +341,7 @@ private:
     std::deque<waiter_ptr> waiters_;
     std::size_t open_ = 0;
     bool closed_ = false;
+    std::function<void()> on_unused_; // a client's shutdown waiting
 };
 
 } // namespace dgrid::detail
