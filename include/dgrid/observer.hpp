@@ -25,9 +25,9 @@ enum class call_kind {
 /// What every event carries: the call it belongs to. `id` numbers the
 /// client's calls from 1, so that events of concurrent calls can be told apart.
 struct call_event {
-    std::uint64_t id = 0;
-    call_kind kind = call_kind::chat;
-    std::string_view model; ///< the request's model; empty for `list_models`
+    std::uint64_t id = 0;             ///< the call's number in its client, from 1
+    call_kind kind = call_kind::chat; ///< which call it is
+    std::string_view model;           ///< the request's model; empty for `list_models`
     /// Since the call started.
     std::chrono::steady_clock::duration elapsed{};
 };
@@ -39,18 +39,19 @@ struct attempt_event : call_event {
 
 /// The attempt has its connection.
 struct connection_event : call_event {
-    unsigned attempt = 0;
+    unsigned attempt = 0;     ///< the attempt it serves, 1 for the first
     bool reused = false;      ///< it served requests before; else newly opened
     bool tls_resumed = false; ///< a new TLS connection that resumed an earlier session
-    /// A new connection's: resolving and connecting, and the TLS handshake.
+    /// A new connection's time to resolve and connect (through a proxy: to the proxy).
     std::chrono::steady_clock::duration connect_time{};
+    /// A new connection's TLS handshake (and a proxy's tunnel); zero for plain HTTP.
     std::chrono::steady_clock::duration handshake_time{};
 };
 
 /// The head of a response came.
 struct response_head_event : call_event {
-    unsigned attempt = 0;
-    unsigned http_status = 0;
+    unsigned attempt = 0;        ///< the attempt it answers, 1 for the first
+    unsigned http_status = 0;    ///< its status
     std::string_view request_id; ///< `x-request-id`, empty when absent
 };
 
@@ -62,17 +63,17 @@ struct delta_event : call_event {
 
 /// The call will be sent again after `delay`, because of `reason`.
 struct retry_event : call_event {
-    unsigned attempt = 0; ///< the attempt that failed
-    error_code reason;
-    std::chrono::milliseconds delay{};
+    unsigned attempt = 0;              ///< the attempt that failed
+    error_code reason;                 ///< why it failed
+    std::chrono::milliseconds delay{}; ///< the wait before the next attempt
 };
 
 /// The call ended: once per call, with its outcome. A stream ends at its
 /// last event, at its final failure, or when it is dropped before its end
 /// (`asio::error::operation_aborted`).
 struct end_event : call_event {
-    error_code ec;
-    unsigned attempts = 0;
+    error_code ec;         ///< the call's outcome: success, or the error its caller saw
+    unsigned attempts = 0; ///< requests sent for the call
     /// What is known of a failure; null on success and for a dropped stream.
     const diagnostics* diag = nullptr;
     /// The answer's usage (partial after a failure); null for `list_models`.
@@ -88,14 +89,19 @@ class observer {
 public:
     virtual ~observer() = default;
 
+    /// A request is about to be sent (before its connection).
     virtual void on_attempt(const attempt_event&) {}
+    /// The attempt got its connection.
     virtual void on_connection(const connection_event&) {}
+    /// A response's head came, whatever its status.
     virtual void on_response_head(const response_head_event&) {}
     /// The first chunk with part of a stream's answer: its time to first token.
     virtual void on_first_token(const delta_event&) {}
     /// Every chunk with part of a stream's answer, when `wants_deltas()`.
     virtual void on_delta(const delta_event&) {}
+    /// An attempt failed and the call will be sent again.
     virtual void on_retry(const retry_event&) {}
+    /// The call ended; once per call.
     virtual void on_end(const end_event&) {}
 
     /// Asked once per stream: whether `on_delta` is called for it.
