@@ -58,7 +58,15 @@ public:
         std::lock_guard lock(mutex_);
         return lines_;
     }
-    std::vector<call_event> events() {
+    // An event's call, kept: what an event holds lives only for its hook.
+    struct recorded {
+        std::uint64_t id;
+        call_kind kind;
+        std::string model;
+        std::chrono::steady_clock::duration elapsed;
+    };
+
+    std::vector<recorded> events() {
         std::lock_guard lock(mutex_);
         return events_;
     }
@@ -69,14 +77,14 @@ public:
 private:
     void add(const call_event& e, std::string line) {
         std::lock_guard lock(mutex_);
-        events_.push_back(e);
+        events_.push_back({e.id, e.kind, std::string(e.model), e.elapsed});
         lines_.push_back(std::move(line));
     }
 
     bool deltas_;
     std::mutex mutex_;
     std::vector<std::string> lines_;
-    std::vector<call_event> events_;
+    std::vector<recorded> events_;
 };
 
 client_options retrying(const emulator_fixture& f, std::shared_ptr<observer> o) {
