@@ -267,9 +267,9 @@ inline void stream_state::fail_read(error_code ec, diagnostics& diag) {
     ec = operation_error(ec, operation_phase::stream_read, clock::now(), total_deadline());
     const char* what = "reading the stream failed";
     if (ec == error::total_timeout)
-        what = "the stream passed timeouts.stream_total";
+        what = "the stream passed its total timeout (timeouts.stream_total or request_options)";
     else if (ec == error::stream_idle_timeout)
-        what = "no data event within timeouts.stream_idle";
+        what = "no data event within the idle timeout (timeouts.stream_idle or request_options)";
     else if (ec == error::stream_truncated)
         what = "the connection closed before data: [DONE]";
     fail(ec, diag, what);

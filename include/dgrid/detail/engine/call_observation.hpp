@@ -2,7 +2,8 @@
 #define DGRID_DETAIL_ENGINE_CALL_OBSERVATION_HPP
 
 // Internal: the events of one call for the client's observer, made only when
-// there is one (an empty observation costs a test of a pointer per event).
+// there is one (without, a call holds a null observation and tests it once
+// per event).
 
 #include <dgrid/observer.hpp>
 
@@ -24,25 +25,17 @@ class call_observation {
 public:
     using clock = std::chrono::steady_clock;
 
-    // No observer: every event is dropped.
-    call_observation() = default;
-
+    // `target` is not null.
     call_observation(observer* target, std::uint64_t id, call_kind kind, std::string model, clock::time_point start)
         : target_(target), id_(id), kind_(kind), model_(std::move(model)), start_(start) {}
 
-    explicit operator bool() const noexcept { return target_ != nullptr; }
-
     void attempt(unsigned attempt, clock::time_point now) const {
-        if (!target_)
-            return;
         attempt_event e = with_base<attempt_event>(now);
         e.attempt = attempt;
         target_->on_attempt(e);
     }
 
     void connection(unsigned attempt, bool reused, const connection_opening& opening, clock::time_point now) const {
-        if (!target_)
-            return;
         connection_event e = with_base<connection_event>(now);
         e.attempt = attempt;
         e.reused = reused;
@@ -55,8 +48,6 @@ public:
     }
 
     void head(unsigned attempt, unsigned status, std::string_view request_id, clock::time_point now) const {
-        if (!target_)
-            return;
         response_head_event e = with_base<response_head_event>(now);
         e.attempt = attempt;
         e.http_status = status;
@@ -65,8 +56,6 @@ public:
     }
 
     void retry(unsigned attempt, error_code reason, std::chrono::milliseconds delay, clock::time_point now) const {
-        if (!target_)
-            return;
         retry_event e = with_base<retry_event>(now);
         e.attempt = attempt;
         e.reason = reason;
@@ -77,8 +66,6 @@ public:
     // A chunk with part of the answer, the `index`th: the first token, and
     // each one for an observer that wants deltas.
     void delta(std::size_t index, std::size_t text_size, clock::time_point now) const {
-        if (!target_)
-            return;
         delta_event e = with_base<delta_event>(now);
         e.index = index;
         e.text_size = text_size;
@@ -90,12 +77,12 @@ public:
 
     // Whether `delta` is worth calling for every chunk, not only the first.
     bool wants_deltas() const noexcept { return wants_deltas_; }
-    void ask_about_deltas() { wants_deltas_ = target_ && target_->wants_deltas(); }
+    void ask_about_deltas() { wants_deltas_ = target_->wants_deltas(); }
 
     // The call's end; only the first one counts.
     void end(error_code ec, unsigned attempts, const diagnostics* diag, const std::optional<usage>* usage,
              clock::time_point now) {
-        if (!target_ || ended_)
+        if (ended_)
             return;
         ended_ = true;
         end_event e = with_base<end_event>(now);
@@ -105,8 +92,6 @@ public:
         e.usage = usage;
         target_->on_end(e);
     }
-
-    bool ended() const noexcept { return ended_; }
 
 private:
     template <class Event>
@@ -119,7 +104,7 @@ private:
         return e;
     }
 
-    observer* target_ = nullptr; // the client's, which outlives its calls
+    observer* target_; // the client's, which outlives its calls
     std::uint64_t id_ = 0;
     call_kind kind_ = call_kind::chat;
     std::string model_;

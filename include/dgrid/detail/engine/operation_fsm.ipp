@@ -59,9 +59,9 @@ inline const char* describe_exchange_failure(error_code ec) {
     if (ec == error::headers_too_large)
         return "the response headers are larger than client_options::max_header_size";
     if (ec == error::headers_timeout)
-        return "no response headers within timeouts.headers";
+        return "no response headers within the headers timeout (timeouts.headers or request_options)";
     if (ec == error::total_timeout)
-        return "the request passed timeouts.total";
+        return "the request passed its total timeout (timeouts.total or request_options)";
     return "the HTTP exchange failed";
 }
 
