@@ -32,6 +32,8 @@ struct chunk_delta {
     std::optional<std::string> content;
     /// `reasoning_content`, or `reasoning` on some upstreams.
     std::optional<std::string> reasoning_content;
+    /// `refusal`: the next piece of a refusal (structured outputs).
+    std::optional<std::string> refusal;
     /// `tool_calls`: fragments of tool calls; empty when absent or null.
     std::vector<tool_call_delta> tool_calls;
 };

@@ -1,10 +1,15 @@
 #ifndef DGRID_CHAT_COMPLETION_HPP
 #define DGRID_CHAT_COMPLETION_HPP
 
+#include <dgrid/detail/described/read_value.hpp>
+#include <dgrid/diagnostics.hpp>
+#include <dgrid/error.hpp>
+#include <dgrid/error_with_diagnostics.hpp>
 #include <dgrid/message.hpp>
 #include <dgrid/response_info.hpp>
 
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
 #include <cstdint>
@@ -83,7 +88,73 @@ struct chat_completion {
 
     /// The text of the first choice; empty when there is none.
     std::string text() const { return choices.empty() ? std::string() : choices.front().message.text(); }
+
+    /// The first choice's answer read as a `T` (a type described with
+    /// Boost.Describe, or any type `from_json` maps), for requests with
+    /// `response_format::json_schema<T>`. Empty on failure, with `ec`:
+    /// - `error::refused`: the model declined; `diag.message` is its `refusal`;
+    /// - `error::content_not_json`: no choice, or content that is not JSON
+    ///   (`diag.message` says why, and notes a `finish_reason` of "length",
+    ///   which cuts JSON short);
+    /// - `error::type_mismatch`: JSON that does not match `T`; `diag.message`
+    ///   names the path of the first mismatch (`items[2].name: expected string`).
+    template <class T>
+    std::optional<T> parse(error_code& ec, diagnostics& diag) const;
+
+    /// As above, without diagnostics.
+    template <class T>
+    std::optional<T> parse(error_code& ec) const {
+        diagnostics diag;
+        return parse<T>(ec, diag);
+    }
+
+    /// As above; a failure throws `error_with_diagnostics`.
+    template <class T>
+    T parse() const;
 };
+
+template <class T>
+std::optional<T> chat_completion::parse(error_code& ec, diagnostics& diag) const {
+    ec = {};
+    if (choices.empty()) {
+        ec = error::content_not_json;
+        diag.message = "the completion has no choice";
+        return std::nullopt;
+    }
+    const choice& first = choices.front();
+    if (first.message.refusal) {
+        ec = error::refused;
+        diag.message = *first.message.refusal;
+        return std::nullopt;
+    }
+    error_code json_ec;
+    const boost::json::value v = boost::json::parse(first.message.text(), json_ec);
+    if (json_ec) {
+        ec = error::content_not_json;
+        diag.message = "the answer is not JSON: " + json_ec.message();
+        if (first.finish_reason == "length")
+            diag.message += " (finish_reason \"length\": the answer was cut at the token limit)";
+        return std::nullopt;
+    }
+    std::optional<T> out(std::in_place);
+    detail::read_context where;
+    if (!detail::read_value(v, *out, where)) {
+        ec = error::type_mismatch;
+        diag.message = where.message();
+        return std::nullopt;
+    }
+    return out;
+}
+
+template <class T>
+T chat_completion::parse() const {
+    error_code ec;
+    diagnostics diag;
+    std::optional<T> out = parse<T>(ec, diag);
+    if (ec)
+        throw error_with_diagnostics(ec, std::move(diag));
+    return std::move(*out);
+}
 
 } // namespace dgrid
 

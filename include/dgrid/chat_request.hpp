@@ -1,6 +1,7 @@
 #ifndef DGRID_CHAT_REQUEST_HPP
 #define DGRID_CHAT_REQUEST_HPP
 
+#include <dgrid/detail/described/schema_builder.hpp>
 #include <dgrid/message.hpp>
 
 #include <boost/json/object.hpp>
@@ -26,6 +27,13 @@ struct tool {
     std::optional<boost::json::object> parameters;
     /// `function.strict`: when true, asks the model to follow the `parameters` schema exactly.
     std::optional<bool> strict;
+
+    /// A function whose `parameters` are `json_schema<Args>()` of a described
+    /// struct `Args`, `strict` unless `Args` holds an open object (a map or
+    /// free JSON). The model's arguments read back into an `Args` with
+    /// `from_json`; `async_run_tools` does it for each call.
+    template <class Args>
+    static tool function(std::string name, std::string description);
 };
 
 /// `tool_choice`: a mode ("auto", "none", "required") or one named function.
@@ -86,6 +94,19 @@ struct chat_request {
     /// win): DGrid's `contents`, `stream_options`, fields newer than this library.
     boost::json::object extra;
 };
+
+template <class Args>
+tool tool::function(std::string name, std::string description) {
+    static_assert(detail::described_struct<Args>,
+                  "dgrid: a tool's arguments are a struct described with Boost.Describe");
+    detail::schema_builder builder;
+    tool t;
+    t.name = std::move(name);
+    t.description = std::move(description);
+    t.parameters = builder.build<Args>();
+    t.strict = builder.strict();
+    return t;
+}
 
 } // namespace dgrid
 

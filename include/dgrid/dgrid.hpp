@@ -1,7 +1,8 @@
 #ifndef DGRID_DGRID_HPP
 #define DGRID_DGRID_HPP
 
-// Everything a user of the library needs.
+// Everything a user of the library needs, but for async_run_tools
+// (<dgrid/run_tools.hpp>), which brings in co_spawn and parallel groups.
 #include <dgrid/base64.hpp>
 #include <dgrid/chat_accumulator.hpp>
 #include <dgrid/chat_chunk.hpp>
@@ -18,12 +19,15 @@
 #include <dgrid/image.hpp>
 #include <dgrid/image_input.hpp>
 #include <dgrid/json.hpp>
+#include <dgrid/json_annotations.hpp>
+#include <dgrid/json_schema.hpp>
 #include <dgrid/message.hpp>
 #include <dgrid/model_list.hpp>
 #include <dgrid/observer.hpp>
 #include <dgrid/pool_params.hpp>
 #include <dgrid/pool_stats.hpp>
 #include <dgrid/request_options.hpp>
+#include <dgrid/response_format.hpp>
 #include <dgrid/response_info.hpp>
 #include <dgrid/version.hpp>
 #include <dgrid/with_diagnostics.hpp>

@@ -66,6 +66,13 @@ enum class error {
     // Proxies.
     proxy_authentication_required, ///< The proxy answered 407: its credentials are missing or wrong.
     proxy_refused,                 ///< The proxy did not open a tunnel to the gateway (CONNECT not answered 2xx).
+
+    // Typed answers (`chat_completion::parse`, `from_json` of a described type, tools).
+    refused,          ///< The model declined to answer (`message.refusal`).
+    content_not_json, ///< The answer's content is not JSON (or there is no answer).
+    type_mismatch,    ///< JSON that does not match the type it is read into; `diag.message` names where.
+    tool_failed,      ///< A tool call named no tool of the set, or its handler threw.
+    too_many_steps,   ///< The model still called tools at the last of `run_tools_options::max_steps` requests.
 };
 
 /// The category of `dgrid::error` codes (name "dgrid").

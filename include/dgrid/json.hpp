@@ -5,6 +5,8 @@
 #include <dgrid/chat_completion.hpp>
 #include <dgrid/chat_request.hpp>
 #include <dgrid/detail/config.hpp>
+#include <dgrid/detail/described/read_value.hpp>
+#include <dgrid/detail/described/write_value.hpp>
 #include <dgrid/diagnostics.hpp>
 #include <dgrid/error.hpp>
 #include <dgrid/model_list.hpp>
@@ -56,6 +58,32 @@ DGRID_DECL error_code from_json(const boost::json::value& v, model_list& out, di
 /// `error::stream_error` with `diag.message`, `type`, `param` and `code` filled
 /// in; the rest of the chunk is still read into `out`.
 DGRID_DECL error_code from_json(const boost::json::value& v, chat_chunk& out, diagnostics& diag);
+
+/// The JSON form of a user's type described with Boost.Describe (see
+/// `json_schema` for the types a described struct may hold): a struct is an
+/// object of all its members under their annotated names, an absent optional
+/// is null, an enum is its enumerator's name (null for a value without one),
+/// a NaN or infinite number is null.
+template <class T>
+requires detail::described_struct<T> || detail::described_enum<T> boost::json::value to_json(const T& x) {
+    return detail::write_value(x);
+}
+
+/// Reads a user's described type from JSON, the inverse of the above: every
+/// member must be present except optionals, which may also be null; members
+/// not described are ignored; an integer member takes a whole number in its
+/// range (also written `3.0`). On a mismatch, `error::type_mismatch` with
+/// `diag.message` naming the path of the first one
+/// (`items[2].name: expected string`); `out` is then partly written.
+template <class T>
+requires detail::described_struct<T> || detail::described_enum<T> error_code from_json(const boost::json::value& v,
+                                                                                       T& out, diagnostics& diag) {
+    detail::read_context where;
+    if (detail::read_value(v, out, where))
+        return {};
+    diag.message = where.message();
+    return error::type_mismatch;
+}
 
 /// Parses JSON text into `out`: `error::invalid_json` when the text is not
 /// JSON, otherwise as `from_json`. A `\u` escape of a UTF-16 surrogate

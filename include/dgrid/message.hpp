@@ -64,6 +64,10 @@ struct message {
     /// `reasoning` on some upstreams).
     std::optional<std::string> reasoning_content;
 
+    /// `refusal`: why the model declined to answer, instead of `content`
+    /// (structured outputs; see `chat_completion::parse`).
+    std::optional<std::string> refusal;
+
     /// Members this library does not know, kept as received or sent as given.
     boost::json::object extra;
 

@@ -17,6 +17,9 @@ json::object message_json(const reply_choice& choice) {
     if (choice.reasoning) {
         message["reasoning_content"] = *choice.reasoning;
     }
+    if (choice.refusal) {
+        message["refusal"] = *choice.refusal;
+    }
     if (!choice.tool_calls.empty()) {
         json::array calls;
         for (const auto& call : choice.tool_calls) {

@@ -25,6 +25,7 @@ struct reply_choice {
     std::vector<tool_call> tool_calls;    ///< absent from the JSON when empty
     std::string finish_reason;            ///< `stop`, `length` or `tool_calls`
     bool whole_content = false;           ///< stream the content as one delta, not token by token (images)
+    std::optional<std::string> refusal{}; ///< `refusal`, instead of content, of a model that declines
 };
 
 /// Token counts of one reply, summed over its choices.

@@ -2,6 +2,7 @@
 
 #include "emulator/api_error.hpp"
 
+#include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
@@ -71,6 +72,31 @@ std::string message_text(const json::value& content, const std::string& param) {
         }
     }
     return text;
+}
+
+// The schema of a `response_format`: `{"type":"json_schema","json_schema":{"schema":...}}`
+// or `{"type":"json_object"}`; null for `{"type":"text"}`.
+json::value response_schema(const json::value& format) {
+    const auto* type = format.is_object() ? format.get_object().if_contains("type") : nullptr;
+    if (type == nullptr || !type->is_string()) {
+        throw wrong_type("response_format", "an object with a string 'type'");
+    }
+    if (*type == "text") {
+        return nullptr;
+    }
+    if (*type == "json_object") {
+        return json::object{{"type", "object"}};
+    }
+    if (*type != "json_schema") {
+        throw bad_field("invalid_value", "response_format.type",
+                        "Invalid 'response_format.type': expected 'text', 'json_object' or 'json_schema'.");
+    }
+    const auto* spec = format.get_object().if_contains("json_schema");
+    const auto* schema = spec && spec->is_object() ? spec->get_object().if_contains("schema") : nullptr;
+    if (schema == nullptr || !schema->is_object()) {
+        throw missing("response_format.json_schema.schema");
+    }
+    return *schema;
 }
 
 } // namespace
@@ -154,9 +180,14 @@ chat_request parse_chat_request(std::string_view body) {
             const auto* name =
                 function != nullptr && function->is_object() ? function->get_object().if_contains("name") : nullptr;
             if (name != nullptr && name->is_string()) {
-                request.tool_names.emplace_back(name->get_string());
+                const auto* parameters = function->get_object().if_contains("parameters");
+                request.tools.push_back({std::string(name->get_string()), parameters ? *parameters : json::value()});
             }
         }
+    }
+
+    if (const auto* format = obj->if_contains("response_format"); format != nullptr && !format->is_null()) {
+        request.response_schema = response_schema(*format);
     }
 
     if (const auto* stream = obj->if_contains("stream"); stream != nullptr && !stream->is_null()) {

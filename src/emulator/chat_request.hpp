@@ -1,6 +1,8 @@
 #ifndef DGRID_EMULATOR_CHAT_REQUEST_HPP
 #define DGRID_EMULATOR_CHAT_REQUEST_HPP
 
+#include <boost/json/value.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -15,18 +17,27 @@ struct chat_message {
     std::string text; ///< The string content, or its text parts concatenated.
 };
 
+/// A function the request offers the model.
+struct offered_tool {
+    std::string name;              ///< `function.name`
+    boost::json::value parameters; ///< `function.parameters`: JSON Schema, null when absent
+};
+
 /// The part of a `POST /v1/chat/completions` body the emulator acts on; other
-/// fields (`temperature`, `response_format`, DGrid's `contents`, ...) are
-/// accepted and ignored, as a gateway passes them upstream.
+/// fields (`temperature`, DGrid's `contents`, ...) are accepted and ignored,
+/// as a gateway passes them upstream.
 struct chat_request {
     std::string model;                       ///< `model`
     std::vector<chat_message> messages;      ///< `messages`, never empty
     unsigned n = 1;                          ///< `n`, capped at `max_choices`
     std::optional<std::uint64_t> max_tokens; ///< the smaller of `max_tokens` and `max_completion_tokens`
-    std::vector<std::string> tool_names;     ///< `tools[].function.name`, in order
-    bool stream = false;                     ///< `stream`
-    bool include_usage = false;              ///< `stream_options.include_usage`
-    std::uint32_t image_side = 8;            ///< `emulator_image_side`: `emulator/image` draws this many pixels square
+    std::vector<offered_tool> tools;         ///< `tools[].function`, in order (those with a name)
+    /// The schema `response_format` asks for: `json_schema.schema`, or any
+    /// object for `json_object`; null for text.
+    boost::json::value response_schema;
+    bool stream = false;          ///< `stream`
+    bool include_usage = false;   ///< `stream_options.include_usage`
+    std::uint32_t image_side = 8; ///< `emulator_image_side`: `emulator/image` draws this many pixels square
 
     /// The text of the last `user` message, or empty when there is none.
     std::string last_user_text() const;

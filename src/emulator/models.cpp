@@ -3,6 +3,7 @@
 #include "emulator/api_error.hpp"
 #include "emulator/base64.hpp"
 #include "emulator/png.hpp"
+#include "emulator/schema_instance.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -43,12 +44,45 @@ reply_choice echo(const chat_request& request) {
     return choice;
 }
 
-reply_choice call_tool(const chat_request& request) {
-    std::string name = request.tool_names.empty() ? "get_weather" : request.tool_names.front();
-    return {std::nullopt,
-            std::nullopt,
-            {{"call_emu_1", std::move(name), R"({"location":"Paris","unit":"celsius"})"}},
-            "tool_calls"};
+// The texts of the tool results that end the conversation; empty when it
+// does not end with any.
+std::vector<std::string> trailing_tool_results(const chat_request& request) {
+    std::vector<std::string> results;
+    for (auto m = request.messages.rbegin(); m != request.messages.rend() && m->role == "tool"; ++m)
+        results.insert(results.begin(), m->text);
+    return results;
+}
+
+reply_choice call_tools(const chat_request& request) {
+    if (const std::vector<std::string> results = trailing_tool_results(request); !results.empty()) {
+        std::string answer = "The tools answered:";
+        for (std::size_t i = 0; i < results.size(); ++i)
+            answer += (i == 0 ? " " : "; ") + results[i];
+        return {std::move(answer), std::nullopt, {}, "stop"};
+    }
+    reply_choice choice{std::nullopt, std::nullopt, {}, "tool_calls"};
+    if (request.tools.empty())
+        choice.tool_calls.push_back({"call_emu_1", "get_weather", R"({"location":"Paris","unit":"celsius"})"});
+    for (const auto& tool : request.tools) {
+        const boost::json::value arguments =
+            tool.parameters.is_null() ? boost::json::object() : schema_instance(tool.parameters);
+        choice.tool_calls.push_back(
+            {"call_emu_" + std::to_string(choice.tool_calls.size() + 1), tool.name, boost::json::serialize(arguments)});
+    }
+    return choice;
+}
+
+reply_choice answer_json(const chat_request& request) {
+    if (request.response_schema.is_null())
+        throw api_error(400, "emulator/json answers only with response_format json_schema or json_object.",
+                        "invalid_request_error", "missing_field", "response_format");
+    return {boost::json::serialize(schema_instance(request.response_schema)), std::nullopt, {}, "stop", true};
+}
+
+reply_choice refuse(const chat_request&) {
+    reply_choice choice{std::nullopt, std::nullopt, {}, "stop"};
+    choice.refusal = "I can't help with that.";
+    return choice;
 }
 
 reply_choice reason(const chat_request& request) {
@@ -106,11 +140,15 @@ chat_reply generate_reply(const chat_request& request, std::uint64_t request_num
     if (request.model == model_ids[0]) {
         model = echo;
     } else if (request.model == model_ids[1]) {
-        model = call_tool;
+        model = call_tools;
     } else if (request.model == model_ids[2]) {
         model = reason;
     } else if (request.model == model_ids[3]) {
         model = draw;
+    } else if (request.model == model_ids[4]) {
+        model = answer_json;
+    } else if (request.model == model_ids[5]) {
+        model = refuse;
     } else {
         throw api_error(404, "The model `" + request.model + "` does not exist or you do not have access to it.",
                         "invalid_request_error", "model_not_found", "model");
@@ -129,6 +167,7 @@ chat_reply generate_reply(const chat_request& request, std::uint64_t request_num
     }
     for (const auto& choice : reply.choices) {
         reply.usage.completion_text_tokens += count_tokens(choice.content.value_or(std::string()));
+        reply.usage.completion_text_tokens += count_tokens(choice.refusal.value_or(std::string()));
         for (const auto& call : choice.tool_calls) {
             reply.usage.completion_text_tokens += count_tokens(call.name) + count_tokens(call.arguments);
         }

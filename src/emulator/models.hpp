@@ -15,16 +15,21 @@ namespace dgrid::emulator {
 /// Each answers deterministically:
 /// - `emulator/echo`: the last user message's text; `n` choices; cut to
 ///   `max_tokens` words with `finish_reason` `length`.
-/// - `emulator/tools`: a call of the request's first tool (or `get_weather`)
-///   with `{"location":"Paris","unit":"celsius"}`, `finish_reason` `tool_calls`.
+/// - `emulator/tools`: once the conversation ends with tool results (messages
+///   of role `tool`), an answer in words quoting them: `The tools answered:
+///   <result>; <result>`. Before, a call of every tool the request offers, in
+///   one turn (`call_emu_1`, ...), each with arguments that are an instance
+///   of its `parameters` schema (`schema_instance`), or, when none is
+///   offered, of `get_weather` with `{"location":"Paris","unit":"celsius"}`;
+///   `finish_reason` `tool_calls`.
 /// - `emulator/reasoning`: `reasoning_content` then `Answer: <text>`.
 /// - `emulator/image`: a markdown data URI of a generated PNG, 8x8 pixels or
 ///   `emulator_image_side` (1-2048) square.
-inline constexpr std::array<std::string_view, 4> model_ids = {
-    "emulator/echo",
-    "emulator/tools",
-    "emulator/reasoning",
-    "emulator/image",
+/// - `emulator/json`: the JSON text of an instance of the request's
+///   `response_format` schema (`schema_instance`); 400 without one.
+/// - `emulator/refusal`: `content` null and `refusal` "I can't help with that.".
+inline constexpr std::array<std::string_view, 6> model_ids = {
+    "emulator/echo", "emulator/tools", "emulator/reasoning", "emulator/image", "emulator/json", "emulator/refusal",
 };
 
 /// The `created` time of every model and completion (2024-07-01T19:20:00Z),

@@ -99,6 +99,9 @@ std::vector<stream_event> choice_events(const chat_reply& reply, std::size_t ind
             events.push_back(choice_event(reply, event_kind::token, index, json::object{{"reasoning_content", token}}));
         }
     }
+    if (choice.refusal) {
+        events.push_back(choice_event(reply, event_kind::token, index, json::object{{"refusal", *choice.refusal}}));
+    }
     if (choice.content) {
         std::vector<std::string_view> pieces;
         if (choice.whole_content) {

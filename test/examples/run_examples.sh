@@ -38,7 +38,23 @@ grep -Eq "^time to first token: p50 [0-9.]+ ms, p90 [0-9.]+ ms, p99 [0-9.]+ ms$"
 grep -Eq "^inter-token latency: p50 [0-9.]+ ms, p90" <<<"$out" || fail "metrics: no inter-token latency"
 grep -Eq "^tokens/s: [0-9.]+" <<<"$out" || fail "metrics: no tokens/s"
 
+out=$("$examples/example_structured_output" emulator/json "a trip")
+echo "$out"
+grep -qx "title: title" <<<"$out" || fail "structured_output printed no title"
+grep -qx "best season: spring" <<<"$out" || fail "structured_output printed no season"
+grep -qx "stop: city, 1 nights" <<<"$out" || fail "structured_output printed no stop"
+"$examples/example_structured_output" emulator/refusal "a trip" 2>"$work/err" && fail "a refusal parsed"
+grep -q "refused" "$work/err" || fail "no refusal error: $(cat "$work/err")"
+
+out=$("$examples/example_tools" emulator/tools "weather and money")
+echo "$out"
+grep -qx 'call: get_weather {"city":"city"}' <<<"$out" || fail "tools: no weather call"
+amount='\{"amount":1\.65[0-9]*E0,"currency":"to"\}'
+grep -Eqx "result: $amount" <<<"$out" || fail "tools: no conversion result"
+grep -Eqx "answer: The tools answered: 18 degrees and sunny in city; $amount" <<<"$out" || fail "tools: wrong answer"
+grep -qx '\[2 requests\]' <<<"$out" || fail "tools: wrong step count"
+
 DGRID_API_KEY=wrong "$examples/example_chat" emulator/echo hi 2>"$work/err" && fail "a wrong key succeeded"
 grep -q "HTTP 401" "$work/err" || fail "no 401 diagnostics: $(cat "$work/err")"
 grep -q "wrong" "$work/err" && fail "the key leaked into the error text"
-echo "examples: 6 passed, 0 failed"
+echo "examples: 8 passed, 0 failed"

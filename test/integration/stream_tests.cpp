@@ -72,6 +72,7 @@ void check_same_answer(const chat_completion& streamed, const chat_completion& p
             BOOST_TEST(s.message.content.has_value() == p.message.content.has_value());
             BOOST_TEST(s.message.text() == p.message.text());
             BOOST_TEST((s.message.reasoning_content == p.message.reasoning_content));
+            BOOST_TEST((s.message.refusal == p.message.refusal));
             BOOST_REQUIRE_EQUAL(s.message.tool_calls.size(), p.message.tool_calls.size());
             for (std::size_t t = 0; t < p.message.tool_calls.size(); ++t) {
                 BOOST_TEST(s.message.tool_calls[t].id == p.message.tool_calls[t].id);
@@ -102,6 +103,11 @@ chat_request model_request(const char* model) {
         weather.name = "get_weather";
         request.tools.push_back(weather);
     }
+    if (std::string_view(model) == "emulator/json")
+        request.response_format = boost::json::object{
+            {"type", "json_schema"},
+            {"json_schema",
+             {{"name", "words"}, {"schema", {{"type", "object"}, {"properties", {{"words", {{"type", "string"}}}}}}}}}};
     return request;
 }
 
@@ -111,7 +117,9 @@ BOOST_AUTO_TEST_SUITE(streaming)
 
 BOOST_FIXTURE_TEST_CASE(accumulated_stream_equals_the_plain_answer_for_every_model, emulator_fixture) {
     auto c = make_client();
-    for (const char* model : {"emulator/echo", "emulator/tools", "emulator/reasoning", "emulator/image"}) {
+    const char* models[] = {"emulator/echo",  "emulator/tools", "emulator/reasoning",
+                            "emulator/image", "emulator/json",  "emulator/refusal"};
+    for (const char* model : models) {
         BOOST_TEST_CONTEXT(model) {
             auto result = run(stream_all(c, model_request(model)));
             BOOST_TEST(!result.ec, result.ec.message() << " " << result.diag.message);

@@ -86,6 +86,19 @@ BOOST_AUTO_TEST_CASE(reasoning_then_content) {
     CHECK_OPT(c.choices[0].finish_reason, "stop");
 }
 
+BOOST_AUTO_TEST_CASE(refusal_pieces_are_joined) {
+    const chat_completion c = accumulate({
+        R"({"id":"r","choices":[{"delta":{"role":"assistant","content":null,"refusal":""}}]})",
+        R"({"id":"r","choices":[{"delta":{"refusal":"I can't "}}]})",
+        R"({"id":"r","choices":[{"delta":{"refusal":null}}]})",
+        R"({"id":"r","choices":[{"delta":{"refusal":"help."}}]})",
+        R"({"id":"r","choices":[{"delta":{},"finish_reason":"stop"}]})",
+    });
+    BOOST_TEST_REQUIRE(c.choices.size() == 1u);
+    CHECK_OPT(c.choices[0].message.refusal, "I can't help.");
+    BOOST_TEST(!c.choices[0].message.content.has_value());
+}
+
 BOOST_AUTO_TEST_CASE(two_choices_interleaved) {
     const chat_completion c = accumulate({
         R"({"id":"n","choices":[{"index":1,"delta":{"role":"assistant","content":"B"}}]})",

@@ -85,6 +85,14 @@ void decode_each_as_from_json(chunk_decoder& decoder, chat_chunk& reused, const 
 
 BOOST_AUTO_TEST_SUITE(chunk_json)
 
+BOOST_AUTO_TEST_CASE(refusal_in_a_delta) {
+    const chat_chunk c = decode_ok(R"({"id":"x","choices":[{"index":0,"delta":{"refusal":"No.","content":null}}]})");
+    CHECK_OPT(c.choices.at(0).delta.refusal, "No.");
+    const chat_chunk none = decode_ok(R"({"id":"x","choices":[{"index":0,"delta":{"refusal":null}}]})");
+    BOOST_TEST(!none.choices.at(0).delta.refusal.has_value());
+    CHECK_JSON(to_json(c).at("choices").at(0).at("delta"), R"({"refusal":"No."})");
+}
+
 BOOST_AUTO_TEST_CASE(first_chunk_with_role) {
     const chat_chunk c =
         decode_ok(R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1735689600,"model":"openai/gpt-4o",)"

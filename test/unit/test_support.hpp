@@ -31,6 +31,11 @@
                    "got " << boost::json::serialize(actual_) << "\nwant " << boost::json::serialize(expected_));       \
     } while (0)
 
+namespace dgrid {
+// Lets Boost.Test print `dgrid::error` in failed comparisons.
+inline std::ostream& boost_test_print_type(std::ostream& os, error e) { return os << make_error_code(e).message(); }
+} // namespace dgrid
+
 namespace dgrid::test {
 
 inline void check_equal(const message_content& a, const message_content& b) {

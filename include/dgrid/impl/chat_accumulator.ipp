@@ -99,6 +99,11 @@ DGRID_DECL void chat_accumulator::add(const chat_chunk& chunk) {
                 m.reasoning_content.emplace();
             *m.reasoning_content += *d.reasoning_content;
         }
+        if (d.refusal) {
+            if (!m.refusal)
+                m.refusal.emplace();
+            *m.refusal += *d.refusal;
+        }
         for (const tool_call_delta& f : d.tool_calls) {
             const auto call_at = std::lower_bound(state.calls.begin(), state.calls.end(), f.index,
                                                   [](const call_state& s, std::int64_t i) { return s.index < i; });

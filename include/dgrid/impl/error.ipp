@@ -56,6 +56,11 @@ private:
         case error::upstream_error: return "the gateway answered with an error object";
         case error::proxy_authentication_required: return "the proxy wants credentials (HTTP 407)";
         case error::proxy_refused: return "the proxy refused the tunnel to the gateway";
+        case error::refused: return "the model refused to answer";
+        case error::content_not_json: return "the answer is not JSON";
+        case error::type_mismatch: return "the JSON does not match the expected type";
+        case error::tool_failed: return "a tool call failed";
+        case error::too_many_steps: return "the model still called tools after the last step allowed";
         }
         return "unknown dgrid error";
     }

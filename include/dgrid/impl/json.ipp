@@ -127,6 +127,7 @@ inline json::object write(const message& m) {
     }
     put(o, "tool_call_id", m.tool_call_id);
     put(o, "reasoning_content", m.reasoning_content);
+    put(o, "refusal", m.refusal);
     merge(o, m.extra);
     return o;
 }
@@ -229,6 +230,7 @@ inline json::object write(const chunk_choice& c) {
     put(d, "role", c.delta.role);
     put(d, "content", c.delta.content);
     put(d, "reasoning_content", c.delta.reasoning_content);
+    put(d, "refusal", c.delta.refusal);
     if (!c.delta.tool_calls.empty()) {
         json::array& calls = d.emplace("tool_calls", json::array()).first->value().get_array();
         calls.reserve(c.delta.tool_calls.size());
@@ -533,6 +535,8 @@ inline void read(reader& r, const json::value& v, message& out) {
             read(r, val, out.tool_call_id);
         else if (key == "reasoning_content")
             read(r, val, out.reasoning_content);
+        else if (key == "refusal")
+            read(r, val, out.refusal);
         else if (key == "reasoning" && (val.is_string() || val.is_null()))
             reasoning = val.if_string(); // decided below: the members come in any order
         else
@@ -958,6 +962,8 @@ inline void read(reader& r, string_pool& pool, const json::value& v, chunk_delta
             read_delta_content(r, pool, val, out.content);
         } else if (key == "reasoning_content") {
             read(r, pool, val, out.reasoning_content);
+        } else if (key == "refusal") {
+            read(r, pool, val, out.refusal);
         } else if (key == "reasoning") {
             // Decided below: the members come in any order.
             if (!val.is_string() && !val.is_null())

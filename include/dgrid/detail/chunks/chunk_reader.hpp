@@ -69,6 +69,7 @@ private:
         content,
         reasoning_content,
         reasoning,
+        refusal,
         tool_calls,
         // tool_call_delta
         call_index,

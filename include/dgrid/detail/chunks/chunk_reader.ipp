@@ -56,7 +56,10 @@ DGRID_DECL chunk_reader::member chunk_reader::delta_member(std::string_view key)
 
     switch (key.size()) {
     case 4: return key_is(key, "role") ? member::role : member::skipped;
-    case 7: return key_is(key, "content") ? member::content : member::skipped;
+    case 7:
+        if (key_is(key, "content"))
+            return member::content;
+        return key_is(key, "refusal") ? member::refusal : member::skipped;
     case 9: return key_is(key, "reasoning") ? member::reasoning : member::skipped;
     case 10: return key_is(key, "tool_calls") ? member::tool_calls : member::skipped;
     case 17: return key_is(key, "reasoning_content") ? member::reasoning_content : member::skipped;
@@ -297,6 +300,7 @@ DGRID_DECL bool chunk_reader::delta_object(chunk_delta& delta) {
         case member::role: return optional_text(delta.role);
         case member::content: return free_text(delta.content, m);
         case member::reasoning_content: return free_text(delta.reasoning_content, m);
+        case member::refusal: return optional_text(delta.refusal);
         case member::reasoning: {
             if (*p_ == 'n')
                 return literal("null");
@@ -328,6 +332,8 @@ DGRID_DECL bool chunk_reader::delta_object(chunk_delta& delta) {
         pool_->put(delta.content);
     if (seen.lacks(member::reasoning_content))
         pool_->put(delta.reasoning_content);
+    if (seen.lacks(member::refusal))
+        pool_->put(delta.refusal);
     if (seen.lacks(member::tool_calls))
         recycle_tool_calls(*pool_, delta.tool_calls);
     // docs/wire.md, "Reasoning under two names": `reasoning` stands for an

@@ -30,6 +30,7 @@ inline void recycle(string_pool& pool, chunk_delta& d) {
     pool.put(d.role);
     pool.put(d.content);
     pool.put(d.reasoning_content);
+    pool.put(d.refusal);
     recycle_tool_calls(pool, d.tool_calls);
 }
 

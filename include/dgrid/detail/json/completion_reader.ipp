@@ -19,9 +19,9 @@ inline constexpr std::string_view completion_keys[] = {"id",      "object", "cre
 enum class choice_key { index, message, finish_reason, logprobs };
 inline constexpr std::string_view choice_keys[] = {"index", "message", "finish_reason", "logprobs"};
 
-enum class message_key { role, content, name, tool_calls, tool_call_id, reasoning_content, reasoning };
-inline constexpr std::string_view message_keys[] = {"role",         "content",           "name",     "tool_calls",
-                                                    "tool_call_id", "reasoning_content", "reasoning"};
+enum class message_key { role, content, name, tool_calls, tool_call_id, reasoning_content, reasoning, refusal };
+inline constexpr std::string_view message_keys[] = {"role",         "content",           "name",      "tool_calls",
+                                                    "tool_call_id", "reasoning_content", "reasoning", "refusal"};
 
 enum class tool_call_key { id, type, function };
 inline constexpr std::string_view tool_call_keys[] = {"id", "type", "function"};
@@ -132,6 +132,7 @@ DGRID_DECL bool completion_reader::message_object(message& out) {
         case message_key::tool_call_id: return optional_text(out.tool_call_id);
         case message_key::reasoning_content: return optional_text(out.reasoning_content);
         case message_key::reasoning: return false;
+        case message_key::refusal: return optional_text(out.refusal);
         }
         return false;
     });

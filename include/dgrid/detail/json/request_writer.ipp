@@ -234,6 +234,7 @@ inline void append_message(std::string& out, const message& m) {
                  [&] { append_array(out, m.tool_calls, [&](const tool_call& c) { append_tool_call(out, c); }); });
     o.optional_text("tool_call_id", m.tool_call_id);
     o.optional_text("reasoning_content", m.reasoning_content);
+    o.optional_text("refusal", m.refusal);
     o.finish();
 }
 
