@@ -17,15 +17,24 @@ namespace dgrid {
 /// call carries `id`, `type` and `function.name`; `arguments` arrive in
 /// pieces to be joined per `index`.
 struct tool_call_delta {
+    /// Equal when every member is.
+    bool operator==(const tool_call_delta&) const = default;
+
     std::int64_t index = 0;               ///< `index` of the call in its choice; its position in the array if missing.
     std::optional<std::string> id;        ///< `id` of the call; absent when not sent.
     std::optional<std::string> type;      ///< `type`, "function"; absent when not sent.
     std::optional<std::string> name;      ///< `function.name`; absent when not sent.
     std::optional<std::string> arguments; ///< `function.arguments`: the next piece of the arguments' JSON text.
+    /// Members this library does not know (Gemini's `extra_content`); the
+    /// stream's completion keeps them in its `tool_call::extra`.
+    boost::json::object extra;
 };
 
 /// What one chunk adds to one choice's message. Absent members add nothing.
 struct chunk_delta {
+    /// Equal when every member is.
+    bool operator==(const chunk_delta&) const = default;
+
     /// `role` ("assistant"), usually in a choice's first chunk only.
     std::optional<std::string> role;
     /// `content`: the next piece of the answer's text (an array of text parts is joined).
@@ -36,10 +45,16 @@ struct chunk_delta {
     std::optional<std::string> refusal;
     /// `tool_calls`: fragments of tool calls; empty when absent or null.
     std::vector<tool_call_delta> tool_calls;
+    /// Members this library does not know; the stream's completion keeps
+    /// them in its `message::extra`.
+    boost::json::object extra;
 };
 
 /// One choice of a chunk.
 struct chunk_choice {
+    /// Equal when every member is.
+    bool operator==(const chunk_choice&) const = default;
+
     /// `index` of the choice among the `n`; its position in `choices` when missing.
     std::int64_t index = 0;
     /// `delta`: what this chunk adds to the choice; empty when null or missing.
@@ -49,11 +64,17 @@ struct chunk_choice {
     std::optional<std::string> finish_reason;
     /// `logprobs` as received (null when absent).
     boost::json::value logprobs;
+    /// Members this library does not know (`native_finish_reason`, ...); the
+    /// stream's completion keeps them in its `choice::extra`.
+    boost::json::object extra;
 };
 
 /// One `chat.completion.chunk` event of a streamed completion. A stream
 /// reuses one chunk object from event to event, so its memory is reused too.
 struct chat_chunk {
+    /// Equal when every member is.
+    bool operator==(const chat_chunk&) const = default;
+
     /// `id` of the completion; every chunk of a stream repeats it.
     std::string id;
     /// "chat.completion.chunk"; kept as received, not relied upon.

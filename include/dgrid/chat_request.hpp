@@ -4,6 +4,7 @@
 #include <dgrid/detail/described/schema_builder.hpp>
 #include <dgrid/message.hpp>
 
+#include <boost/describe/class.hpp>
 #include <boost/json/object.hpp>
 
 #include <cstdint>
@@ -17,6 +18,9 @@ namespace dgrid {
 
 /// A function the model may call: `{"type":"function","function":{...}}`.
 struct tool {
+    /// Equal when every member is.
+    bool operator==(const tool&) const = default;
+
     /// `type`: "function", the only kind of tool.
     std::string type = "function";
     /// `function.name`: the name the model calls the function by.
@@ -38,6 +42,9 @@ struct tool {
 
 /// `tool_choice`: a mode ("auto", "none", "required") or one named function.
 struct tool_choice {
+    /// Equal when every member is.
+    bool operator==(const tool_choice&) const = default;
+
     /// "auto" (the model decides), "none" (no tool call) or "required" (at least one).
     std::string mode = "auto";
     /// When set, forces this function and `mode` is ignored.
@@ -53,6 +60,9 @@ using stop_sequences = std::variant<std::string, std::vector<std::string>>;
 /// A `POST /chat/completions` request. Absent optionals are not sent, so the
 /// gateway's defaults apply.
 struct chat_request {
+    /// Equal when every member is.
+    bool operator==(const chat_request&) const = default;
+
     /// Model id in provider/model-name form, e.g. "openai/gpt-4o".
     std::string model;
     /// `messages`: the conversation so far, oldest first.
@@ -94,6 +104,10 @@ struct chat_request {
     /// win): DGrid's `contents`, `stream_options`, fields newer than this library.
     boost::json::object extra;
 };
+BOOST_DESCRIBE_STRUCT(chat_request, (),
+                      (model, messages, temperature, top_p, n, stream, max_tokens, max_completion_tokens,
+                       presence_penalty, frequency_penalty, logit_bias, stop, tools, tool_choice, response_format, seed,
+                       user, extra))
 
 template <class Args>
 tool tool::function(std::string name, std::string description) {

@@ -12,6 +12,9 @@ namespace dgrid {
 /// What is known about a failed operation beyond its `error_code`: what the
 /// gateway said, or what the client found wrong. Never holds the API key.
 struct diagnostics {
+    /// Equal when every member is.
+    bool operator==(const diagnostics&) const = default;
+
     /// HTTP status of the response, 0 when none was received (200 for an
     /// error object in a successful response or inside a stream).
     unsigned http_status = 0;

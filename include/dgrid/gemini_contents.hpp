@@ -15,6 +15,9 @@ namespace dgrid {
 
 /// Gemini's `inlineData`: bytes sent inline, already base64 encoded.
 struct gemini_inline_data {
+    /// Equal when every member is.
+    bool operator==(const gemini_inline_data&) const = default;
+
     /// `mimeType`, e.g. "image/png".
     std::string mime_type;
     /// `data`: the bytes in base64 (standard alphabet, padded).
@@ -23,6 +26,9 @@ struct gemini_inline_data {
 
 /// One Gemini-native part: `{"text":...}` or `{"inlineData":{...}}`.
 struct gemini_part {
+    /// Equal when every member is.
+    bool operator==(const gemini_part&) const = default;
+
     /// The text, or the inline data.
     std::variant<std::string, gemini_inline_data> value;
 
@@ -35,6 +41,9 @@ struct gemini_part {
 
 /// One entry of DGrid's `contents` extension: a Gemini `Content` object.
 struct gemini_content {
+    /// Equal when every member is.
+    bool operator==(const gemini_content&) const = default;
+
     /// "user" or "model"; an empty role is left out of the JSON.
     std::string role = "user";
     /// `parts`: the text and inline data of the content, in order.

@@ -44,6 +44,9 @@ DGRID_DECL std::vector<embedded_image> find_images(std::string_view markdown);
 
 /// A decoded image.
 struct image {
+    /// Equal when every member is.
+    bool operator==(const image&) const = default;
+
     /// The media type, lowercased (e.g. "image/png").
     std::string mime_type;
     /// The raw image bytes (for a PNG, starting with "\x89PNG\r\n\x1a\n").

@@ -9,11 +9,14 @@
 #include <dgrid/detail/described/write_value.hpp>
 #include <dgrid/diagnostics.hpp>
 #include <dgrid/error.hpp>
+#include <dgrid/error_with_diagnostics.hpp>
 #include <dgrid/model_list.hpp>
 
+#include <boost/json/conversion.hpp>
 #include <boost/json/value.hpp>
 
 #include <string_view>
+#include <type_traits>
 
 namespace dgrid {
 
@@ -52,12 +55,49 @@ DGRID_DECL error_code from_json(const boost::json::value& v, model_list& out, di
 /// `reasoning` stands for an absent or empty `reasoning_content`, a tool-call
 /// fragment or choice without `index` takes its position in the array,
 /// `object` is kept but not checked, and `content` may also be an array of
-/// `{"type":"text"}` parts, joined. Unknown members of `delta` and of a choice
-/// are dropped (the chunk types have no room for them). A non-null top-level
+/// `{"type":"text"}` parts, joined. Unknown members go to the `extra` of their
+/// level (but those of a tool call's `function`). A non-null top-level
 /// `error` member (docs/wire.md, "Error objects inside a stream") gives
 /// `error::stream_error` with `diag.message`, `type`, `param` and `code` filled
 /// in; the rest of the chunk is still read into `out`.
 DGRID_DECL error_code from_json(const boost::json::value& v, chat_chunk& out, diagnostics& diag);
+
+namespace detail {
+template <class T>
+concept api_json_type = std::is_same_v<T, message> || std::is_same_v<T, chat_request> ||
+    std::is_same_v<T, chat_completion> || std::is_same_v<T, chat_chunk> || std::is_same_v<T, model_list>;
+
+// Every type of the API described with Boost.Describe: the library reads and
+// writes them with its own rules (absent optionals left out, `extra`), not
+// with those for users' types below.
+template <class T>
+concept wire_type =
+    std::disjunction_v<std::is_same<T, function_call>, std::is_same<T, tool_call>,
+                       std::is_same<T, prompt_tokens_details>, std::is_same<T, completion_tokens_details>,
+                       std::is_same<T, usage>, std::is_same<T, choice>, std::is_same<T, chat_completion>,
+                       std::is_same<T, model_info>, std::is_same<T, model_list>, std::is_same<T, chat_request>>;
+
+/// A user's type for the templates below.
+template <class T>
+concept user_json_type = (described_struct<T> || described_enum<T>)&&!wire_type<T>;
+} // namespace detail
+
+/// Boost.JSON's conversion of the API types:
+/// `boost::json::value_from(completion)` is `to_json(completion)`.
+template <class T>
+requires detail::api_json_type<T>
+void tag_invoke(boost::json::value_from_tag, boost::json::value& out, const T& x) { out = to_json(x); }
+
+/// `boost::json::value_to<chat_completion>(v)` and the like: `from_json`,
+/// throwing `error_with_diagnostics` when `v` does not have the type's shape.
+template <class T>
+requires detail::api_json_type<T> T tag_invoke(boost::json::value_to_tag<T>, const boost::json::value& v) {
+    T out;
+    diagnostics diag;
+    if (const error_code ec = from_json(v, out, diag))
+        throw error_with_diagnostics(ec, std::move(diag));
+    return out;
+}
 
 /// The JSON form of a user's type described with Boost.Describe (see
 /// `json_schema` for the types a described struct may hold): a struct is an
@@ -65,9 +105,7 @@ DGRID_DECL error_code from_json(const boost::json::value& v, chat_chunk& out, di
 /// is null, an enum is its enumerator's name (null for a value without one),
 /// a NaN or infinite number is null.
 template <class T>
-requires detail::described_struct<T> || detail::described_enum<T> boost::json::value to_json(const T& x) {
-    return detail::write_value(x);
-}
+requires detail::user_json_type<T> boost::json::value to_json(const T& x) { return detail::write_value(x); }
 
 /// Reads a user's described type from JSON, the inverse of the above: every
 /// member must be present except optionals, which may also be null; members
@@ -76,8 +114,7 @@ requires detail::described_struct<T> || detail::described_enum<T> boost::json::v
 /// `diag.message` naming the path of the first one
 /// (`items[2].name: expected string`); `out` is then partly written.
 template <class T>
-requires detail::described_struct<T> || detail::described_enum<T> error_code from_json(const boost::json::value& v,
-                                                                                       T& out, diagnostics& diag) {
+requires detail::user_json_type<T> error_code from_json(const boost::json::value& v, T& out, diagnostics& diag) {
     detail::read_context where;
     if (detail::read_value(v, out, where))
         return {};

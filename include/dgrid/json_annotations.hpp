@@ -33,8 +33,12 @@ struct member_annotation {
 ///     }
 ///
 /// `json_schema<T>()`, `to_json`, `from_json` and `chat_completion::parse`
-/// all follow them. An annotation naming no member is an error that
-/// `json_schema<T>()` reports. For a described enum only `description` counts.
+/// all follow them. Declare the function beside the type's description, so
+/// that every file that uses the type sees it, and give the views static
+/// storage (string literals): they are read once per type and kept. An
+/// annotation naming no member, or two members with one JSON name, is an
+/// error that `json_schema<T>()` reports. For a described enum only
+/// `description` counts.
 struct json_annotations {
     /// The schema's `description` of the type; empty: none.
     std::string_view description{};

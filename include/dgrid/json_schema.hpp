@@ -25,8 +25,11 @@ namespace dgrid {
 ///   Strict mode refuses open objects, so a type holding one gets a schema
 ///   that `response_format::json_schema` and `tool::function` mark not strict;
 /// - a struct that holds itself (through a vector or optional): `$ref` to
-///   `#`, or to an entry of `$defs` named after the C++ type.
-/// Throws `std::invalid_argument` when an annotation names no member.
+///   `#`, or to an entry of `$defs` named after the C++ type (`ns::node`
+///   as `ns__node`).
+/// A member's range is not in the schema: a value out of its type's range
+/// is a `type_mismatch` when read. Throws `std::invalid_argument` when an
+/// annotation names no member or two members share a JSON name.
 template <class T>
 boost::json::object json_schema() {
     return detail::schema_builder().build<T>();

@@ -1,6 +1,7 @@
 #ifndef DGRID_MESSAGE_HPP
 #define DGRID_MESSAGE_HPP
 
+#include <boost/describe/class.hpp>
 #include <boost/json/object.hpp>
 
 #include <optional>
@@ -12,12 +13,18 @@ namespace dgrid {
 
 /// A text part of a multi-part message content: `{"type":"text","text":...}`.
 struct text_part {
+    /// Equal when every member is.
+    bool operator==(const text_part&) const = default;
+
     std::string text; ///< `text`.
 };
 
 /// An image part: `{"type":"image_url","image_url":{"url":...,"detail":...}}`.
 /// `url` is an `https://` URL or a `data:<mime>;base64,...` URI.
 struct image_url_part {
+    /// Equal when every member is.
+    bool operator==(const image_url_part&) const = default;
+
     std::string url;                   ///< `image_url.url`: an `https://` URL or a data URI.
     std::optional<std::string> detail; ///< "auto", "low" or "high"
 };
@@ -31,20 +38,35 @@ using message_content = std::variant<std::string, std::vector<content_part>>;
 /// The function a tool call invokes; `arguments` is JSON text as the model
 /// produced it (it may not be valid JSON).
 struct function_call {
+    /// Equal when every member is.
+    bool operator==(const function_call&) const = default;
+
     std::string name;      ///< `name` of the function.
     std::string arguments; ///< `arguments`: the arguments as JSON text.
 };
+BOOST_DESCRIBE_STRUCT(function_call, (), (name, arguments))
 
 /// A tool call in an assistant message.
 struct tool_call {
+    /// Equal when every member is.
+    bool operator==(const tool_call&) const = default;
+
     std::string id;                ///< `id`, which the "tool" message answering the call gives as `tool_call_id`.
     std::string type = "function"; ///< `type`: "function".
     function_call function;        ///< `function`: which function, with which arguments.
+    /// Members this library does not know, kept as received and sent back as
+    /// given: Gemini's `extra_content` (its thought signature must come back
+    /// with the call).
+    boost::json::object extra{};
 };
+BOOST_DESCRIBE_STRUCT(tool_call, (), (id, type, function, extra))
 
 /// A chat message, in requests and in responses alike, so that an answer can
 /// be appended to the conversation as it is.
 struct message {
+    /// Equal when every member is.
+    bool operator==(const message&) const = default;
+
     /// "system", "developer", "user", "assistant" or "tool".
     std::string role;
 

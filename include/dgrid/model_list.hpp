@@ -3,6 +3,7 @@
 
 #include <dgrid/response_info.hpp>
 
+#include <boost/describe/class.hpp>
 #include <boost/json/object.hpp>
 
 #include <cstdint>
@@ -14,6 +15,9 @@ namespace dgrid {
 
 /// One entry of `GET /models`.
 struct model_info {
+    /// Equal when every member is.
+    bool operator==(const model_info&) const = default;
+
     /// `id`: the name to put in `chat_request::model`.
     std::string id;
     /// "model"; not relied upon.
@@ -27,14 +31,19 @@ struct model_info {
     /// Members this library does not know.
     boost::json::object extra;
 };
+BOOST_DESCRIBE_STRUCT(model_info, (), (id, object, created, owned_by, supported_endpoint_types, extra))
 
 /// The response to `GET /models`.
 struct model_list {
+    /// Equal when every member is.
+    bool operator==(const model_list&) const = default;
+
     std::vector<model_info> data; ///< `data`: the models.
     boost::json::object extra;    ///< Members this library does not know.
     /// The HTTP response it came in, as `chat_completion::response`.
     response_info response;
 };
+BOOST_DESCRIBE_STRUCT(model_list, (), (data, extra))
 
 } // namespace dgrid
 

@@ -7,6 +7,9 @@ namespace dgrid {
 
 /// Counters of a client's connection pool, for monitoring and tests.
 struct pool_stats {
+    /// Equal when every member is.
+    bool operator==(const pool_stats&) const = default;
+
     std::size_t open = 0;           ///< Connections open or being opened, busy and idle.
     std::size_t idle = 0;           ///< Connections waiting in the pool for a request.
     std::size_t waiting = 0;        ///< Requests waiting for a connection.

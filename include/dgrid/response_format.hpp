@@ -27,6 +27,8 @@ inline boost::json::object json_object() { return {{"type", "json_object"}}; }
 /// `_` and `-`, at most 64).
 template <class T>
 boost::json::object json_schema(std::string_view name) {
+    static_assert(detail::described_struct<T>, "dgrid: structured outputs want an object: a struct described with "
+                                               "Boost.Describe");
     detail::schema_builder builder;
     boost::json::object schema = builder.build<T>();
     boost::json::object format{{"name", name}};

@@ -14,6 +14,9 @@ namespace dgrid {
 /// The `x-ratelimit-*` headers of a response, as OpenAI and gateways that
 /// follow it send them; a header that is absent or unreadable stays empty.
 struct rate_limits {
+    /// Equal when every member is.
+    bool operator==(const rate_limits&) const = default;
+
     std::optional<std::int64_t> limit_requests;     ///< `x-ratelimit-limit-requests`
     std::optional<std::int64_t> remaining_requests; ///< `x-ratelimit-remaining-requests`
     /// `x-ratelimit-reset-requests`: until the request limit is whole again
@@ -29,6 +32,9 @@ struct rate_limits {
 /// how long it took: `chat_completion::response` for `async_chat`,
 /// `chat_stream::response()` for a stream. Durations count from the call.
 struct response_info {
+    /// Equal when every member is.
+    bool operator==(const response_info&) const = default;
+
     /// The HTTP status of the response that answered.
     unsigned http_status = 0;
 

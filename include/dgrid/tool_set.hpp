@@ -4,16 +4,17 @@
 #include <dgrid/chat_request.hpp>
 #include <dgrid/detail/described/read_value.hpp>
 #include <dgrid/detail/described/write_value.hpp>
+#include <dgrid/detail/json/lone_surrogates.hpp>
 #include <dgrid/error.hpp>
 #include <dgrid/message.hpp>
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <exception>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -63,9 +64,13 @@ public:
     /// `boost::json::value`, or a described type (sent as its JSON text). An
     /// exception it throws is the call's error. The handler is called on the
     /// client's executor, and concurrently with the others asked for in the
-    /// same turn. Returns `*this`.
+    /// same turn. Throws `std::invalid_argument` when the set has a tool of
+    /// that name (the API refuses two). Returns `*this`.
     template <class Args, class Handler>
     tool_set& add(std::string name, std::string description, Handler handler) {
+        for (const auto& e : entries_)
+            if (e->definition.name == name)
+                throw std::invalid_argument("dgrid::tool_set: a second tool named `" + name + "`");
         entries_.push_back(std::make_shared<const entry>(
             entry{tool::function<Args>(name, std::move(description)),
                   [h = std::move(handler), name](std::string arguments) -> boost::asio::awaitable<tool_outcome> {
@@ -83,13 +88,13 @@ public:
         return out;
     }
 
-    /// Runs `call`: parses its arguments and calls its handler. Never throws
-    /// from the awaitable; every failure is in the outcome. The set must
-    /// outlive the awaitable.
-    boost::asio::awaitable<tool_outcome> call(const tool_call& call) const {
+    /// Runs `call`: parses its arguments and calls its handler. The awaitable
+    /// never throws (but `std::bad_alloc`): every failure is in the outcome.
+    /// It keeps what it needs of the set.
+    boost::asio::awaitable<tool_outcome> call(tool_call call) const {
         for (const auto& e : entries_)
             if (e->definition.name == call.function.name)
-                return e->run(call.function.arguments);
+                return run_entry(e, std::move(call.function.arguments));
         return ready(failure(error::tool_failed, "there is no tool named `" + call.function.name + "`"));
     }
 
@@ -98,6 +103,11 @@ private:
         tool definition;
         std::function<boost::asio::awaitable<tool_outcome>(std::string)> run;
     };
+
+    // Holds the entry, whose handler the call refers to, until the call ends.
+    static boost::asio::awaitable<tool_outcome> run_entry(std::shared_ptr<const entry> e, std::string arguments) {
+        co_return co_await e->run(std::move(arguments));
+    }
 
     static tool_outcome failure(error_code ec, std::string error) {
         tool_outcome out;
@@ -119,22 +129,27 @@ private:
             return boost::json::serialize(detail::write_value(result));
     }
 
-    // The handler lives in its entry, which outlives the call.
+    // Arguments the way the library reads JSON (nesting bounded, a lone
+    // surrogate as U+FFFD); none at all are `{}`.
+    static boost::json::value parse_arguments(std::string_view arguments, error_code& ec) {
+        return detail::parse_json_tree(arguments.empty() ? std::string_view("{}") : arguments, {},
+                                       detail::lone_surrogate_rule::replace, ec);
+    }
+
     template <class Args, class Handler>
     static boost::asio::awaitable<tool_outcome> run(const Handler& handler, std::string name, std::string arguments) {
         error_code json_ec;
-        const boost::json::value v =
-            boost::json::parse(arguments.empty() ? std::string_view("{}") : arguments, json_ec);
+        const boost::json::value v = parse_arguments(arguments, json_ec);
         if (json_ec)
             co_return failure(error::content_not_json,
                               "the arguments of `" + name + "` are not JSON: " + json_ec.message());
-        Args args{};
-        detail::read_context where;
-        if (!detail::read_value(v, args, where))
-            co_return failure(error::type_mismatch,
-                              "the arguments of `" + name + "` do not match its parameters: " + where.message());
         std::string what;
         try {
+            Args args{};
+            detail::read_context where;
+            if (!detail::read_value(v, args, where))
+                co_return failure(error::type_mismatch,
+                                  "the arguments of `" + name + "` do not match its parameters: " + where.message());
             using result_type = std::invoke_result_t<const Handler&, Args>;
             tool_outcome out;
             if constexpr (detail::is_awaitable<result_type>) {
@@ -147,6 +162,8 @@ private:
             co_return out;
         } catch (const std::exception& e) {
             what = e.what();
+        } catch (...) {
+            what = "an exception not derived from std::exception";
         }
         co_return failure(error::tool_failed, "the tool `" + name + "` failed: " + what);
     }

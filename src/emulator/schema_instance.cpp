@@ -16,6 +16,9 @@ namespace json = boost::json;
 constexpr int deep = 6;
 // A chain of `$ref`s longer than this is a loop.
 constexpr int max_depth = 64;
+// The most values one instance has: a hostile schema (two members that each
+// refer to the root) would otherwise double them at every level.
+constexpr int max_values = 10000;
 
 class instance_maker {
 public:
@@ -23,7 +26,7 @@ public:
 
     json::value make(const json::value& schema, std::string_view name, int depth) {
         const json::object* s = schema.if_object();
-        if (s == nullptr || depth > max_depth)
+        if (s == nullptr || depth > max_depth || ++values_ > max_values)
             return nullptr;
         if (const auto* ref = s->if_contains("$ref"))
             return make(resolve(*ref), name, depth + 1);
@@ -119,6 +122,7 @@ private:
     }
 
     const json::value& root_;
+    int values_ = 0;
 };
 
 } // namespace

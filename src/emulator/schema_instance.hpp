@@ -12,7 +12,9 @@ namespace dgrid::emulator {
 /// that is not null (null when nested deep and allowed), `$ref` to `#` or
 /// `#/$defs/...`; a string is the name of the property holding it ("text" at
 /// the top or in an array), an integer 1 (or `minimum`), a number 1.5, a
-/// boolean true. Anything else, or a schema it cannot follow, gives null.
+/// boolean true. Anything else, or a schema it cannot follow, gives null;
+/// so do the values past the 10,000th, which bounds what a hostile schema
+/// costs.
 boost::json::value schema_instance(const boost::json::value& schema);
 
 } // namespace dgrid::emulator

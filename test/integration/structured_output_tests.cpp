@@ -122,6 +122,20 @@ BOOST_FIXTURE_TEST_CASE(json_of_another_shape, emulator_fixture) {
     BOOST_TEST(diag.message == "city: missing");
 }
 
+BOOST_FIXTURE_TEST_CASE(a_schema_that_doubles_at_every_level_costs_little, emulator_fixture) {
+    auto c = make_client();
+    chat_request request = echo_request("hostile");
+    request.model = "emulator/json";
+    request.response_format = boost::json::object{
+        {"type", "json_schema"},
+        {"json_schema",
+         {{"name", "twice"},
+          {"schema", {{"type", "object"}, {"properties", {{"a", {{"$ref", "#"}}}, {"b", {{"$ref", "#"}}}}}}}}}};
+    const call_result result = chat(c, request);
+    BOOST_TEST(!result.ec, result.ec.message());
+    BOOST_TEST(result.text.size() < 1'000'000u);
+}
+
 BOOST_FIXTURE_TEST_CASE(the_json_model_wants_a_format, emulator_fixture) {
     auto c = make_client();
     chat_request request = echo_request("no format");

@@ -5,7 +5,9 @@
 
 #include <dgrid/run_tools.hpp>
 
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/describe/class.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -144,7 +146,9 @@ BOOST_FIXTURE_TEST_CASE(a_call_of_no_tool_goes_back_to_the_model, emulator_fixtu
     BOOST_TEST(ec == error::tool_failed);
     BOOST_TEST(diag.message == "there is no tool named `not_in_the_set`");
     BOOST_TEST(failed.steps == 1u);
-    BOOST_TEST(failed.transcript.size() == 2u);
+    // user, the turn with three calls, an answer to each: the transcript can go on.
+    BOOST_REQUIRE_EQUAL(failed.transcript.size(), 5u);
+    BOOST_TEST(failed.transcript[4].role == "tool");
 }
 
 BOOST_FIXTURE_TEST_CASE(arguments_that_do_not_fit_go_back_to_the_model, emulator_fixture) {
@@ -197,6 +201,34 @@ BOOST_FIXTURE_TEST_CASE(the_step_limit, emulator_fixture) {
                               return e.code() == error::too_many_steps &&
                                      e.get_diagnostics().message.find("1 steps") != std::string::npos;
                           });
+}
+
+BOOST_FIXTURE_TEST_CASE(no_steps_at_all, emulator_fixture) {
+    auto c = make_client();
+    run_tools_options options;
+    options.max_steps = 0;
+    diagnostics diag;
+    auto [ec, result] = run(
+        async_run_tools(c, tools_request(), weather_and_time(), options, diag, asio::as_tuple(asio::use_awaitable)));
+    BOOST_TEST(ec == boost::system::errc::invalid_argument);
+    BOOST_TEST(result.steps == 0u);
+    BOOST_TEST(server.requests_served() == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(the_handler_runs_on_its_executor, emulator_fixture) {
+    auto c = make_client();
+    auto strand = asio::make_strand(io);
+    bool on_strand = false;
+    error_code ec;
+    async_run_tools(c, tools_request(), weather_and_time(),
+                    asio::bind_executor(strand, [&](error_code e, run_tools_result) {
+                        ec = e;
+                        on_strand = strand.running_in_this_thread();
+                    }));
+    io.restart();
+    io.run();
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST(on_strand);
 }
 
 BOOST_FIXTURE_TEST_CASE(a_failed_request_ends_the_run, emulator_fixture) {
@@ -257,6 +289,16 @@ BOOST_AUTO_TEST_CASE(a_tool_set_parses_and_reports) {
                R"({"error":"the arguments of `get_weather` do not match its parameters: days: missing"})");
     tool_outcome empty = call("get_time", "");
     BOOST_TEST(empty.ec == error::type_mismatch); // no arguments read as {}
+
+    tool_set throws_anything;
+    throws_anything.add<time_args>("odd", "", [](time_args) -> std::string { throw 42; });
+    tools = throws_anything;
+    tool_outcome odd = call("odd", R"({"zone":"x"})");
+    BOOST_TEST(odd.ec == error::tool_failed);
+    BOOST_TEST(odd.error == "the tool `odd` failed: an exception not derived from std::exception");
+
+    BOOST_CHECK_THROW(tools.add<time_args>("odd", "again", [](time_args) { return std::string(); }),
+                      std::invalid_argument);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -138,6 +138,27 @@ BOOST_AUTO_TEST_CASE(tool_calls_across_fragments) {
     BOOST_TEST(!c.choices[0].message.content.has_value());
 }
 
+// Gemini's thought signature on a streamed tool call stays with the call, so
+// that sending the answer back sends it too; unknown members of choices and
+// deltas stay too, the first value of each.
+BOOST_AUTO_TEST_CASE(unknown_members_reach_the_completion) {
+    const chat_completion c = accumulate({
+        R"({"id":"g","choices":[{"index":0,"delta":{"role":"assistant","tool_calls":[{"index":0,"id":"c1",)"
+        R"("type":"function","function":{"name":"f","arguments":"{}"},)"
+        R"("extra_content":{"google":{"thought_signature":"sig"}}}],"audio":1},"native_finish_reason":"A"}]})",
+        R"({"id":"g","choices":[{"index":0,"delta":{"audio":2},"native_finish_reason":"B","finish_reason":"tool_calls"}]})",
+    });
+    BOOST_TEST_REQUIRE(c.choices.size() == 1u);
+    const choice& ch = c.choices[0];
+    CHECK_JSON(json::value(ch.extra), R"({"native_finish_reason":"A"})");
+    CHECK_JSON(json::value(ch.message.extra), R"({"audio":1})");
+    BOOST_TEST_REQUIRE(ch.message.tool_calls.size() == 1u);
+    CHECK_JSON(json::value(ch.message.tool_calls[0].extra),
+               R"({"extra_content":{"google":{"thought_signature":"sig"}}})");
+    const json::value sent_back = to_json(ch.message);
+    BOOST_TEST(sent_back.at("tool_calls").at(0).at("extra_content").at("google").at("thought_signature") == "sig");
+}
+
 // docs/wire.md, "Missing or repeated index": the same index twice in one
 // chunk goes to one call, in order.
 BOOST_AUTO_TEST_CASE(repeated_index_in_one_chunk) {

@@ -201,6 +201,28 @@ BOOST_AUTO_TEST_CASE(unknown_members_and_wrong_object) {
     BOOST_TEST(c.text() == "a");
 }
 
+BOOST_AUTO_TEST_CASE(unknown_members_at_every_level) {
+    const chat_chunk c = decode_ok(
+        R"({"id":"x","choices":[{"index":0,"native_finish_reason":"STOP","delta":{"content":"a","audio":{"id":"q"},)"
+        R"("tool_calls":[{"index":0,"id":"c1","function":{"name":"f","arguments":"{}","strange":1},)"
+        R"("extra_content":{"google":{"thought_signature":"sig"}}}]}}]})");
+    const chunk_choice& choice = c.choices.at(0);
+    CHECK_JSON(json::value(choice.extra), R"({"native_finish_reason":"STOP"})");
+    CHECK_JSON(json::value(choice.delta.extra), R"({"audio":{"id":"q"}})");
+    CHECK_JSON(json::value(choice.delta.tool_calls.at(0).extra),
+               R"({"extra_content":{"google":{"thought_signature":"sig"}}})");
+
+    // The next event, read into the same chunk, has none: they are gone.
+    chunk_decoder decoder;
+    chat_chunk reused;
+    diagnostics diag;
+    BOOST_TEST(!decoder.decode(json::serialize(to_json(c)), reused, diag));
+    BOOST_TEST(!reused.choices.at(0).extra.empty());
+    BOOST_TEST(!decoder.decode(R"({"id":"x","choices":[{"index":0,"delta":{"content":"b"}}]})", reused, diag));
+    BOOST_TEST(reused.choices.at(0).extra.empty());
+    BOOST_TEST(reused.choices.at(0).delta.extra.empty());
+}
+
 BOOST_AUTO_TEST_CASE(tool_call_fragments) {
     const chat_chunk first =
         decode_ok(R"({"choices":[{"index":0,"delta":{"role":"assistant","content":null,"tool_calls":[{"index":0,)"

@@ -80,6 +80,26 @@ inline json_annotations dgrid_json_annotations(const misannotated*) {
     return {{}, members};
 }
 
+struct twice_named {
+    int a = 0;
+    int b = 0;
+};
+BOOST_DESCRIBE_STRUCT(twice_named, (), (a, b))
+inline json_annotations dgrid_json_annotations(const twice_named*) {
+    static constexpr member_annotation members[] = {{"b", "", "a"}};
+    return {{}, members};
+}
+
+struct daily {
+    report today;
+    std::vector<bool> hours;
+};
+BOOST_DESCRIBE_STRUCT(daily, (), (today, hours))
+inline json_annotations dgrid_json_annotations(const daily*) {
+    static constexpr member_annotation members[] = {{"today", "Today's report"}};
+    return {{}, members};
+}
+
 } // namespace shapes
 
 using namespace shapes;
@@ -158,13 +178,13 @@ BOOST_AUTO_TEST_CASE(recursion_goes_through_refs) {
         "properties": {"name": {"type": "string"}, "children": {"type": "array", "items": {"$ref": "#"}}},
         "required": ["name", "children"], "additionalProperties": false})");
     const json::object schema = json_schema<tree>();
-    const std::string def = "shapes::node";
+    const std::string def = "shapes__node";
     CHECK_JSON(schema.at("properties").at("root").at("properties").at("children"),
-               R"({"type": "array", "items": {"$ref": "#/$defs/shapes::node"}})");
+               R"({"type": "array", "items": {"$ref": "#/$defs/shapes__node"}})");
     CHECK_JSON(schema.at("$defs").at(def), R"({
         "type": "object",
         "properties": {"name": {"type": "string"},
-                       "children": {"type": "array", "items": {"$ref": "#/$defs/shapes::node"}}},
+                       "children": {"type": "array", "items": {"$ref": "#/$defs/shapes__node"}}},
         "required": ["name", "children"], "additionalProperties": false})");
 }
 
@@ -172,6 +192,24 @@ BOOST_AUTO_TEST_CASE(an_annotation_naming_no_member_is_reported) {
     BOOST_CHECK_EXCEPTION(json_schema<misannotated>(), std::invalid_argument, [](const std::invalid_argument& e) {
         return std::string(e.what()).find("names no member `b`") != std::string::npos;
     });
+}
+
+BOOST_AUTO_TEST_CASE(two_members_with_one_json_name_are_reported) {
+    BOOST_CHECK_EXCEPTION(json_schema<twice_named>(), std::invalid_argument, [](const std::invalid_argument& e) {
+        return std::string(e.what()).find("have the JSON name `a`") != std::string::npos;
+    });
+}
+
+BOOST_AUTO_TEST_CASE(a_members_description_wins_over_its_types) {
+    const json::object schema = json_schema<daily>();
+    BOOST_TEST(schema.at("properties").at("today").at("description") == "Today's report");
+    daily d;
+    diagnostics diag;
+    BOOST_TEST(
+        !from_json(json::parse(std::string(R"({"today":)") + sample_json + R"(,"hours":[true,false]})"), d, diag),
+        diag.message);
+    BOOST_TEST((d.hours == std::vector<bool>{true, false}));
+    BOOST_TEST((d.today == sample));
 }
 
 BOOST_AUTO_TEST_CASE(response_format_values) {
@@ -274,6 +312,10 @@ BOOST_AUTO_TEST_CASE(parse_tells_refusals_bad_json_and_mismatches_apart) {
     BOOST_TEST(!refused.parse<report>(ec, diag).has_value());
     BOOST_TEST(ec == error::refused);
     BOOST_TEST(diag.message == "I can't help with that.");
+
+    chat_completion empty_refusal = answer(sample_json);
+    empty_refusal.choices[0].message.refusal = ""; // some gateways send it with every answer
+    BOOST_TEST(empty_refusal.parse<report>(ec).has_value());
 
     BOOST_TEST(!answer("sunny, 21 degrees").parse<report>(ec, diag));
     BOOST_TEST(ec == error::content_not_json);

@@ -9,6 +9,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/parse_options.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/value_from.hpp>
+#include <boost/json/value_to.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <string>
@@ -44,7 +46,8 @@ constexpr const char* full_response_json = R"({
         "role": "assistant",
         "content": null,
         "tool_calls": [
-          {"id": "call_a", "type": "function", "function": {"name": "lookup", "arguments": "{\"q\":\"life\"}"}},
+          {"id": "call_a", "type": "function", "function": {"name": "lookup", "arguments": "{\"q\":\"life\"}"},
+           "extra_content": {"google": {"thought_signature": "sig"}}},
           {"id": "call_b", "type": "function", "function": {"name": "noop", "arguments": ""}}
         ]
       },
@@ -131,6 +134,7 @@ BOOST_AUTO_TEST_CASE(full_response_fields) {
     BOOST_TEST(!second.message.content.has_value());
     BOOST_TEST_REQUIRE(second.message.tool_calls.size() == 2u);
     BOOST_TEST(second.message.tool_calls[0].id == "call_a");
+    CHECK_JSON(second.message.tool_calls[0].extra, R"({"extra_content":{"google":{"thought_signature":"sig"}}})");
     BOOST_TEST(second.message.tool_calls[0].type == "function");
     BOOST_TEST(second.message.tool_calls[0].function.name == "lookup");
     BOOST_TEST(second.message.tool_calls[0].function.arguments == R"({"q":"life"})");
@@ -157,6 +161,21 @@ BOOST_AUTO_TEST_CASE(full_response_fields) {
     CHECK_JSON(c.usage->completion_tokens_details->extra, R"({"accepted_prediction_tokens":1})");
     CHECK_OPT(c.system_fingerprint, "fp_abc123");
     CHECK_JSON(c.extra, R"({"provider":"OpenAI"})");
+}
+
+BOOST_AUTO_TEST_CASE(boost_json_conversions_and_equality) {
+    const chat_completion c = parse_ok(full_response_json);
+    const json::value v = json::value_from(c);
+    BOOST_TEST(v == to_json(c));
+    BOOST_TEST((json::value_to<chat_completion>(v) == c));
+    chat_completion other = c;
+    other.choices.at(1).message.tool_calls.at(0).function.arguments = "{}";
+    BOOST_TEST(!(other == c));
+    BOOST_CHECK_EXCEPTION(json::value_to<chat_completion>(json::parse(R"({"choices":7})")), error_with_diagnostics,
+                          [](const error_with_diagnostics& e) {
+                              return e.code() == error::malformed_response &&
+                                     e.get_diagnostics().message == "choices: expected array";
+                          });
 }
 
 BOOST_AUTO_TEST_CASE(full_response_wire_form_and_round_trip) {

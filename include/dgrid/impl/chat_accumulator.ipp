@@ -39,6 +39,13 @@ inline void merge_logprobs(boost::json::value& into, const boost::json::value& p
     }
 }
 
+// Unknown members: the first chunk that names one gives its value.
+inline void keep_first(boost::json::object& into, const boost::json::object& piece) {
+    for (const boost::json::key_value_pair& kv : piece)
+        if (!into.contains(kv.key()))
+            into.emplace(kv.key(), kv.value());
+}
+
 inline void merge_name(std::string& name, const std::string& piece) {
     if (name.empty())
         name = piece;
@@ -64,9 +71,7 @@ DGRID_DECL void chat_accumulator::add(const chat_chunk& chunk) {
         c.system_fingerprint = chunk.system_fingerprint;
     if (chunk.usage)
         c.usage = chunk.usage;
-    for (const boost::json::key_value_pair& kv : chunk.extra)
-        if (!c.extra.contains(kv.key()))
-            c.extra.emplace(kv.key(), kv.value());
+    acc::keep_first(c.extra, chunk.extra);
 
     for (const chunk_choice& piece : chunk.choices) {
         // Choices stay sorted by index; with n > 1 their chunks interleave.
@@ -124,7 +129,9 @@ DGRID_DECL void chat_accumulator::add(const chat_chunk& chunk) {
                 acc::merge_name(call.function.name, *f.name);
             if (f.arguments)
                 call.function.arguments += *f.arguments;
+            acc::keep_first(call.extra, f.extra);
         }
+        acc::keep_first(m.extra, d.extra);
         // An unstreamed answer that only calls tools has `content: null`,
         // while streams often open with `content: ""`.
         if (m.content && !m.tool_calls.empty() && std::get<std::string>(*m.content).empty())
@@ -133,6 +140,7 @@ DGRID_DECL void chat_accumulator::add(const chat_chunk& chunk) {
         if (piece.finish_reason && !piece.finish_reason->empty()) // some upstreams send "" for null
             ch.finish_reason = piece.finish_reason;
         acc::merge_logprobs(ch.logprobs, piece.logprobs);
+        acc::keep_first(ch.extra, piece.extra);
     }
 }
 

@@ -3,9 +3,11 @@
 
 #include <dgrid/detail/chunks/chunk_decoder.hpp>
 #include <dgrid/detail/chunks/chunk_recycling.hpp>
+#include <dgrid/detail/described/traits.hpp>
 #include <dgrid/detail/json/completion_reader.ipp>
 #include <dgrid/detail/json/lone_surrogates.hpp>
 #include <dgrid/detail/json/request_writer.ipp>
+#include <dgrid/detail/json/wire_members.hpp>
 #include <dgrid/json.hpp>
 
 #include <boost/json/array.hpp>
@@ -16,6 +18,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 #include <boost/json/value.hpp>
+#include <boost/mp11/algorithm.hpp>
 
 #include <algorithm>
 #include <array>
@@ -52,29 +55,29 @@ inline json::value number(double d) {
     return d;
 }
 
-inline void put(json::object& o, json::string_view key, const std::optional<std::string>& v) {
-    if (v)
-        o.emplace(key, sv(*v));
-}
+// The JSON of a member's value; the API's described types and lists are
+// declared here and defined below.
+inline json::value to_value(const std::string& s) { return sv(s); }
+inline json::value to_value(std::int64_t i) { return i; }
+inline json::value to_value(double d) { return number(d); }
+inline json::value to_value(bool b) { return b; }
+inline json::value to_value(const json::object& o) { return o; } // copied into the default resource
+inline json::value to_value(const json::value& v) { return v; }
+inline json::value to_value(const message& m);
+inline json::value to_value(const tool& t);
+inline json::value to_value(const dgrid::tool_choice& c);
+inline json::value to_value(const stop_sequences& s);
+inline json::value to_value(const std::map<std::int64_t, int>& logit_bias);
+template <class T>
+json::value to_value(const std::vector<T>& items);
+template <described_struct T>
+json::value to_value(const T& x);
 
-inline void put(json::object& o, json::string_view key, const std::optional<std::int64_t>& v) {
+// An optional member, left out when absent.
+template <class T>
+void put(json::object& o, json::string_view key, const std::optional<T>& v) {
     if (v)
-        o.emplace(key, *v);
-}
-
-inline void put(json::object& o, json::string_view key, const std::optional<double>& v) {
-    if (v)
-        o.emplace(key, number(*v));
-}
-
-inline void put(json::object& o, json::string_view key, const std::optional<bool>& v) {
-    if (v)
-        o.emplace(key, *v);
-}
-
-inline void put(json::object& o, json::string_view key, const std::optional<json::object>& v) {
-    if (v)
-        o.emplace(key, *v); // copied into o's (the default) resource
+        o.emplace(key, to_value(*v));
 }
 
 // Extra members come last and replace typed members of the same name.
@@ -113,18 +116,8 @@ inline json::object write(const message& m) {
     else if (m.role == "assistant" && !m.tool_calls.empty())
         o.emplace("content", nullptr); // the OpenAI API wants the member present
     put(o, "name", m.name);
-    if (!m.tool_calls.empty()) {
-        json::array& calls = o.emplace("tool_calls", json::array()).first->value().get_array();
-        calls.reserve(m.tool_calls.size());
-        for (const tool_call& call : m.tool_calls) {
-            json::object& c = calls.emplace_back(json::object()).get_object();
-            c.emplace("id", sv(call.id));
-            c.emplace("type", sv(call.type));
-            json::object& f = c.emplace("function", json::object()).first->value().get_object();
-            f.emplace("name", sv(call.function.name));
-            f.emplace("arguments", sv(call.function.arguments));
-        }
-    }
+    if (!m.tool_calls.empty())
+        o.emplace("tool_calls", to_value(m.tool_calls));
     put(o, "tool_call_id", m.tool_call_id);
     put(o, "reasoning_content", m.reasoning_content);
     put(o, "refusal", m.refusal);
@@ -152,64 +145,6 @@ inline json::value write(const dgrid::tool_choice& c) {
     return o;
 }
 
-inline json::object write(const prompt_tokens_details& d) {
-    json::object o;
-    put(o, "cached_tokens", d.cached_tokens);
-    put(o, "text_tokens", d.text_tokens);
-    put(o, "audio_tokens", d.audio_tokens);
-    put(o, "image_tokens", d.image_tokens);
-    merge(o, d.extra);
-    return o;
-}
-
-inline json::object write(const completion_tokens_details& d) {
-    json::object o;
-    put(o, "text_tokens", d.text_tokens);
-    put(o, "audio_tokens", d.audio_tokens);
-    put(o, "reasoning_tokens", d.reasoning_tokens);
-    merge(o, d.extra);
-    return o;
-}
-
-inline json::object write(const dgrid::usage& u) {
-    json::object o;
-    put(o, "prompt_tokens", u.prompt_tokens);
-    put(o, "completion_tokens", u.completion_tokens);
-    put(o, "total_tokens", u.total_tokens);
-    if (u.prompt_tokens_details)
-        o.emplace("prompt_tokens_details", write(*u.prompt_tokens_details));
-    if (u.completion_tokens_details)
-        o.emplace("completion_tokens_details", write(*u.completion_tokens_details));
-    merge(o, u.extra);
-    return o;
-}
-
-inline json::object write(const choice& c) {
-    json::object o;
-    o.emplace("index", c.index);
-    o.emplace("message", write(c.message));
-    put(o, "finish_reason", c.finish_reason);
-    if (!c.logprobs.is_null())
-        o.emplace("logprobs", c.logprobs);
-    merge(o, c.extra);
-    return o;
-}
-
-inline json::object write(const model_info& m) {
-    json::object o;
-    o.emplace("id", sv(m.id));
-    o.emplace("object", sv(m.object));
-    put(o, "created", m.created);
-    o.emplace("owned_by", sv(m.owned_by));
-    if (!m.supported_endpoint_types.empty()) {
-        json::array& a = o.emplace("supported_endpoint_types", json::array()).first->value().get_array();
-        for (const std::string& s : m.supported_endpoint_types)
-            a.emplace_back(sv(s));
-    }
-    merge(o, m.extra);
-    return o;
-}
-
 inline json::object write(const tool_call_delta& d) {
     json::object o;
     o.emplace("index", d.index);
@@ -220,6 +155,7 @@ inline json::object write(const tool_call_delta& d) {
         put(f, "name", d.name);
         put(f, "arguments", d.arguments);
     }
+    merge(o, d.extra);
     return o;
 }
 
@@ -237,9 +173,11 @@ inline json::object write(const chunk_choice& c) {
         for (const tool_call_delta& call : c.delta.tool_calls)
             calls.emplace_back(write(call));
     }
+    merge(d, c.delta.extra);
     put(o, "finish_reason", c.finish_reason);
     if (!c.logprobs.is_null())
         o.emplace("logprobs", c.logprobs);
+    merge(o, c.extra);
     return o;
 }
 
@@ -250,6 +188,44 @@ json::array write_all(const std::vector<T>& items) {
     for (const T& item : items)
         a.emplace_back(write(item));
     return a;
+}
+
+inline json::value to_value(const message& m) { return write(m); }
+inline json::value to_value(const tool& t) { return write(t); }
+inline json::value to_value(const dgrid::tool_choice& c) { return write(c); }
+
+inline json::value to_value(const stop_sequences& stop) {
+    if (const auto* s = std::get_if<std::string>(&stop))
+        return sv(*s);
+    return to_value(std::get<std::vector<std::string>>(stop));
+}
+
+// `{"50256": -100}`: token ids as keys.
+inline json::value to_value(const std::map<std::int64_t, int>& logit_bias) {
+    json::object o;
+    for (const auto& [token, bias] : logit_bias)
+        o.emplace(std::to_string(token), bias);
+    return o;
+}
+
+template <class T>
+json::value to_value(const std::vector<T>& items) {
+    json::array a;
+    a.reserve(items.size());
+    for (const T& item : items)
+        a.emplace_back(to_value(item));
+    return a;
+}
+
+// A described type: its members as its JSON holds them (wire_members.hpp),
+// then `extra` merged in.
+template <described_struct T>
+json::value to_value(const T& x) {
+    json::object o;
+    for_each_wire_member(x, [&](std::string_view name, const auto& value) { o.emplace(name, to_value(value)); });
+    if constexpr (requires { x.extra; })
+        merge(o, x.extra);
+    return o;
 }
 
 //------------------------------------------------------------------------------
@@ -413,18 +389,18 @@ inline void read(reader& r, const json::value& v, json::object& out) {
         r.fail("object");
 }
 
+// Kept as received (`logprobs`); copy assignment keeps the default resource.
+inline void read(reader&, const json::value& v, json::value& out) { out = v; }
+
 // Typed objects, defined below; declared first so that the templates see them.
 inline void read(reader& r, const json::value& v, message_content& out);
-inline void read(reader& r, const json::value& v, tool_call& out);
 inline void read(reader& r, const json::value& v, message& out);
 inline void read(reader& r, const json::value& v, tool& out);
 inline void read(reader& r, const json::value& v, dgrid::tool_choice& out);
 inline void read(reader& r, const json::value& v, stop_sequences& out);
-inline void read(reader& r, const json::value& v, prompt_tokens_details& out);
-inline void read(reader& r, const json::value& v, completion_tokens_details& out);
-inline void read(reader& r, const json::value& v, dgrid::usage& out);
-inline void read(reader& r, const json::value& v, choice& out);
-inline void read(reader& r, const json::value& v, model_info& out);
+inline void read(reader& r, const json::value& v, std::map<std::int64_t, int>& out);
+template <described_struct T>
+void read(reader& r, const json::value& v, T& out);
 
 // null is an absent optional, anything else must be a T.
 template <class T>
@@ -500,24 +476,6 @@ inline void read(reader& r, const json::value& v, message_content& out) {
     } else {
         r.fail("string or array");
     }
-}
-
-inline void read(reader& r, const json::value& v, tool_call& out) {
-    r.members(v, nullptr, [&](std::string_view key, const json::value& val) {
-        if (key == "id")
-            read(r, val, out.id);
-        else if (key == "type")
-            read(r, val, out.type); // null or absent keeps "function"
-        else if (key == "function")
-            r.members(val, nullptr, [&](std::string_view k, const json::value& x) {
-                if (k == "name")
-                    read(r, x, out.function.name);
-                else if (k == "arguments")
-                    read(r, x, out.function.arguments);
-                return true;
-            });
-        return true; // "index" (streaming) and others: tool_call has no extra
-    });
 }
 
 inline void read(reader& r, const json::value& v, message& out) {
@@ -604,7 +562,7 @@ inline void read(reader& r, const json::value& v, stop_sequences& out) {
 }
 
 // `{"50256": -100}`: keys are token ids in decimal, values integers.
-inline void read_logit_bias(reader& r, const json::value& v, std::map<std::int64_t, int>& out) {
+inline void read(reader& r, const json::value& v, std::map<std::int64_t, int>& out) {
     r.members(v, nullptr, [&](std::string_view key, const json::value& val) {
         std::int64_t token = 0;
         const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), token);
@@ -623,159 +581,22 @@ inline void read_logit_bias(reader& r, const json::value& v, std::map<std::int64
     });
 }
 
-inline void read(reader& r, const json::value& v, chat_request& out) {
-    r.members(v, &out.extra, [&](std::string_view key, const json::value& val) {
-        if (key == "model")
-            read(r, val, out.model);
-        else if (key == "messages")
-            read(r, val, out.messages);
-        else if (key == "temperature")
-            read(r, val, out.temperature);
-        else if (key == "top_p")
-            read(r, val, out.top_p);
-        else if (key == "n")
-            read(r, val, out.n);
-        else if (key == "stream")
-            read(r, val, out.stream);
-        else if (key == "max_tokens")
-            read(r, val, out.max_tokens);
-        else if (key == "max_completion_tokens")
-            read(r, val, out.max_completion_tokens);
-        else if (key == "presence_penalty")
-            read(r, val, out.presence_penalty);
-        else if (key == "frequency_penalty")
-            read(r, val, out.frequency_penalty);
-        else if (key == "logit_bias")
-            read_logit_bias(r, val, out.logit_bias);
-        else if (key == "stop")
-            read(r, val, out.stop);
-        else if (key == "tools")
-            read(r, val, out.tools);
-        else if (key == "tool_choice")
-            read(r, val, out.tool_choice);
-        else if (key == "response_format")
-            read(r, val, out.response_format);
-        else if (key == "seed")
-            read(r, val, out.seed);
-        else if (key == "user")
-            read(r, val, out.user);
-        else
-            return false;
-        return true;
-    });
-}
-
-inline void read(reader& r, const json::value& v, prompt_tokens_details& out) {
-    r.members(v, &out.extra, [&](std::string_view key, const json::value& val) {
-        if (key == "cached_tokens")
-            read(r, val, out.cached_tokens);
-        else if (key == "text_tokens")
-            read(r, val, out.text_tokens);
-        else if (key == "audio_tokens")
-            read(r, val, out.audio_tokens);
-        else if (key == "image_tokens")
-            read(r, val, out.image_tokens);
-        else
-            return false;
-        return true;
-    });
-}
-
-inline void read(reader& r, const json::value& v, completion_tokens_details& out) {
-    r.members(v, &out.extra, [&](std::string_view key, const json::value& val) {
-        if (key == "text_tokens")
-            read(r, val, out.text_tokens);
-        else if (key == "audio_tokens")
-            read(r, val, out.audio_tokens);
-        else if (key == "reasoning_tokens")
-            read(r, val, out.reasoning_tokens);
-        else
-            return false;
-        return true;
-    });
-}
-
-inline void read(reader& r, const json::value& v, dgrid::usage& out) {
-    r.members(v, &out.extra, [&](std::string_view key, const json::value& val) {
-        if (key == "prompt_tokens")
-            read(r, val, out.prompt_tokens);
-        else if (key == "completion_tokens")
-            read(r, val, out.completion_tokens);
-        else if (key == "total_tokens")
-            read(r, val, out.total_tokens);
-        else if (key == "prompt_tokens_details")
-            read(r, val, out.prompt_tokens_details);
-        else if (key == "completion_tokens_details")
-            read(r, val, out.completion_tokens_details);
-        else
-            return false;
-        return true;
-    });
-}
-
-inline void read(reader& r, const json::value& v, choice& out) {
-    r.members(v, &out.extra, [&](std::string_view key, const json::value& val) {
-        if (key == "index")
-            read(r, val, out.index);
-        else if (key == "message")
-            read(r, val, out.message);
-        else if (key == "finish_reason")
-            read(r, val, out.finish_reason);
-        else if (key == "logprobs")
-            out.logprobs = val; // kept as is; copy assignment keeps the default resource
-        else
-            return false;
-        return true;
-    });
-}
-
-inline void read(reader& r, const json::value& v, chat_completion& out) {
-    r.members(v, &out.extra, [&](std::string_view key, const json::value& val) {
-        if (key == "id")
-            read(r, val, out.id);
-        else if (key == "object")
-            read(r, val, out.object);
-        else if (key == "created")
-            read(r, val, out.created);
-        else if (key == "model")
-            read(r, val, out.model);
-        else if (key == "choices")
-            read(r, val, out.choices);
-        else if (key == "usage")
-            read(r, val, out.usage);
-        else if (key == "system_fingerprint")
-            read(r, val, out.system_fingerprint);
-        else
-            return false;
-        return true;
-    });
-}
-
-inline void read(reader& r, const json::value& v, model_info& out) {
-    r.members(v, &out.extra, [&](std::string_view key, const json::value& val) {
-        if (key == "id")
-            read(r, val, out.id);
-        else if (key == "object")
-            read(r, val, out.object);
-        else if (key == "created")
-            read(r, val, out.created);
-        else if (key == "owned_by")
-            read(r, val, out.owned_by);
-        else if (key == "supported_endpoint_types")
-            read(r, val, out.supported_endpoint_types);
-        else
-            return false;
-        return true;
-    });
-}
-
-inline void read(reader& r, const json::value& v, model_list& out) {
-    r.members(v, &out.extra, [&](std::string_view key, const json::value& val) {
-        if (key == "data")
-            read(r, val, out.data);
-        else
-            return false;
-        return true;
+// A described type: each member under its own name, unknown ones into
+// `extra` (or dropped when the type has none).
+template <described_struct T>
+void read(reader& r, const json::value& v, T& out) {
+    json::object* extra = nullptr;
+    if constexpr (requires { out.extra; })
+        extra = &out.extra;
+    r.members(v, extra, [&](std::string_view key, const json::value& val) {
+        bool known = false;
+        boost::mp11::mp_for_each<described_members<T>>([&](auto d) {
+            if (!known && key == d.name && key != "extra") {
+                known = true;
+                read(r, val, out.*d.pointer);
+            }
+        });
+        return known;
     });
 }
 
@@ -932,7 +753,7 @@ inline void read_delta_content(reader& r, string_pool& pool, const json::value& 
 }
 
 inline void read(reader& r, string_pool& pool, const json::value& v, tool_call_delta& out) {
-    r.members(v, nullptr, [&](std::string_view key, const json::value& val) {
+    r.members(v, &out.extra, [&](std::string_view key, const json::value& val) {
         if (key == "index") {
             if (!val.is_null())
                 r.integer(val, out.index);
@@ -946,16 +767,18 @@ inline void read(reader& r, string_pool& pool, const json::value& v, tool_call_d
                     read(r, pool, x, out.name);
                 else if (k == "arguments")
                     read(r, pool, x, out.arguments);
-                return true;
+                return true; // a function has no extra
             });
+        } else {
+            return false;
         }
-        return true; // tool_call_delta has no extra
+        return true;
     });
 }
 
 inline void read(reader& r, string_pool& pool, const json::value& v, chunk_delta& out) {
     const json::string* reasoning = nullptr;
-    r.members(v, nullptr, [&](std::string_view key, const json::value& val) {
+    r.members(v, &out.extra, [&](std::string_view key, const json::value& val) {
         if (key == "role") {
             read(r, pool, val, out.role);
         } else if (key == "content") {
@@ -982,8 +805,10 @@ inline void read(reader& r, string_pool& pool, const json::value& v, chunk_delta
                 out.tool_calls[i].index = static_cast<std::int64_t>(i); // when `index` is missing
                 read(r, pool, (*a)[i], out.tool_calls[i]);
             }
+        } else {
+            return false;
         }
-        return true; // chunk_delta has no extra
+        return true;
     });
     // docs/wire.md, "Reasoning under two names": `reasoning` stands for an
     // absent or empty `reasoning_content`.
@@ -992,7 +817,7 @@ inline void read(reader& r, string_pool& pool, const json::value& v, chunk_delta
 }
 
 inline void read(reader& r, string_pool& pool, const json::value& v, chunk_choice& out) {
-    r.members(v, nullptr, [&](std::string_view key, const json::value& val) {
+    r.members(v, &out.extra, [&](std::string_view key, const json::value& val) {
         if (key == "index") {
             if (!val.is_null())
                 r.integer(val, out.index);
@@ -1002,8 +827,10 @@ inline void read(reader& r, string_pool& pool, const json::value& v, chunk_choic
             read(r, pool, val, out.finish_reason);
         } else if (key == "logprobs") {
             out.logprobs = val; // copied into the default resource
+        } else {
+            return false;
         }
-        return true; // chunk_choice has no extra
+        return true;
     });
 }
 
@@ -1122,58 +949,9 @@ DGRID_DECL error_code read_chunk(const boost::json::value& v, chat_chunk& out, s
 
 DGRID_DECL boost::json::value to_json(const message& m) { return detail::json_io::write(m); }
 
-DGRID_DECL boost::json::value to_json(const chat_request& r) {
-    using namespace detail::json_io;
-    json::object o;
-    o.emplace("model", sv(r.model));
-    o.emplace("messages", write_all(r.messages));
-    put(o, "temperature", r.temperature);
-    put(o, "top_p", r.top_p);
-    put(o, "n", r.n);
-    put(o, "stream", r.stream);
-    put(o, "max_tokens", r.max_tokens);
-    put(o, "max_completion_tokens", r.max_completion_tokens);
-    put(o, "presence_penalty", r.presence_penalty);
-    put(o, "frequency_penalty", r.frequency_penalty);
-    if (!r.logit_bias.empty()) {
-        json::object& bias = o.emplace("logit_bias", json::object()).first->value().get_object();
-        for (const auto& [token, value] : r.logit_bias)
-            bias.emplace(std::to_string(token), value);
-    }
-    if (r.stop) {
-        if (const auto* s = std::get_if<std::string>(&*r.stop)) {
-            o.emplace("stop", sv(*s));
-        } else {
-            json::array& a = o.emplace("stop", json::array()).first->value().get_array();
-            for (const std::string& s : std::get<std::vector<std::string>>(*r.stop))
-                a.emplace_back(sv(s));
-        }
-    }
-    if (!r.tools.empty())
-        o.emplace("tools", write_all(r.tools));
-    if (r.tool_choice)
-        o.emplace("tool_choice", write(*r.tool_choice));
-    put(o, "response_format", r.response_format);
-    put(o, "seed", r.seed);
-    put(o, "user", r.user);
-    merge(o, r.extra);
-    return o;
-}
+DGRID_DECL boost::json::value to_json(const chat_request& r) { return detail::json_io::to_value(r); }
 
-DGRID_DECL boost::json::value to_json(const chat_completion& c) {
-    using namespace detail::json_io;
-    json::object o;
-    o.emplace("id", sv(c.id));
-    o.emplace("object", sv(c.object));
-    put(o, "created", c.created);
-    o.emplace("model", sv(c.model));
-    o.emplace("choices", write_all(c.choices)); // [] is meaningful (usage-only chunks)
-    if (c.usage)
-        o.emplace("usage", write(*c.usage));
-    put(o, "system_fingerprint", c.system_fingerprint);
-    merge(o, c.extra);
-    return o;
-}
+DGRID_DECL boost::json::value to_json(const chat_completion& c) { return detail::json_io::to_value(c); }
 
 DGRID_DECL boost::json::value to_json(const chat_chunk& c) {
     using namespace detail::json_io;
@@ -1183,20 +961,13 @@ DGRID_DECL boost::json::value to_json(const chat_chunk& c) {
     put(o, "created", c.created);
     o.emplace("model", sv(c.model));
     o.emplace("choices", write_all(c.choices)); // [] in the usage chunk
-    if (c.usage)
-        o.emplace("usage", write(*c.usage));
+    put(o, "usage", c.usage);
     put(o, "system_fingerprint", c.system_fingerprint);
     merge(o, c.extra);
     return o;
 }
 
-DGRID_DECL boost::json::value to_json(const model_list& l) {
-    using namespace detail::json_io;
-    json::object o;
-    o.emplace("data", write_all(l.data));
-    merge(o, l.extra);
-    return o;
-}
+DGRID_DECL boost::json::value to_json(const model_list& l) { return detail::json_io::to_value(l); }
 
 DGRID_DECL error_code from_json(const boost::json::value& v, message& out, diagnostics& diag) {
     return detail::json_io::read_top_level(v, out, diag);

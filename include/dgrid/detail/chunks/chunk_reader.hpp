@@ -19,8 +19,9 @@ namespace dgrid::detail {
 
 // Reads what chunks usually hold exactly as read_chunk reads it from a tree
 // (lone surrogate escapes as detail/json/lone_surrogates.hpp says):
-// typed members at every level, unknown members skipped (or, at the top level,
-// kept in `extra` when they are scalars or strings). Anything else makes it
+// typed members at every level, unknown members kept in the `extra` of their
+// level (at the top level only scalars and strings; skipped in a tool call's
+// `function`, which has no `extra`). Anything else makes it
 // give up, and the decoder then reads that event through the tree, which
 // knows every rule and error message: text that is not one JSON object or
 // that nests deeper than the tree parser allows, invalid UTF-8, an `error` member, non-null `usage` or `logprobs`,
@@ -78,7 +79,7 @@ private:
         function,
         name,
         arguments,
-        // an unknown member: kept in `extra` at the top level, else skipped
+        // an unknown member: kept in `extra` (skipped in a function)
         extra,
         skipped,
         // what makes the reader give up (`error`)
@@ -103,6 +104,7 @@ private:
     bool tool_call_object(tool_call_delta& call);
     bool function_object(tool_call_delta& call);
     bool extra_member(std::string_view key);
+    bool nested_extra(boost::json::object& extra, std::string_view key, std::size_t depth);
 
     // Typed values: false for a value of another type.
     bool text(std::string& to);

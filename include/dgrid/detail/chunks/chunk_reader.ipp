@@ -257,10 +257,11 @@ DGRID_DECL bool chunk_reader::choices_array() {
 
 DGRID_DECL bool chunk_reader::choice_object(chunk_choice& choice) {
     member_set seen;
+    choice.extra.clear();
     const bool read = members([&](std::string_view key) {
         const member m = choice_member(key);
         if (m == member::skipped)
-            return skip_value(4);
+            return nested_extra(choice.extra, key, 4);
         if (!seen.first_time(m))
             return false;
         switch (m) {
@@ -290,10 +291,11 @@ DGRID_DECL bool chunk_reader::choice_object(chunk_choice& choice) {
 DGRID_DECL bool chunk_reader::delta_object(chunk_delta& delta) {
     member_set seen;
     bool has_reasoning = false;
+    delta.extra.clear();
     const bool read = members([&](std::string_view key) {
         const member m = delta_member(key);
         if (m == member::skipped)
-            return skip_value(5);
+            return nested_extra(delta.extra, key, 5);
         if (!seen.first_time(m))
             return false;
         switch (m) {
@@ -363,10 +365,11 @@ DGRID_DECL bool chunk_reader::tool_calls_array(std::vector<tool_call_delta>& cal
 
 DGRID_DECL bool chunk_reader::tool_call_object(tool_call_delta& call) {
     member_set seen;
+    call.extra.clear();
     const bool read = members([&](std::string_view key) {
         const member m = tool_call_member(key);
         if (m == member::skipped)
-            return skip_value(7);
+            return nested_extra(call.extra, key, 7);
         if (!seen.first_time(m))
             return false;
         switch (m) {
@@ -447,6 +450,15 @@ DGRID_DECL bool chunk_reader::extra_member(std::string_view key) {
         return true;
     }
     return *p_ != '{' && *p_ != '[' && any_value(2, value);
+}
+
+// An unknown member of a choice, a delta or a tool call, into its `extra`
+// (`depth`: its value's). The member is placed before its value is read: the
+// key may be a view of the scanner's buffer, which the value may overwrite.
+// A key named twice goes to the tree.
+DGRID_DECL bool chunk_reader::nested_extra(boost::json::object& extra, std::string_view key, std::size_t depth) {
+    auto [it, inserted] = extra.emplace(boost::json::string_view(key.data(), key.size()), nullptr);
+    return inserted && any_value(depth, it->value());
 }
 
 DGRID_DECL bool chunk_reader::text(std::string& to) {

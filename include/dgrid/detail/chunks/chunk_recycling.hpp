@@ -17,6 +17,7 @@ inline void recycle(string_pool& pool, tool_call_delta& d) {
     pool.put(d.type);
     pool.put(d.name);
     pool.put(d.arguments);
+    d.extra.clear();
 }
 
 // Emptied elements: nothing freed but the vector keeps its capacity.
@@ -32,6 +33,7 @@ inline void recycle(string_pool& pool, chunk_delta& d) {
     pool.put(d.reasoning_content);
     pool.put(d.refusal);
     recycle_tool_calls(pool, d.tool_calls);
+    d.extra.clear();
 }
 
 inline void recycle(string_pool& pool, chunk_choice& c) {
@@ -39,6 +41,7 @@ inline void recycle(string_pool& pool, chunk_choice& c) {
     recycle(pool, c.delta);
     pool.put(c.finish_reason);
     c.logprobs = nullptr;
+    c.extra.clear();
 }
 
 inline void recycle_choices(string_pool& pool, std::vector<chunk_choice>& choices, std::size_t from = 0) {

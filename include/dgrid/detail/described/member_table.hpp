@@ -22,6 +22,7 @@ struct member_table {
     std::array<std::string_view, size> descriptions{}; // empty: none
     std::string_view description;                      // the type's
     std::string_view unknown_annotation;               // the first annotation naming no member
+    std::string_view duplicate_name;                   // a JSON name two members share
 };
 
 template <class T>
@@ -47,6 +48,10 @@ const member_table<T>& members_of() {
             if (!found && t.unknown_annotation.empty())
                 t.unknown_annotation = note.member;
         }
+        for (std::size_t a = 0; a < t.size; ++a)
+            for (std::size_t b = a + 1; b < t.size; ++b)
+                if (t.json_names[a] == t.json_names[b] && t.duplicate_name.empty())
+                    t.duplicate_name = t.json_names[a];
         return t;
     }();
     return table;

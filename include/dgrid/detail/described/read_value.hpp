@@ -161,8 +161,14 @@ bool read_value(const boost::json::value& v, T& out, read_context& c) {
         out.reserve(array.size());
         for (std::size_t i = 0; i < array.size(); ++i) {
             const std::size_t mark = c.enter_index(i);
-            if (!read_value(array[i], out.emplace_back(), c))
+            if constexpr (std::is_same_v<typename T::value_type, bool>) { // no reference to an element
+                bool b = false;
+                if (!read_value(array[i], b, c))
+                    return false;
+                out.push_back(b);
+            } else if (!read_value(array[i], out.emplace_back(), c)) {
                 return false;
+            }
             c.leave(mark);
         }
         return true;

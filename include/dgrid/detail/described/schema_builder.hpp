@@ -16,6 +16,7 @@
 #include <boost/json/value.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cstddef>
 #include <stdexcept>
 #include <string>
@@ -132,9 +133,23 @@ private:
         auto known = std::find_if(defs_.begin(), defs_.end(), [&](const definition& d) { return *d.type == type; });
         if (known == defs_.end())
             known = defs_.insert(defs_.end(),
-                                 {&type, boost::core::demangle(type.name()),
+                                 {&type, definition_name(type),
                                   [](schema_builder& b) -> boost::json::value { return b.struct_schema<T>(); }});
         return boost::json::object{{"$ref", "#/$defs/" + known->name}};
+    }
+
+    // The C++ name, its characters that a `$ref` cannot hold (`::`, `<>`,
+    // spaces) made `_`, and a number after it if another type has it.
+    std::string definition_name(const std::type_info& type) const {
+        std::string name = boost::core::demangle(type.name());
+        for (char& ch : name)
+            if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_')
+                ch = '_';
+        const std::string base = name;
+        for (int n = 2; std::any_of(defs_.begin(), defs_.end(), [&](const definition& d) { return d.name == name; });
+             ++n)
+            name = base + "_" + std::to_string(n);
+        return name;
     }
 
     template <class T>
@@ -144,13 +159,18 @@ private:
         if (!table.unknown_annotation.empty() && error_.empty())
             error_ = "dgrid_json_annotations of " + boost::core::demangle(typeid(T).name()) + " names no member `" +
                      std::string(table.unknown_annotation) + "`";
+        if (!table.duplicate_name.empty() && error_.empty())
+            error_ = "two members of " + boost::core::demangle(typeid(T).name()) + " have the JSON name `" +
+                     std::string(table.duplicate_name) + "`";
         boost::json::object properties;
         boost::json::array required;
         std::size_t i = 0;
         boost::mp11::mp_for_each<described_members<T>>([&](auto d) {
             using member_type = std::remove_cvref_t<decltype(std::declval<T&>().*d.pointer)>;
             boost::json::value schema = schema_of<member_type>();
-            describe(schema.as_object(), table.descriptions[i]);
+            // The member's description says more than its type's.
+            if (!table.descriptions[i].empty())
+                schema.as_object()["description"] = table.descriptions[i];
             properties.emplace(table.json_names[i], std::move(schema));
             required.push_back(boost::json::string(table.json_names[i]));
             ++i;

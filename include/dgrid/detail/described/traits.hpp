@@ -33,8 +33,11 @@ inline constexpr bool is_string_map = false;
 template <class T, class C, class A>
 inline constexpr bool is_string_map<std::map<std::string, T, C, A>> = true;
 
+// An integer, not a boolean or a character.
 template <class T>
-concept json_integer = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+concept json_integer =
+    std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, char> && !std::is_same_v<T, wchar_t> &&
+    !std::is_same_v<T, char8_t> && !std::is_same_v<T, char16_t> && !std::is_same_v<T, char32_t>;
 
 template <class T>
 concept described_enum = std::is_enum_v<T> && boost::describe::has_describe_enumerators<T>::value;

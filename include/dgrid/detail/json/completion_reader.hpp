@@ -6,6 +6,7 @@
 // chat_completion, without a JSON tree.
 
 #include <dgrid/chat_completion.hpp>
+#include <dgrid/detail/described/traits.hpp>
 #include <dgrid/detail/json/json_scanner.hpp>
 
 #include <boost/json/object.hpp>
@@ -33,27 +34,38 @@ public:
     bool read(std::string_view text, chat_completion& out);
 
 private:
-    bool completion_object(chat_completion& out);
-    bool choice_object(choice& out);
+    // A described type's members, whose values are at `depth` (the top
+    // level is 1): typed ones by name, the others into `extra`.
+    template <described_struct T>
+    bool object(T& out, std::size_t depth);
+    // A message, whose content and `reasoning` need more than its members' types.
     bool message_object(message& out);
-    bool tool_call_object(tool_call& out);
-    bool function_object(tool_call& out);
-    bool usage_object(usage& out);
-    bool prompt_details_object(prompt_tokens_details& out);
-    bool completion_details_object(completion_tokens_details& out);
 
     // A member no type has room for, kept in `extra` (`depth`: its value's).
     bool extra_member(boost::json::object& extra, std::string_view key, std::size_t depth);
 
-    // An object, or null for none.
-    template <class T, class ReadObject>
-    bool optional_object(std::optional<T>& to, ReadObject read_object);
-    // An array of objects, or null for none.
-    template <class T, class ReadObject>
-    bool object_array(std::vector<T>& to, ReadObject read_object);
+    // A member's value at `depth`, by its type: false for a value of another
+    // type. null leaves a plain value as it is and empties an optional one.
+    bool value(std::string& to, std::size_t) { return text(to); }
+    bool value(std::optional<std::string>& to, std::size_t) { return optional_text(to); }
+    bool value(std::optional<std::int64_t>& to, std::size_t) { return optional_integer(to); }
+    bool value(std::int64_t& to, std::size_t depth);
+    bool value(boost::json::value& to, std::size_t depth);
+    bool value(message& to, std::size_t depth);
+    template <described_struct T>
+    bool value(T& to, std::size_t depth);
+    template <described_struct T>
+    bool value(std::optional<T>& to, std::size_t depth);
+    // An array of objects; null for none.
+    template <class T>
+    bool value(std::vector<T>& to, std::size_t depth);
+    // An element of such an array, its members at `depth`.
+    bool element(message& to, std::size_t) { return message_object(to); }
+    template <described_struct T>
+    bool element(T& to, std::size_t depth) {
+        return object(to, depth);
+    }
 
-    // Typed values: false for a value of another type. null leaves a plain
-    // value as it is and empties an optional one.
     bool text(std::string& to);
     bool optional_text(std::optional<std::string>& to);
     bool optional_integer(std::optional<std::int64_t>& to);

@@ -3,6 +3,7 @@
 
 #include <dgrid/detail/json/json_text.hpp>
 #include <dgrid/detail/json/request_writer.hpp>
+#include <dgrid/detail/json/wire_members.hpp>
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -11,6 +12,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string_view>
 #include <variant>
@@ -183,6 +185,47 @@ void append_array(std::string& out, const std::vector<T>& items, WriteItem&& wri
     out.push_back(']');
 }
 
+// The text of a member's value; the adapters for the wire's own shapes and
+// the described types are declared here and defined below.
+inline void append_value(std::string& out, const std::string& s) { append_string(out, s); }
+inline void append_value(std::string& out, std::int64_t i) { append_integer(out, i); }
+inline void append_value(std::string& out, double d) { append_double(out, d); }
+inline void append_value(std::string& out, bool b) { out += b ? "true" : "false"; }
+inline void append_value(std::string& out, const json::object& o) { out += json::serialize(o); }
+inline void append_value(std::string& out, const message& m);
+inline void append_value(std::string& out, const tool& t);
+inline void append_value(std::string& out, const tool_choice& c);
+inline void append_value(std::string& out, const stop_sequences& stop);
+inline void append_value(std::string& out, const std::map<std::int64_t, int>& logit_bias);
+template <described_struct T>
+void append_value(std::string& out, const T& x);
+template <class T>
+void append_value(std::string& out, const std::vector<T>& items) {
+    append_array(out, items, [&](const T& item) { append_value(out, item); });
+}
+
+// The member `name` of a `T` when its JSON holds it (wire_members.hpp).
+template <class T, class Member>
+void append_member(std::string& out, object_writer& o, std::string_view name, const Member& value) {
+    if (!wire_present<T>(name, value))
+        return;
+    if constexpr (is_optional<Member>)
+        o.member(name, [&] { append_value(out, *value); });
+    else
+        o.member(name, [&] { append_value(out, value); });
+}
+
+// A described type: its members in order, `extra` merged in.
+template <described_struct T>
+void append_value(std::string& out, const T& x) {
+    const json::object* extra = nullptr;
+    if constexpr (requires { x.extra; })
+        extra = &x.extra;
+    object_writer o(out, extra);
+    for_each_member(x, [&](std::string_view name, const auto& value) { append_member<T>(out, o, name, value); });
+    o.finish();
+}
+
 inline void append_part(std::string& out, const content_part& part) {
     object_writer p(out);
     if (const auto* t = std::get_if<text_part>(&part)) {
@@ -208,20 +251,7 @@ inline void append_content(std::string& out, const message_content& content) {
                  [&](const content_part& part) { append_part(out, part); });
 }
 
-inline void append_tool_call(std::string& out, const tool_call& call) {
-    object_writer c(out);
-    c.text("id", call.id);
-    c.text("type", call.type);
-    c.member("function", [&] {
-        object_writer f(out);
-        f.text("name", call.function.name);
-        f.text("arguments", call.function.arguments);
-        f.finish();
-    });
-    c.finish();
-}
-
-inline void append_message(std::string& out, const message& m) {
+inline void append_value(std::string& out, const message& m) {
     object_writer o(out, &m.extra);
     o.text("role", m.role);
     if (m.content)
@@ -230,15 +260,14 @@ inline void append_message(std::string& out, const message& m) {
         o.member("content", [&] { out += "null"; }); // the OpenAI API wants the member present
     o.optional_text("name", m.name);
     if (!m.tool_calls.empty())
-        o.member("tool_calls",
-                 [&] { append_array(out, m.tool_calls, [&](const tool_call& c) { append_tool_call(out, c); }); });
+        o.member("tool_calls", [&] { append_value(out, m.tool_calls); });
     o.optional_text("tool_call_id", m.tool_call_id);
     o.optional_text("reasoning_content", m.reasoning_content);
     o.optional_text("refusal", m.refusal);
     o.finish();
 }
 
-inline void append_tool(std::string& out, const tool& t) {
+inline void append_value(std::string& out, const tool& t) {
     object_writer o(out);
     o.text("type", t.type);
     o.member("function", [&] {
@@ -252,7 +281,7 @@ inline void append_tool(std::string& out, const tool& t) {
     o.finish();
 }
 
-inline void append_tool_choice(std::string& out, const tool_choice& c) {
+inline void append_value(std::string& out, const tool_choice& c) {
     if (!c.function_name)
         return append_string(out, c.mode);
     object_writer o(out);
@@ -265,10 +294,22 @@ inline void append_tool_choice(std::string& out, const tool_choice& c) {
     o.finish();
 }
 
-inline void append_stop(std::string& out, const stop_sequences& stop) {
+inline void append_value(std::string& out, const stop_sequences& stop) {
     if (const auto* s = std::get_if<std::string>(&stop))
         return append_string(out, *s);
     append_array(out, std::get<std::vector<std::string>>(stop), [&](const std::string& s) { append_string(out, s); });
+}
+
+// `{"50256":-100}`: token ids as keys.
+inline void append_value(std::string& out, const std::map<std::int64_t, int>& logit_bias) {
+    object_writer bias(out);
+    for (const auto& [token, value] : logit_bias) {
+        char digits[24];
+        const auto end = std::to_chars(digits, digits + sizeof digits, token).ptr;
+        bias.member(std::string_view(digits, static_cast<std::size_t>(end - digits)),
+                    [&] { append_integer(out, value); });
+    }
+    bias.finish();
 }
 
 } // namespace request_writing
@@ -283,37 +324,12 @@ DGRID_DECL std::string request_json(const chat_request& r, std::optional<bool> s
     out.reserve(estimate);
 
     object_writer o(out, &r.extra);
-    o.text("model", r.model);
-    o.member("messages", [&] { append_array(out, r.messages, [&](const message& m) { append_message(out, m); }); });
-    o.real("temperature", r.temperature);
-    o.real("top_p", r.top_p);
-    o.integer("n", r.n);
-    o.boolean("stream", stream ? stream : r.stream);
-    o.integer("max_tokens", r.max_tokens);
-    o.integer("max_completion_tokens", r.max_completion_tokens);
-    o.real("presence_penalty", r.presence_penalty);
-    o.real("frequency_penalty", r.frequency_penalty);
-    if (!r.logit_bias.empty()) {
-        o.member("logit_bias", [&] {
-            object_writer bias(out);
-            for (const auto& token_bias : r.logit_bias) {
-                char digits[24];
-                const auto end = std::to_chars(digits, digits + sizeof digits, token_bias.first).ptr;
-                bias.member(std::string_view(digits, static_cast<std::size_t>(end - digits)),
-                            [&] { append_integer(out, token_bias.second); });
-            }
-            bias.finish();
-        });
-    }
-    if (r.stop)
-        o.member("stop", [&] { append_stop(out, *r.stop); });
-    if (!r.tools.empty())
-        o.member("tools", [&] { append_array(out, r.tools, [&](const tool& t) { append_tool(out, t); }); });
-    if (r.tool_choice)
-        o.member("tool_choice", [&] { append_tool_choice(out, *r.tool_choice); });
-    o.object("response_format", r.response_format);
-    o.integer("seed", r.seed);
-    o.optional_text("user", r.user);
+    for_each_member(r, [&](std::string_view name, const auto& value) {
+        if (name == "stream")
+            o.boolean(name, stream ? stream : r.stream); // the call decides
+        else
+            append_member<chat_request>(out, o, name, value);
+    });
     if (stream.value_or(false) && !r.extra.contains("stream_options"))
         o.raw("stream_options", R"({"include_usage":true})");
     o.finish();
