@@ -303,11 +303,11 @@ inline void append_value(std::string& out, const stop_sequences& stop) {
 // `{"50256":-100}`: token ids as keys.
 inline void append_value(std::string& out, const std::map<std::int64_t, int>& logit_bias) {
     object_writer bias(out);
-    for (const auto& [token, value] : logit_bias) {
+    for (const auto& token_bias : logit_bias) { // a structured binding: clang 14 cannot capture it
         char digits[24];
-        const auto end = std::to_chars(digits, digits + sizeof digits, token).ptr;
+        const auto end = std::to_chars(digits, digits + sizeof digits, token_bias.first).ptr;
         bias.member(std::string_view(digits, static_cast<std::size_t>(end - digits)),
-                    [&] { append_integer(out, value); });
+                    [&] { append_integer(out, token_bias.second); });
     }
     bias.finish();
 }
