@@ -68,6 +68,8 @@ inline json::value to_value(const tool& t);
 inline json::value to_value(const dgrid::tool_choice& c);
 inline json::value to_value(const stop_sequences& s);
 inline json::value to_value(const std::map<std::int64_t, int>& logit_bias);
+inline json::value to_value(const tool_call_delta& d);
+inline json::value to_value(const chunk_choice& c);
 template <class T>
 json::value to_value(const std::vector<T>& items);
 template <described_struct T>
@@ -167,12 +169,8 @@ inline json::object write(const chunk_choice& c) {
     put(d, "content", c.delta.content);
     put(d, "reasoning_content", c.delta.reasoning_content);
     put(d, "refusal", c.delta.refusal);
-    if (!c.delta.tool_calls.empty()) {
-        json::array& calls = d.emplace("tool_calls", json::array()).first->value().get_array();
-        calls.reserve(c.delta.tool_calls.size());
-        for (const tool_call_delta& call : c.delta.tool_calls)
-            calls.emplace_back(write(call));
-    }
+    if (!c.delta.tool_calls.empty())
+        d.emplace("tool_calls", to_value(c.delta.tool_calls));
     merge(d, c.delta.extra);
     put(o, "finish_reason", c.finish_reason);
     if (!c.logprobs.is_null())
@@ -181,18 +179,11 @@ inline json::object write(const chunk_choice& c) {
     return o;
 }
 
-template <class T>
-json::array write_all(const std::vector<T>& items) {
-    json::array a;
-    a.reserve(items.size());
-    for (const T& item : items)
-        a.emplace_back(write(item));
-    return a;
-}
-
 inline json::value to_value(const message& m) { return write(m); }
 inline json::value to_value(const tool& t) { return write(t); }
 inline json::value to_value(const dgrid::tool_choice& c) { return write(c); }
+inline json::value to_value(const tool_call_delta& d) { return write(d); }
+inline json::value to_value(const chunk_choice& c) { return write(c); }
 
 inline json::value to_value(const stop_sequences& stop) {
     if (const auto* s = std::get_if<std::string>(&stop))
@@ -960,7 +951,7 @@ DGRID_DECL boost::json::value to_json(const chat_chunk& c) {
     o.emplace("object", c.object.empty() ? json::string_view("chat.completion.chunk") : sv(c.object));
     put(o, "created", c.created);
     o.emplace("model", sv(c.model));
-    o.emplace("choices", write_all(c.choices)); // [] in the usage chunk
+    o.emplace("choices", to_value(c.choices)); // [] in the usage chunk
     put(o, "usage", c.usage);
     put(o, "system_fingerprint", c.system_fingerprint);
     merge(o, c.extra);
