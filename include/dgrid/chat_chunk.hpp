@@ -3,6 +3,7 @@
 
 #include <dgrid/chat_completion.hpp>
 
+#include <boost/describe/class.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
@@ -29,6 +30,9 @@ struct tool_call_delta {
     /// stream's completion keeps them in its `tool_call::extra`.
     boost::json::object extra;
 };
+// `name` and `arguments` are members of the wire's `function` object
+// (detail/json/wire_members.hpp, wire_parent).
+BOOST_DESCRIBE_STRUCT(tool_call_delta, (), (index, id, type, name, arguments, extra))
 
 /// What one chunk adds to one choice's message. Absent members add nothing.
 struct chunk_delta {
@@ -49,6 +53,7 @@ struct chunk_delta {
     /// them in its `message::extra`.
     boost::json::object extra;
 };
+BOOST_DESCRIBE_STRUCT(chunk_delta, (), (role, content, reasoning_content, refusal, tool_calls, extra))
 
 /// One choice of a chunk.
 struct chunk_choice {
@@ -68,6 +73,7 @@ struct chunk_choice {
     /// stream's completion keeps them in its `choice::extra`.
     boost::json::object extra;
 };
+BOOST_DESCRIBE_STRUCT(chunk_choice, (), (index, delta, finish_reason, logprobs, extra))
 
 /// One `chat.completion.chunk` event of a streamed completion. A stream
 /// reuses one chunk object from event to event, so its memory is reused too.
@@ -107,6 +113,7 @@ struct chat_chunk {
         return *choices.front().delta.content;
     }
 };
+BOOST_DESCRIBE_STRUCT(chat_chunk, (), (id, object, created, model, choices, usage, system_fingerprint, extra))
 
 } // namespace dgrid
 

@@ -75,7 +75,9 @@ concept wire_type =
     std::disjunction_v<std::is_same<T, function_call>, std::is_same<T, tool_call>,
                        std::is_same<T, prompt_tokens_details>, std::is_same<T, completion_tokens_details>,
                        std::is_same<T, usage>, std::is_same<T, choice>, std::is_same<T, chat_completion>,
-                       std::is_same<T, model_info>, std::is_same<T, model_list>, std::is_same<T, chat_request>>;
+                       std::is_same<T, model_info>, std::is_same<T, model_list>, std::is_same<T, chat_request>,
+                       std::is_same<T, tool_call_delta>, std::is_same<T, chunk_delta>, std::is_same<T, chunk_choice>,
+                       std::is_same<T, chat_chunk>>;
 
 /// A user's type for the templates below.
 template <class T>

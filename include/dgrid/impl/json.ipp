@@ -68,8 +68,6 @@ inline json::value to_value(const tool& t);
 inline json::value to_value(const dgrid::tool_choice& c);
 inline json::value to_value(const stop_sequences& s);
 inline json::value to_value(const std::map<std::int64_t, int>& logit_bias);
-inline json::value to_value(const tool_call_delta& d);
-inline json::value to_value(const chunk_choice& c);
 template <class T>
 json::value to_value(const std::vector<T>& items);
 template <described_struct T>
@@ -147,43 +145,9 @@ inline json::value write(const dgrid::tool_choice& c) {
     return o;
 }
 
-inline json::object write(const tool_call_delta& d) {
-    json::object o;
-    o.emplace("index", d.index);
-    put(o, "id", d.id);
-    put(o, "type", d.type);
-    if (d.name || d.arguments) {
-        json::object& f = o.emplace("function", json::object()).first->value().get_object();
-        put(f, "name", d.name);
-        put(f, "arguments", d.arguments);
-    }
-    merge(o, d.extra);
-    return o;
-}
-
-inline json::object write(const chunk_choice& c) {
-    json::object o;
-    o.emplace("index", c.index);
-    json::object& d = o.emplace("delta", json::object()).first->value().get_object();
-    put(d, "role", c.delta.role);
-    put(d, "content", c.delta.content);
-    put(d, "reasoning_content", c.delta.reasoning_content);
-    put(d, "refusal", c.delta.refusal);
-    if (!c.delta.tool_calls.empty())
-        d.emplace("tool_calls", to_value(c.delta.tool_calls));
-    merge(d, c.delta.extra);
-    put(o, "finish_reason", c.finish_reason);
-    if (!c.logprobs.is_null())
-        o.emplace("logprobs", c.logprobs);
-    merge(o, c.extra);
-    return o;
-}
-
 inline json::value to_value(const message& m) { return write(m); }
 inline json::value to_value(const tool& t) { return write(t); }
 inline json::value to_value(const dgrid::tool_choice& c) { return write(c); }
-inline json::value to_value(const tool_call_delta& d) { return write(d); }
-inline json::value to_value(const chunk_choice& c) { return write(c); }
 
 inline json::value to_value(const stop_sequences& stop) {
     if (const auto* s = std::get_if<std::string>(&stop))
@@ -213,7 +177,14 @@ json::value to_value(const std::vector<T>& items) {
 template <described_struct T>
 json::value to_value(const T& x) {
     json::object o;
-    for_each_wire_member(x, [&](std::string_view name, const auto& value) { o.emplace(name, to_value(value)); });
+    for_each_wire_member(x, [&](std::string_view name, const auto& value) {
+        json::object* to = &o;
+        if (const std::string_view parent = wire_parent<T>(name); !parent.empty()) {
+            json::value& nested = o[parent];
+            to = nested.is_object() ? &nested.get_object() : &nested.emplace_object();
+        }
+        to->emplace(name, to_value(value));
+    });
     if constexpr (requires { x.extra; })
         merge(o, x.extra);
     return o;
@@ -743,61 +714,79 @@ inline void read_delta_content(reader& r, string_pool& pool, const json::value& 
     }
 }
 
+// The other members of a chunk are read as anywhere else.
+template <class T>
+void read(reader& r, string_pool&, const json::value& v, T& out) {
+    read(r, v, out);
+}
+
+// A list of choices or tool-call fragments; null is an empty list.
+template <described_struct T>
+void read(reader& r, string_pool& pool, const json::value& v, std::vector<T>& out) {
+    const json::array* a = v.if_array();
+    if (!a) {
+        vacate(pool, out); // docs/wire.md, "Choices null or missing"
+        if (!v.is_null())
+            r.fail("array");
+        return;
+    }
+    out.resize(a->size()); // recycled: the elements are new or emptied
+    for (std::size_t i = 0; i < a->size() && !r.failed(); ++i) {
+        reader::scope s = r.at(i);
+        out[i].index = static_cast<std::int64_t>(i); // when `index` is missing
+        read(r, pool, (*a)[i], out[i]);
+    }
+}
+
+// Reads the member `key` of a `T` when `T` has a member of that name whose
+// JSON is in the object `parent` (wire_parent); false when it has none.
+template <described_struct T>
+bool read_typed_member(reader& r, string_pool& pool, std::string_view key, const json::value& v, T& out,
+                       std::string_view parent = {}) {
+    bool known = false;
+    boost::mp11::mp_for_each<described_members<T>>([&](auto d) {
+        constexpr std::string_view name = decltype(d)::name;
+        if (!known && name != "extra" && wire_parent<T>(name) == parent && key == name) {
+            known = true;
+            read(r, pool, v, out.*d.pointer);
+        }
+    });
+    return known;
+}
+
+// A choice, and any described part of a chunk without wire-only members.
+template <described_struct T>
+void read(reader& r, string_pool& pool, const json::value& v, T& out) {
+    r.members(v, &out.extra,
+              [&](std::string_view key, const json::value& val) { return read_typed_member(r, pool, key, val, out); });
+}
+
+// A tool call fragment: `name` and `arguments` are in `function`, which has
+// no `extra`.
 inline void read(reader& r, string_pool& pool, const json::value& v, tool_call_delta& out) {
     r.members(v, &out.extra, [&](std::string_view key, const json::value& val) {
-        if (key == "index") {
-            if (!val.is_null())
-                r.integer(val, out.index);
-        } else if (key == "id") {
-            read(r, pool, val, out.id);
-        } else if (key == "type") {
-            read(r, pool, val, out.type);
-        } else if (key == "function") {
-            r.members(val, nullptr, [&](std::string_view k, const json::value& x) {
-                if (k == "name")
-                    read(r, pool, x, out.name);
-                else if (k == "arguments")
-                    read(r, pool, x, out.arguments);
-                return true; // a function has no extra
-            });
-        } else {
-            return false;
-        }
+        if (key != "function")
+            return read_typed_member(r, pool, key, val, out);
+        r.members(val, nullptr, [&](std::string_view k, const json::value& x) {
+            return read_typed_member(r, pool, k, x, out, "function");
+        });
         return true;
     });
 }
 
+// A delta: `content` may be parts, and `reasoning` names `reasoning_content`.
 inline void read(reader& r, string_pool& pool, const json::value& v, chunk_delta& out) {
     const json::string* reasoning = nullptr;
     r.members(v, &out.extra, [&](std::string_view key, const json::value& val) {
-        if (key == "role") {
-            read(r, pool, val, out.role);
-        } else if (key == "content") {
+        if (key == "content") {
             read_delta_content(r, pool, val, out.content);
-        } else if (key == "reasoning_content") {
-            read(r, pool, val, out.reasoning_content);
-        } else if (key == "refusal") {
-            read(r, pool, val, out.refusal);
         } else if (key == "reasoning") {
             // Decided below: the members come in any order.
             if (!val.is_string() && !val.is_null())
                 r.fail("string");
             reasoning = val.if_string();
-        } else if (key == "tool_calls") {
-            const json::array* a = val.if_array();
-            if (!a) {
-                if (!val.is_null())
-                    r.fail("array");
-                return true;
-            }
-            out.tool_calls.resize(a->size()); // recycled: the elements are new or emptied
-            for (std::size_t i = 0; i < a->size() && !r.failed(); ++i) {
-                reader::scope s = r.at(i);
-                out.tool_calls[i].index = static_cast<std::int64_t>(i); // when `index` is missing
-                read(r, pool, (*a)[i], out.tool_calls[i]);
-            }
         } else {
-            return false;
+            return read_typed_member(r, pool, key, val, out);
         }
         return true;
     });
@@ -807,43 +796,11 @@ inline void read(reader& r, string_pool& pool, const json::value& v, chunk_delta
         pool.assign(out.reasoning_content, *reasoning);
 }
 
-inline void read(reader& r, string_pool& pool, const json::value& v, chunk_choice& out) {
-    r.members(v, &out.extra, [&](std::string_view key, const json::value& val) {
-        if (key == "index") {
-            if (!val.is_null())
-                r.integer(val, out.index);
-        } else if (key == "delta") {
-            read(r, pool, val, out.delta);
-        } else if (key == "finish_reason") {
-            read(r, pool, val, out.finish_reason);
-        } else if (key == "logprobs") {
-            out.logprobs = val; // copied into the default resource
-        } else {
-            return false;
-        }
-        return true;
-    });
-}
-
-inline void read_choices(reader& r, string_pool& pool, const json::value& v, std::vector<chunk_choice>& out) {
-    const json::array* a = v.if_array();
-    if (!a) {
-        out.clear(); // null is no choices (docs/wire.md, "Choices null or missing")
-        if (!v.is_null())
-            r.fail("array");
-        return;
-    }
-    out.resize(a->size());
-    for (std::size_t i = 0; i < a->size() && !r.failed(); ++i) {
-        reader::scope s = r.at(i);
-        out[i].index = static_cast<std::int64_t>(i); // when `index` is missing
-        read(r, pool, (*a)[i], out[i]);
-    }
-}
-
 inline bool is_chunk_member(std::string_view key) noexcept {
-    return key == "id" || key == "object" || key == "created" || key == "model" || key == "choices" || key == "usage" ||
-           key == "system_fingerprint" || key == "error";
+    bool known = key == "error";
+    boost::mp11::mp_for_each<described_members<chat_chunk>>(
+        [&](auto d) { known = known || (key == d.name && key != "extra"); });
+    return known;
 }
 
 // Assigns `src` to `dst` without allocating when both are strings or `src` is
@@ -870,22 +827,8 @@ inline void read(reader& r, string_pool& pool, const json::value& v, chat_chunk&
     const json::object& o = v.get_object();
     std::size_t unknown = 0;
     r.members(v, nullptr, [&](std::string_view key, const json::value& val) {
-        if (key == "id") {
-            read(r, val, out.id);
-        } else if (key == "object") {
-            read(r, val, out.object); // kept, not relied on (docs/wire.md, "Object member not checked")
-        } else if (key == "created") {
-            read(r, val, out.created);
-        } else if (key == "model") {
-            read(r, val, out.model);
-        } else if (key == "choices") {
-            read_choices(r, pool, val, out.choices);
-        } else if (key == "usage") {
-            read(r, val, out.usage);
-        } else if (key == "system_fingerprint") {
-            read(r, pool, val, out.system_fingerprint);
-        } else if (key == "error") {
-            // read_chunk looks at it, even when another member is malformed.
+        if (read_typed_member(r, pool, key, val, out) || key == "error") {
+            // read_chunk looks at `error`, even when another member is malformed.
         } else {
             // Unknown members (docs/wire.md, "Unknown members kept in extra")
             // overwrite those of the previous chunk in place when the keys repeat.
@@ -945,17 +888,10 @@ DGRID_DECL boost::json::value to_json(const chat_request& r) { return detail::js
 DGRID_DECL boost::json::value to_json(const chat_completion& c) { return detail::json_io::to_value(c); }
 
 DGRID_DECL boost::json::value to_json(const chat_chunk& c) {
-    using namespace detail::json_io;
-    json::object o;
-    o.emplace("id", sv(c.id));
-    o.emplace("object", c.object.empty() ? json::string_view("chat.completion.chunk") : sv(c.object));
-    put(o, "created", c.created);
-    o.emplace("model", sv(c.model));
-    o.emplace("choices", to_value(c.choices)); // [] in the usage chunk
-    put(o, "usage", c.usage);
-    put(o, "system_fingerprint", c.system_fingerprint);
-    merge(o, c.extra);
-    return o;
+    boost::json::value v = detail::json_io::to_value(c);
+    if (c.object.empty())
+        v.get_object()["object"] = "chat.completion.chunk";
+    return v;
 }
 
 DGRID_DECL boost::json::value to_json(const model_list& l) { return detail::json_io::to_value(l); }

@@ -6,6 +6,7 @@
 
 #include <dgrid/chat_chunk.hpp>
 #include <dgrid/detail/chunks/chunk_decoder.hpp>
+#include <dgrid/detail/described/traits.hpp>
 #include <dgrid/detail/json/json_scanner.hpp>
 
 #include <cstddef>
@@ -50,74 +51,67 @@ public:
     void forget_previous() noexcept { prefix_out_ = nullptr; }
 
 private:
-    // The members of each object of the typed tree.
-    enum class member : std::uint8_t {
-        // chat_chunk
-        id,
-        object,
-        created,
-        model,
-        choices,
-        usage,
-        system_fingerprint,
-        // chunk_choice
-        choice_index,
-        delta,
-        finish_reason,
-        logprobs,
-        // chunk_delta
-        role,
-        content,
-        reasoning_content,
-        reasoning,
-        refusal,
-        tool_calls,
-        // tool_call_delta
-        call_index,
-        call_id,
-        call_type,
-        function,
-        name,
-        arguments,
-        // an unknown member: kept in `extra` (skipped in a function)
-        extra,
-        skipped,
-        // what makes the reader give up (`error`)
-        unreadable
-    };
-
-    static member chunk_member(std::string_view key) noexcept;
-    static member choice_member(std::string_view key) noexcept;
-    static member delta_member(std::string_view key) noexcept;
-    static member tool_call_member(std::string_view key) noexcept;
-    static member function_member(std::string_view key) noexcept;
+    // The members whose values are free text for the reader: they change
+    // from chunk to chunk and nothing else depends on them.
+    enum class free_text_member : std::uint8_t { none, content, reasoning_content, arguments };
+    template <class T>
+    static constexpr free_text_member free_text_of(std::string_view name) noexcept;
 
     bool chunk_object(bool out_is_previous);
     void remember_prefix(const member_set& seen);
     bool read_changed_free_text(std::string_view data, chat_chunk& out);
     void remember_free_text();
-    bool chunk_value(member m);
-    bool choices_array();
-    bool choice_object(chunk_choice& choice);
-    bool delta_object(chunk_delta& delta);
-    bool tool_calls_array(std::vector<tool_call_delta>& calls);
-    bool tool_call_object(tool_call_delta& call);
-    bool function_object(tool_call_delta& call);
+
+    // A choice, delta or tool call fragment, whose members' values are at
+    // `depth`: members by their description, the wire's own (`wire_member`),
+    // unknown ones into `extra`. Members it lacks are emptied.
+    template <described_struct T>
+    bool object(T& out, std::size_t depth);
+    // Reads the member `key` of `out` when `T` has one of that name whose
+    // JSON is in `parent` (wire_members.hpp, wire_parent): returns whether it
+    // has, and sets `read` (false for a repeated member or a value of
+    // another type). Its position in the description marks it in `seen`.
+    template <described_struct T>
+    bool typed_member(T& out, std::string_view key, std::string_view parent, member_set& seen, std::size_t depth,
+                      bool& read);
+    // Empties the members of `out` not in `seen` but its `extra`, keeping
+    // buffers; an `index` stays its position in the list.
+    template <described_struct T>
+    void vacate_absent(T& out, const member_set& seen);
+
+    // Members of the wire that no member of the type has the name of:
+    // `reasoning` in a delta, `function` in a tool call fragment. Empty for
+    // another key, else whether it was read.
+    template <described_struct T>
+    std::optional<bool> wire_member(T&, std::string_view, member_set&, std::size_t) {
+        return std::nullopt;
+    }
+    std::optional<bool> wire_member(chunk_delta& delta, std::string_view key, member_set& seen, std::size_t depth);
+    std::optional<bool> wire_member(tool_call_delta& call, std::string_view key, member_set& seen, std::size_t depth);
+
+    // Typed values at `depth`: false for a value of another type. null
+    // empties a member (leaves an `index` its position).
+    bool value(std::string& to, std::size_t) { return text(to); }
+    bool value(std::optional<std::string>& to, std::size_t) { return optional_text(to); }
+    bool value(std::int64_t& to, std::size_t);
+    bool value(std::optional<std::int64_t>& to, std::size_t);
+    bool value(std::optional<usage>& to, std::size_t); // only null: usage is the tree's
+    bool value(boost::json::value& to, std::size_t);   // only null: logprobs are the tree's
+    bool value(chunk_delta& to, std::size_t depth);
+    template <described_struct T>
+    bool value(std::vector<T>& to, std::size_t depth);
+
     bool extra_member(std::string_view key);
     bool nested_extra(boost::json::object& extra, std::string_view key, std::size_t depth);
 
-    // Typed values: false for a value of another type.
     bool text(std::string& to);
     bool optional_text(std::optional<std::string>& to);
-    // A member whose value is text for the reader (`content`,
-    // `reasoning_content`, `arguments`): it changes from chunk to chunk and
-    // nothing else depends on it.
-    bool free_text(std::optional<std::string>& to, member m);
+    bool free_text(std::optional<std::string>& to, free_text_member m);
 
     // Where a free-text string went: indexes rather than an address, which a
     // later choice or tool call of the same chunk may move.
     struct free_text_place {
-        member m = member::content;
+        free_text_member m = free_text_member::content;
         std::size_t choice = 0;
         std::size_t call = 0; // for `arguments`
     };
@@ -161,6 +155,7 @@ private:
     std::size_t unknown_ = 0;               // top-level unknown members in this event
     std::vector<unsigned char> extra_seen_; // per member of `extra`: named in this event
     std::string reasoning_;                 // `reasoning`, applied at the end of its delta
+    bool has_reasoning_ = false;            // in the delta being read
 };
 
 } // namespace dgrid::detail

@@ -4,8 +4,12 @@
 #include <dgrid/detail/chunks/chunk_reader.hpp>
 #include <dgrid/detail/chunks/chunk_recycling.hpp>
 #include <dgrid/detail/json/json_scanner.ipp>
+#include <dgrid/detail/json/wire_members.hpp>
+
+#include <boost/mp11/algorithm.hpp>
 
 #include <algorithm>
+#include <type_traits>
 
 namespace dgrid::detail {
 
@@ -19,72 +23,18 @@ inline void assign_if_changed(std::string& to, std::string_view v) {
 
 } // namespace chunk_reading
 
-DGRID_DECL chunk_reader::member chunk_reader::chunk_member(std::string_view key) noexcept {
-
-    switch (key.size()) {
-    case 2: return key_is(key, "id") ? member::id : member::extra;
-    case 5:
-        if (key_is(key, "model"))
-            return member::model;
-        if (key_is(key, "usage"))
-            return member::usage;
-        return key_is(key, "error") ? member::unreadable : member::extra;
-    case 6: return key_is(key, "object") ? member::object : member::extra;
-    case 7:
-        if (key_is(key, "created"))
-            return member::created;
-        return key_is(key, "choices") ? member::choices : member::extra;
-    case 18: return key_is(key, "system_fingerprint") ? member::system_fingerprint : member::extra;
-    default: return member::extra;
+template <class T>
+constexpr chunk_reader::free_text_member chunk_reader::free_text_of(std::string_view name) noexcept {
+    if constexpr (std::is_same_v<T, chunk_delta>) {
+        if (name == "content")
+            return free_text_member::content;
+        if (name == "reasoning_content")
+            return free_text_member::reasoning_content;
+    } else if constexpr (std::is_same_v<T, tool_call_delta>) {
+        if (name == "arguments")
+            return free_text_member::arguments;
     }
-}
-
-DGRID_DECL chunk_reader::member chunk_reader::choice_member(std::string_view key) noexcept {
-
-    switch (key.size()) {
-    case 5:
-        if (key_is(key, "index"))
-            return member::choice_index;
-        return key_is(key, "delta") ? member::delta : member::skipped;
-    case 8: return key_is(key, "logprobs") ? member::logprobs : member::skipped;
-    case 13: return key_is(key, "finish_reason") ? member::finish_reason : member::skipped;
-    default: return member::skipped;
-    }
-}
-
-DGRID_DECL chunk_reader::member chunk_reader::delta_member(std::string_view key) noexcept {
-
-    switch (key.size()) {
-    case 4: return key_is(key, "role") ? member::role : member::skipped;
-    case 7:
-        if (key_is(key, "content"))
-            return member::content;
-        return key_is(key, "refusal") ? member::refusal : member::skipped;
-    case 9: return key_is(key, "reasoning") ? member::reasoning : member::skipped;
-    case 10: return key_is(key, "tool_calls") ? member::tool_calls : member::skipped;
-    case 17: return key_is(key, "reasoning_content") ? member::reasoning_content : member::skipped;
-    default: return member::skipped;
-    }
-}
-
-DGRID_DECL chunk_reader::member chunk_reader::tool_call_member(std::string_view key) noexcept {
-
-    switch (key.size()) {
-    case 2: return key_is(key, "id") ? member::call_id : member::skipped;
-    case 4: return key_is(key, "type") ? member::call_type : member::skipped;
-    case 5: return key_is(key, "index") ? member::call_index : member::skipped;
-    case 8: return key_is(key, "function") ? member::function : member::skipped;
-    default: return member::skipped;
-    }
-}
-
-DGRID_DECL chunk_reader::member chunk_reader::function_member(std::string_view key) noexcept {
-
-    switch (key.size()) {
-    case 4: return key_is(key, "name") ? member::name : member::skipped;
-    case 9: return key_is(key, "arguments") ? member::arguments : member::skipped;
-    default: return member::skipped;
-    }
+    return free_text_member::none;
 }
 
 DGRID_DECL bool chunk_reader::read(std::string_view data, chat_chunk& out, string_pool& pool) {
@@ -156,12 +106,12 @@ DGRID_DECL bool chunk_reader::chunk_object(bool out_is_previous) {
     chat_chunk& c = *out_;
     member_set seen;
     const auto on_member = [&](std::string_view key) {
-        const member m = chunk_member(key);
-        if (m == member::extra)
-            return extra_member(key);
-        if (m == member::choices && !prefix_taken_)
+        if (!prefix_taken_ && key == "choices")
             remember_prefix(seen);
-        return m != member::unreadable && seen.first_time(m) && chunk_value(m);
+        bool ok = false;
+        if (typed_member(c, key, {}, seen, 2, ok))
+            return ok;
+        return key != "error" && extra_member(key); // the tree reads errors
     };
     bool read = false;
     const std::string_view prefix = std::string_view(prefix_.text).substr(0, prefix_.prefix_size);
@@ -178,20 +128,7 @@ DGRID_DECL bool chunk_reader::chunk_object(bool out_is_previous) {
     }
     if (!read)
         return false;
-    if (seen.lacks(member::id))
-        c.id.clear();
-    if (seen.lacks(member::object))
-        c.object.clear();
-    if (seen.lacks(member::created))
-        c.created.reset();
-    if (seen.lacks(member::model))
-        c.model.clear();
-    if (seen.lacks(member::choices))
-        recycle_choices(*pool_, c.choices); // missing is no choices (docs/wire.md, "Choices null or missing")
-    if (seen.lacks(member::usage))
-        c.usage.reset();
-    if (seen.lacks(member::system_fingerprint))
-        pool_->put(c.system_fingerprint);
+    vacate_absent(c, seen); // missing `choices` is no choices (docs/wire.md, "Choices null or missing")
     // Members of the previous chunk that this one lacks: the tree reader
     // removes them.
     return c.extra.size() == unknown_;
@@ -210,212 +147,162 @@ DGRID_DECL void chunk_reader::remember_prefix(const member_set& seen) {
     prefix_taken_ = true;
 }
 
-DGRID_DECL bool chunk_reader::chunk_value(member m) {
-    chat_chunk& c = *out_;
-    switch (m) {
-    case member::id: return text(c.id);
-    case member::object: return text(c.object);
-    case member::model: return text(c.model);
-    case member::system_fingerprint: return optional_text(c.system_fingerprint);
-    case member::created: {
-        if (*p_ == 'n') {
-            c.created.reset();
-            return literal("null");
-        }
-        std::int64_t created = 0;
-        if (!integer(created))
-            return false;
-        c.created = created;
-        return true;
-    }
-    case member::usage: c.usage.reset(); return literal("null");
-    case member::choices:
-        if (*p_ == 'n') {
-            recycle_choices(*pool_, c.choices); // docs/wire.md, "Choices null or missing"
-            return literal("null");
-        }
-        return choices_array();
-    default: return false;
-    }
-}
-
-DGRID_DECL bool chunk_reader::choices_array() {
-    auto& choices = out_->choices;
-    std::size_t count = 0;
-    const bool read = elements([&] {
-        if (++count > choices.size())
-            choices.emplace_back();
-        chunk_choice& choice = choices[count - 1];
-        choice_at_ = count - 1;
-        choice.index = static_cast<std::int64_t>(count - 1); // when `index` is missing
-        return choice_object(choice);
+template <described_struct T>
+bool chunk_reader::object(T& out, std::size_t depth) {
+    member_set seen;
+    out.extra.clear();
+    const bool read = members([&](std::string_view key) {
+        bool ok = false;
+        if (typed_member(out, key, {}, seen, depth, ok))
+            return ok;
+        if (const std::optional<bool> wire = wire_member(out, key, seen, depth))
+            return *wire;
+        return nested_extra(out.extra, key, depth);
     });
     if (read)
-        recycle_choices(*pool_, choices, count);
+        vacate_absent(out, seen);
     return read;
 }
 
-DGRID_DECL bool chunk_reader::choice_object(chunk_choice& choice) {
-    member_set seen;
-    choice.extra.clear();
-    const bool read = members([&](std::string_view key) {
-        const member m = choice_member(key);
-        if (m == member::skipped)
-            return nested_extra(choice.extra, key, 4);
-        if (!seen.first_time(m))
-            return false;
-        switch (m) {
-        case member::choice_index: return *p_ == 'n' ? literal("null") : integer(choice.index);
-        case member::finish_reason: return optional_text(choice.finish_reason);
-        case member::logprobs: return literal("null");
-        case member::delta:
-            if (*p_ == 'n') {
-                recycle(*pool_, choice.delta);
-                return literal("null");
+template <described_struct T>
+bool chunk_reader::typed_member(T& out, std::string_view key, std::string_view parent, member_set& seen,
+                                std::size_t depth, bool& read) {
+    bool found = false;
+    int i = 0;
+    boost::mp11::mp_for_each<described_members<T>>([&](auto d) {
+        constexpr std::string_view name = decltype(d)::name;
+        if constexpr (name != "extra") {
+            if (!found && wire_parent<T>(name) == parent && key.size() == name.size() && key_is(key, name)) {
+                found = true;
+                if (!seen.first_time(i))
+                    read = false;
+                else if constexpr (constexpr free_text_member m = free_text_of<T>(name); m != free_text_member::none)
+                    read = free_text(out.*d.pointer, m);
+                else
+                    read = value(out.*d.pointer, depth);
             }
-            return delta_object(choice.delta);
-        default: return false;
         }
+        ++i;
     });
+    return found;
+}
+
+template <described_struct T>
+void chunk_reader::vacate_absent(T& out, const member_set& seen) {
+    int i = 0;
+    boost::mp11::mp_for_each<described_members<T>>([&](auto d) {
+        using member_type = std::remove_cvref_t<decltype(out.*d.pointer)>;
+        if constexpr (!std::is_same_v<member_type, std::int64_t> && !std::is_same_v<member_type, boost::json::object>) {
+            if (seen.lacks(i))
+                vacate(*pool_, out.*d.pointer);
+        }
+        ++i;
+    });
+}
+
+// `reasoning` is read aside, and decided on at the end of its delta.
+DGRID_DECL std::optional<bool> chunk_reader::wire_member(chunk_delta&, std::string_view key, member_set& seen,
+                                                         std::size_t) {
+    if (key != "reasoning")
+        return std::nullopt;
+    if (!seen.first_time(boost::mp11::mp_size<described_members<chunk_delta>>::value))
+        return false;
+    if (*p_ == 'n')
+        return literal("null");
+    std::string_view v;
+    keep_lone_surrogates_ = true; // free text, which reasoning_content takes
+    const bool read = *p_ == '"' && string(v);
+    keep_lone_surrogates_ = false;
     if (!read)
         return false;
-    if (seen.lacks(member::delta))
-        recycle(*pool_, choice.delta);
-    if (seen.lacks(member::finish_reason))
-        pool_->put(choice.finish_reason);
-    if (!choice.logprobs.is_null()) // read by the tree reader before
-        choice.logprobs = nullptr;
+    string_pool::grow(reasoning_, v.size());
+    reasoning_.assign(v);
+    has_reasoning_ = true;
     return true;
 }
 
-DGRID_DECL bool chunk_reader::delta_object(chunk_delta& delta) {
-    member_set seen;
-    bool has_reasoning = false;
-    delta.extra.clear();
-    const bool read = members([&](std::string_view key) {
-        const member m = delta_member(key);
-        if (m == member::skipped)
-            return nested_extra(delta.extra, key, 5);
-        if (!seen.first_time(m))
-            return false;
-        switch (m) {
-        case member::role: return optional_text(delta.role);
-        case member::content: return free_text(delta.content, m);
-        case member::reasoning_content: return free_text(delta.reasoning_content, m);
-        case member::refusal: return optional_text(delta.refusal);
-        case member::reasoning: {
-            if (*p_ == 'n')
-                return literal("null");
-            std::string_view v;
-            keep_lone_surrogates_ = true; // free text, which reasoning_content takes
-            const bool read = *p_ == '"' && string(v);
-            keep_lone_surrogates_ = false;
-            if (!read)
-                return false;
-            string_pool::grow(reasoning_, v.size());
-            reasoning_.assign(v);
-            has_reasoning = true;
-            return true;
-        }
-        case member::tool_calls:
-            if (*p_ == 'n') {
-                recycle_tool_calls(*pool_, delta.tool_calls);
-                return literal("null");
-            }
-            return tool_calls_array(delta.tool_calls);
-        default: return false;
-        }
-    });
-    if (!read)
+// `function` holds a fragment's `name` and `arguments`; its other members are
+// skipped (it has no `extra`). Those it lacks are emptied with the fragment's.
+DGRID_DECL std::optional<bool> chunk_reader::wire_member(tool_call_delta& call, std::string_view key, member_set& seen,
+                                                         std::size_t depth) {
+    if (key != "function")
+        return std::nullopt;
+    if (!seen.first_time(boost::mp11::mp_size<described_members<tool_call_delta>>::value))
         return false;
-    if (seen.lacks(member::role))
-        pool_->put(delta.role);
-    if (seen.lacks(member::content))
-        pool_->put(delta.content);
-    if (seen.lacks(member::reasoning_content))
-        pool_->put(delta.reasoning_content);
-    if (seen.lacks(member::refusal))
-        pool_->put(delta.refusal);
-    if (seen.lacks(member::tool_calls))
-        recycle_tool_calls(*pool_, delta.tool_calls);
+    if (*p_ == 'n')
+        return literal("null");
+    return members([&](std::string_view k) {
+        bool ok = false;
+        if (typed_member(call, k, "function", seen, depth + 1, ok))
+            return ok;
+        return skip_value(depth + 1);
+    });
+}
+
+DGRID_DECL bool chunk_reader::value(std::int64_t& to, std::size_t) {
+    return *p_ == 'n' ? literal("null") : integer(to);
+}
+
+DGRID_DECL bool chunk_reader::value(std::optional<std::int64_t>& to, std::size_t) {
+    if (*p_ == 'n') {
+        to.reset();
+        return literal("null");
+    }
+    std::int64_t v = 0;
+    if (!integer(v))
+        return false;
+    to = v;
+    return true;
+}
+
+DGRID_DECL bool chunk_reader::value(std::optional<usage>& to, std::size_t) {
+    to.reset();
+    return literal("null");
+}
+
+DGRID_DECL bool chunk_reader::value(boost::json::value& to, std::size_t) {
+    to = nullptr;
+    return literal("null");
+}
+
+DGRID_DECL bool chunk_reader::value(chunk_delta& delta, std::size_t depth) {
+    if (*p_ == 'n') {
+        vacate(*pool_, delta);
+        return literal("null");
+    }
+    has_reasoning_ = false;
+    if (!object(delta, depth + 1))
+        return false;
     // docs/wire.md, "Reasoning under two names": `reasoning` stands for an
     // absent or empty `reasoning_content`.
-    if (has_reasoning && (!delta.reasoning_content || delta.reasoning_content->empty()))
+    if (has_reasoning_ && (!delta.reasoning_content || delta.reasoning_content->empty()))
         pool_->assign(delta.reasoning_content, reasoning_);
     // Then `reasoning_content` depends on another member: not free text.
-    if (has_reasoning && free_text_ && free_text_->m == member::reasoning_content && free_text_->choice == choice_at_)
+    if (has_reasoning_ && free_text_ && free_text_->m == free_text_member::reasoning_content &&
+        free_text_->choice == choice_at_)
         free_text_.reset();
     return true;
 }
 
-DGRID_DECL bool chunk_reader::tool_calls_array(std::vector<tool_call_delta>& calls) {
+// Choices or tool call fragments, read over the previous chunk's.
+template <described_struct T>
+bool chunk_reader::value(std::vector<T>& items, std::size_t depth) {
+    if (*p_ == 'n') {
+        vacate(*pool_, items); // docs/wire.md, "Choices null or missing"
+        return literal("null");
+    }
     std::size_t count = 0;
     const bool read = elements([&] {
-        if (++count > calls.size())
-            calls.emplace_back();
-        tool_call_delta& call = calls[count - 1];
-        call_at_ = count - 1;
-        call.index = static_cast<std::int64_t>(count - 1); // when `index` is missing
-        return tool_call_object(call);
+        if (++count > items.size())
+            items.emplace_back();
+        T& item = items[count - 1];
+        (std::is_same_v<T, chunk_choice> ? choice_at_ : call_at_) = count - 1;
+        item.index = static_cast<std::int64_t>(count - 1); // when `index` is missing
+        return object(item, depth + 2);
     });
     if (read)
-        recycle_tool_calls(*pool_, calls, count);
+        vacate(*pool_, items, count);
     return read;
-}
-
-DGRID_DECL bool chunk_reader::tool_call_object(tool_call_delta& call) {
-    member_set seen;
-    call.extra.clear();
-    const bool read = members([&](std::string_view key) {
-        const member m = tool_call_member(key);
-        if (m == member::skipped)
-            return nested_extra(call.extra, key, 7);
-        if (!seen.first_time(m))
-            return false;
-        switch (m) {
-        case member::call_index: return *p_ == 'n' ? literal("null") : integer(call.index);
-        case member::call_id: return optional_text(call.id);
-        case member::call_type: return optional_text(call.type);
-        case member::function:
-            if (*p_ == 'n') {
-                pool_->put(call.name);
-                pool_->put(call.arguments);
-                return literal("null");
-            }
-            return function_object(call);
-        default: return false;
-        }
-    });
-    if (!read)
-        return false;
-    if (seen.lacks(member::call_id))
-        pool_->put(call.id);
-    if (seen.lacks(member::call_type))
-        pool_->put(call.type);
-    if (seen.lacks(member::function)) {
-        pool_->put(call.name);
-        pool_->put(call.arguments);
-    }
-    return true;
-}
-
-DGRID_DECL bool chunk_reader::function_object(tool_call_delta& call) {
-    member_set seen;
-    const bool read = members([&](std::string_view key) {
-        const member m = function_member(key);
-        if (m == member::skipped)
-            return skip_value(8);
-        if (!seen.first_time(m))
-            return false;
-        return m == member::name ? optional_text(call.name) : free_text(call.arguments, m);
-    });
-    if (!read)
-        return false;
-    if (seen.lacks(member::name))
-        pool_->put(call.name);
-    if (seen.lacks(member::arguments))
-        pool_->put(call.arguments);
-    return true;
 }
 
 // An unknown top-level member, kept in `extra` in place: members such as
@@ -488,13 +375,13 @@ DGRID_DECL bool chunk_reader::optional_text(std::optional<std::string>& to) {
 DGRID_DECL std::optional<std::string>& chunk_reader::place_in(chat_chunk& c, const free_text_place& place) noexcept {
     chunk_delta& delta = c.choices[place.choice].delta;
     switch (place.m) {
-    case member::content: return delta.content;
-    case member::reasoning_content: return delta.reasoning_content;
+    case free_text_member::content: return delta.content;
+    case free_text_member::reasoning_content: return delta.reasoning_content;
     default: return delta.tool_calls[place.call].arguments;
     }
 }
 
-DGRID_DECL bool chunk_reader::free_text(std::optional<std::string>& to, member m) {
+DGRID_DECL bool chunk_reader::free_text(std::optional<std::string>& to, free_text_member m) {
     const char* const start = p_;
     keep_lone_surrogates_ = true; // for surrogate_mender
     const bool read = optional_text(to);

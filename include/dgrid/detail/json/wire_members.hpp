@@ -3,8 +3,10 @@
 
 // Internal: the members of the API's described types as their JSON holds
 // them, for the writers of a tree (impl/json.ipp) and of request text
-// (request_writer.ipp), which thus follow one rule.
+// (request_writer.ipp), and for the readers of chunks, which thus follow one
+// rule.
 
+#include <dgrid/chat_chunk.hpp>
 #include <dgrid/chat_completion.hpp>
 #include <dgrid/chat_request.hpp>
 #include <dgrid/detail/described/traits.hpp>
@@ -30,6 +32,19 @@ template <>
 inline constexpr std::string_view always_written<model_list> = "data";
 template <>
 inline constexpr std::string_view always_written<chat_request> = "messages";
+template <>
+inline constexpr std::string_view always_written<chat_chunk> = "choices";
+
+// The member of a `T`'s JSON object that holds the member `name`'s JSON,
+// empty when `T`'s object holds it itself: a tool call fragment flattens the
+// wire's `function: {name, arguments}`.
+template <class T>
+constexpr std::string_view wire_parent(std::string_view name) noexcept {
+    if constexpr (std::is_same_v<T, tool_call_delta>)
+        return name == "name" || name == "arguments" ? "function" : "";
+    else
+        return {};
+}
 
 // Whether the member `name` of a `T` with this value is written: not an
 // absent optional, an empty list or map (but the one above), a null
