@@ -3,6 +3,7 @@
 
 #include <dgrid/detail/config.hpp>
 
+#include <boost/describe/enum.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <string_view>
@@ -74,6 +75,16 @@ enum class error {
     tool_failed,      ///< A tool call named no tool of the set, or its handler threw.
     too_many_steps,   ///< The model still called tools at the last of `run_tools_options::max_steps` requests.
 };
+
+/// The enumerators' names, for `boost::describe::enum_to_string` ("rate_limited").
+BOOST_DESCRIBE_ENUM(error, missing_api_key, invalid_base_url, invalid_header_value, invalid_request, bad_request,
+                    authentication_failed, payment_required, permission_denied, not_found, request_timeout, conflict,
+                    unprocessable_entity, rate_limited, internal_server_error, bad_gateway, service_unavailable,
+                    gateway_timeout, unexpected_status, invalid_json, malformed_response, response_too_large,
+                    headers_too_large, connect_timeout, headers_timeout, stream_idle_timeout, total_timeout,
+                    pool_closed, stream_truncated, stream_error, event_too_large, not_an_event_stream, upstream_error,
+                    proxy_authentication_required, proxy_refused, refused, content_not_json, type_mismatch, tool_failed,
+                    too_many_steps)
 
 /// The category of `dgrid::error` codes (name "dgrid").
 DGRID_DECL const boost::system::error_category& error_category() noexcept;

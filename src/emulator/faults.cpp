@@ -138,4 +138,14 @@ bool fault_budget::admit(const fault_plan& plan) {
     return seen <= *plan.fail_times;
 }
 
+std::string_view random_faults::pick() {
+    if (rate_ <= 0)
+        return {};
+    static constexpr std::string_view choices[] = {"status=500", "status=503", "reset-before-headers"};
+    const std::lock_guard lock(mutex_);
+    if (std::uniform_real_distribution<double>(0, 1)(engine_) >= rate_)
+        return {};
+    return choices[std::uniform_int_distribution<std::size_t>(0, std::size(choices) - 1)(engine_)];
+}
+
 } // namespace dgrid::emulator

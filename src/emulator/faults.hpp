@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -127,6 +128,21 @@ struct fault_plan {
 /// Parses an `X-Emulator-Fault` header value (an empty one asks for nothing).
 /// Throws `std::invalid_argument` naming the first unknown or malformed item.
 fault_plan parse_faults(std::string_view header);
+
+/// Picks faults for a share of requests (`server_options::random_fault_rate`).
+/// Thread-safe.
+class random_faults {
+public:
+    random_faults(double rate, std::uint64_t seed) : rate_(rate), engine_(seed) {}
+
+    /// An `X-Emulator-Fault` value for the next request: empty for most.
+    std::string_view pick();
+
+private:
+    double rate_;
+    std::mutex mutex_;
+    std::mt19937_64 engine_;
+};
 
 /// Counts the requests of each `fail-times` group, so that a fault can fail a
 /// request K times and then let its retry succeed. Thread-safe.

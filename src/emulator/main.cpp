@@ -22,10 +22,12 @@ namespace {
 constexpr std::string_view usage =
     "usage: dgrid-emulator [--plain] [--port N] [--host H] [--api-key K] [--ca-file PATH]\n"
     "                      [--max-requests-per-connection N] [--token-delay-ms N] [--threads N]\n"
-    "                      [--rpm N] [--tpm N]\n"
+    "                      [--rpm N] [--tpm N] [--fault-rate P] [--fault-seed N]\n"
     "The API key defaults to $DGRID_EMULATOR_KEY, else emulator-key.\n"
     "--rpm and --tpm limit each API key's requests and tokens per minute, answering\n"
-    "429 beyond them as OpenAI does; 0 (the default) is no limit.\n";
+    "429 beyond them as OpenAI does; 0 (the default) is no limit.\n"
+    "--fault-rate gives that share (0 to 1) of requests a 500, a 503 or a reset\n"
+    "before the headers, at random from --fault-seed.\n";
 
 template <class T>
 bool parse_number(std::string_view text, T& out) {
@@ -46,9 +48,10 @@ std::optional<dgrid::emulator::server_options> parse_arguments(int argc, char** 
             options.tls = false;
             continue;
         }
-        constexpr std::array<std::string_view, 9> valued = {
+        constexpr std::array<std::string_view, 11> valued = {
             "--port",           "--host",    "--api-key", "--ca-file", "--max-requests-per-connection",
-            "--token-delay-ms", "--threads", "--rpm",     "--tpm"};
+            "--token-delay-ms", "--threads", "--rpm",     "--tpm",     "--fault-rate",
+            "--fault-seed"};
         if (std::find(valued.begin(), valued.end(), flag) == valued.end()) {
             std::cerr << "dgrid-emulator: unknown option " << flag << '\n' << usage;
             return std::nullopt;
@@ -79,6 +82,11 @@ std::optional<dgrid::emulator::server_options> parse_arguments(int argc, char** 
             ok = parse_number(value, options.requests_per_minute);
         } else if (flag == "--tpm") {
             ok = parse_number(value, options.tokens_per_minute);
+        } else if (flag == "--fault-rate") {
+            ok = parse_number(value, options.random_fault_rate) && options.random_fault_rate >= 0 &&
+                 options.random_fault_rate <= 1;
+        } else if (flag == "--fault-seed") {
+            ok = parse_number(value, options.random_fault_seed);
         }
         if (!ok) {
             std::cerr << "dgrid-emulator: bad value '" << value << "' for " << flag << '\n' << usage;

@@ -329,10 +329,15 @@ struct server::impl {
 
             const auto& request = parser.get();
             const std::uint64_t number = ++requests;
+            beast::string_view faults = request[beast::string_view(fault_header.data(), fault_header.size())];
+            if (faults.empty()) {
+                const std::string_view picked = chaos.pick();
+                faults = beast::string_view(picked.data(), picked.size());
+            }
             const request_view view{request.method_string(),
                                     request.target(),
                                     request[http::field::authorization],
-                                    request[beast::string_view(fault_header.data(), fault_header.size())],
+                                    faults,
                                     request.body(),
                                     request[beast::string_view(token_delay_header.data(), token_delay_header.size())]};
             const exchange ex = handle_request(view, options.api_key, number, budget, limits,
@@ -524,6 +529,7 @@ struct server::impl {
     std::atomic<unsigned short> bound_port{0};
     std::atomic<bool> stopping{false};
     fault_budget budget;
+    random_faults chaos{options.random_fault_rate, options.random_fault_seed};
     rate_limiter limits; // per API key, over all connections
 
     mutable std::mutex mutex; // guards everything below

@@ -68,6 +68,15 @@ struct server_options {
     /// carry the same three headers ending in `-tokens`. 0 = no limit; above
     /// 10^12 counts as 10^12.
     std::uint64_t tokens_per_minute = 0;
+
+    /// The share (0 to 1) of requests without an `X-Emulator-Fault` header
+    /// that get a fault anyway, chosen at random among `status=500`,
+    /// `status=503` and `reset-before-headers`: an unreliable upstream for
+    /// batch runs. 0 = none.
+    double random_fault_rate = 0;
+
+    /// Seeds the choice of those requests, so that a run can be repeated.
+    std::uint64_t random_fault_seed = 1;
 };
 
 } // namespace dgrid::emulator
