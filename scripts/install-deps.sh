@@ -4,7 +4,7 @@
 set -euo pipefail
 
 # tinyproxy: the proxy the proxy tests start on 127.0.0.1.
-packages=(g++ cmake ninja-build ccache pkg-config openssl libssl-dev clang-format-14 doxygen tinyproxy
+packages=(g++ cmake ninja-build ccache pkg-config openssl libssl-dev clang-format-14 doxygen tinyproxy libcli11-dev
           libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev libboost-system1.81-dev)
 
 missing=()

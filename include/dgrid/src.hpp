@@ -7,6 +7,10 @@
 #error "src.hpp is for DGRID_SEPARATE_COMPILATION builds"
 #endif
 
+#include <dgrid/detail/batch/append_log.ipp>
+#include <dgrid/detail/batch/batch_records.ipp>
+#include <dgrid/detail/batch/input_line.ipp>
+#include <dgrid/detail/batch/line_reader.ipp>
 #include <dgrid/detail/chunks/chunk_decoder.ipp>
 #include <dgrid/detail/engine/operation_fsm.ipp>
 #include <dgrid/detail/engine/retry_rules.ipp>
@@ -16,6 +20,7 @@
 #include <dgrid/detail/sse/sse_parser.ipp>
 #include <dgrid/impl/base64.ipp>
 #include <dgrid/impl/base_url.ipp>
+#include <dgrid/impl/batch.ipp>
 #include <dgrid/impl/chat_accumulator.ipp>
 #include <dgrid/impl/chat_stream.ipp>
 #include <dgrid/impl/client.ipp>
