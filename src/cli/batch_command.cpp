@@ -124,6 +124,7 @@ int run_batch(const connection_flags& connection, const batch_flags& flags) {
     options.input = flags.input;
     options.shard = parse_shard(flags);
     options.output = dgrid::shard_path(flags.output, options.shard);
+    const std::filesystem::path output = options.output;
     if (!flags.errors.empty())
         options.errors = dgrid::shard_path(flags.errors, options.shard);
     options.max_concurrency = flags.max_concurrency;
@@ -179,7 +180,8 @@ int run_batch(const connection_flags& connection, const batch_flags& flags) {
     if (!flags.quiet)
         std::cerr << "dgrid: batch: " << boost::json::serialize(dgrid::to_json(summary)) << '\n';
     if (result) {
-        std::cerr << "dgrid: batch: " << result.message() << '\n';
+        std::cerr << "dgrid: batch: " << result.message() << " (input " << flags.input << ", output " << output.string()
+                  << ")\n";
         return exit_failed;
     }
     return summary.failed + summary.invalid_lines == 0 ? exit_ok : exit_failed;
