@@ -61,12 +61,14 @@ stop_slurm() {
 }
 source scripts/emulator.sh
 cleanup() {
-  stop_emulator
+  [[ -z ${emulator_pid:-} ]] || stop_emulator
   stop_slurm
 }
 trap cleanup EXIT
 
+# Without systemd (a container), the daemons' run directories are ours to make.
 [[ -f /etc/munge/munge.key ]] || $sudo mungekey --create
+$sudo install -d -o munge -g munge -m 0755 /run/munge
 pgrep -x munged >/dev/null || $sudo runuser -u munge -- /usr/sbin/munged
 stop_slurm
 $sudo slurmctld
