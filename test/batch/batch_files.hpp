@@ -1,7 +1,10 @@
 #ifndef DGRID_TEST_BATCH_BATCH_FILES_HPP
 #define DGRID_TEST_BATCH_BATCH_FILES_HPP
 
-// Input files for batch tests and the checks of what a batch wrote.
+// The emulator of batch tests, input files, and the checks of what a batch
+// wrote.
+
+#include "fixture.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -18,6 +21,18 @@
 #include <unistd.h>
 
 namespace dgrid::test {
+
+// An emulator that fails `fault_rate` of the requests at random (a seeded
+// 500, 503 or reset), allows `rpm` requests a minute (0: any), and runs on
+// `threads` threads of its own (so that a test may block on processes).
+inline emulator::server_options batch_emulator(double fault_rate = 0, std::uint64_t rpm = 0, unsigned threads = 1) {
+    emulator::server_options o = emulator_defaults();
+    o.random_fault_rate = fault_rate;
+    o.random_fault_seed = 7;
+    o.requests_per_minute = rpm;
+    o.threads = threads;
+    return o;
+}
 
 // A directory of its own under the temporary directory, removed at the end.
 struct temp_dir {

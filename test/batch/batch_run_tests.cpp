@@ -54,14 +54,6 @@ batch_options options_for(const temp_dir& dir, const std::string& input = "in.js
     return o;
 }
 
-emulator::server_options faulty_emulator(double fault_rate, std::uint64_t rpm = 0) {
-    emulator::server_options o = emulator_defaults();
-    o.random_fault_rate = fault_rate;
-    o.random_fault_seed = 7;
-    o.requests_per_minute = rpm;
-    return o;
-}
-
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(batch_runs)
@@ -69,7 +61,7 @@ BOOST_AUTO_TEST_SUITE(batch_runs)
 BOOST_AUTO_TEST_CASE(five_thousand_lines_with_faults_and_a_rate_limit) {
     // 5 % of requests fail (500, 503, reset) and the key has 4,800 requests a
     // minute: the last few hundred lines meet 429s.
-    emulator_fixture f(faulty_emulator(0.05, 4800));
+    emulator_fixture f(batch_emulator(0.05, 4800));
     temp_dir dir;
     constexpr std::size_t lines = 5000;
     write_input(dir / "in.jsonl", lines);
@@ -190,7 +182,7 @@ BOOST_AUTO_TEST_CASE(retry_failed_runs_the_errors_again) {
     temp_dir dir;
     write_input(dir / "in.jsonl", 30);
     {
-        emulator_fixture down(faulty_emulator(1.0)); // every request fails
+        emulator_fixture down(batch_emulator(1.0)); // every request fails
         const batch_result r = run_batch(down, options_for(dir));
         BOOST_TEST(!r.ec);
         BOOST_TEST(r.summary.failed == 30u);
@@ -268,9 +260,7 @@ BOOST_AUTO_TEST_CASE(cancelled_with_every_line_under_way) {
 }
 
 BOOST_AUTO_TEST_CASE(the_handler_runs_on_its_own_executor_and_threads_may_share_the_work) {
-    emulator::server_options o = emulator_defaults();
-    o.threads = 2;
-    emulator_fixture f(o);
+    emulator_fixture f(batch_emulator(0, 0, 2));
     temp_dir dir;
     constexpr std::size_t lines = 300;
     write_input(dir / "in.jsonl", lines);

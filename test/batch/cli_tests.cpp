@@ -106,20 +106,12 @@ std::size_t count_records(const std::filesystem::path& path) {
     return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
 }
 
-// An emulator on threads of its own, so that the test may block on processes.
-emulator::server_options threaded(double fault_rate = 0) {
-    emulator::server_options o = emulator_defaults();
-    o.threads = 2;
-    o.random_fault_rate = fault_rate;
-    return o;
-}
-
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(command_line)
 
 BOOST_AUTO_TEST_CASE(chat_models_and_image) {
-    emulator_fixture f(threaded());
+    emulator_fixture f(batch_emulator(0, 0, 2));
     temp_dir dir;
     const finished chat = run_cli(f, dir, {"chat", "--model", "emulator/echo", "hello there"});
     BOOST_TEST(chat.code == 0, chat.err);
@@ -146,7 +138,7 @@ BOOST_AUTO_TEST_CASE(chat_models_and_image) {
 }
 
 BOOST_AUTO_TEST_CASE(errors_and_exit_codes) {
-    emulator_fixture f(threaded());
+    emulator_fixture f(batch_emulator(0, 0, 2));
     temp_dir dir;
     // The gateway's refusal: exit 1, one line with its message and request id.
     const finished missing = run_cli(f, dir, {"chat", "-m", "no-such-model", "hi"});
@@ -170,7 +162,7 @@ BOOST_AUTO_TEST_CASE(errors_and_exit_codes) {
 }
 
 BOOST_AUTO_TEST_CASE(a_batch_killed_three_times_then_resumed) {
-    emulator_fixture f(threaded(0.05));
+    emulator_fixture f(batch_emulator(0.05, 0, 2));
     temp_dir dir;
     constexpr std::size_t lines = 1000;
     write_input(dir / "in.jsonl", lines);
@@ -205,7 +197,7 @@ BOOST_AUTO_TEST_CASE(a_batch_killed_three_times_then_resumed) {
 }
 
 BOOST_AUTO_TEST_CASE(four_shard_processes_then_merged) {
-    emulator_fixture f(threaded());
+    emulator_fixture f(batch_emulator(0, 0, 2));
     temp_dir dir;
     constexpr std::size_t lines = 400;
     write_input(dir / "in.jsonl", lines);
