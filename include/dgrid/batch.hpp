@@ -60,7 +60,10 @@ DGRID_DECL std::filesystem::path errors_path(const std::filesystem::path& output
 
 /// How far a batch is, as `batch_options::on_progress` sees it.
 struct batch_progress {
-    std::size_t lines_read = 0;                    ///< input lines read so far (of every shard)
+    std::size_t lines_read = 0; ///< input lines read so far (of every shard)
+    /// The input's lines (of every shard), counted before the run when the
+    /// input is a regular file; none for a pipe.
+    std::optional<std::size_t> lines_total;
     bool input_done = false;                       ///< the whole input was read
     std::size_t succeeded = 0;                     ///< answered in this run
     std::size_t failed = 0;                        ///< written to the errors file in this run (lines included)
@@ -163,11 +166,14 @@ DGRID_DECL void start_batch(boost::asio::any_io_executor ex, client_options clie
 /// (or, for a reported line, whose number is) is skipped, so that a run
 /// stopped at any moment (`kill -9` included) and started again with the same
 /// options finishes the work without writing any line twice; a torn last line
-/// left by the stop is cut off first. Memory grows with the calls under way
-/// and 8 bytes or so per input line (a hash of each `custom_id`).
+/// left by the stop is cut off first. Records that complete together are
+/// written together, as soon as they are known. Memory grows with the calls
+/// under way and 10 bytes or so per input line (a hash of each `custom_id`).
 ///
-/// The client is made from `client` on a strand of `ex` and shut down at the
-/// end; its observer, if any, is called too.
+/// The client is made from `client` on `ex` and shut down at the end; its
+/// observer, if any, is called too. The run's own state lives on a strand of
+/// `ex`; the client's `thread_safe` says whether several threads may run
+/// `ex`'s context (leave it true unless one thread does).
 ///
 /// Handler signature: `void(error_code, batch_summary)`: an error when a file
 /// cannot be opened, read or written (`std::errc` codes) or the run was

@@ -9,11 +9,9 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -36,19 +34,10 @@ struct batch_flags {
     std::optional<std::size_t> shard_count; // N for a Kubernetes Indexed Job
     bool retry_failed = false;
     bool quiet = false;
+    std::optional<double> progress_interval; // seconds
     std::optional<unsigned> max_retries;
     std::optional<double> timeout; // seconds, per call
 };
-
-// The newlines of `path`: the ETA's total.
-std::size_t count_lines(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::size_t lines = 0;
-    char buffer[1 << 16];
-    while (in.read(buffer, sizeof buffer) || in.gcount() > 0)
-        lines += static_cast<std::size_t>(std::count(buffer, buffer + in.gcount(), '\n'));
-    return lines;
-}
 
 std::string duration_text(double seconds) {
     const auto s = static_cast<long long>(seconds);
@@ -63,25 +52,29 @@ std::string duration_text(double seconds) {
 // One live line on a terminal; a JSON line every few seconds elsewhere.
 class progress_printer {
 public:
-    progress_printer(std::size_t total, bool terminal) : total_(total), terminal_(terminal) {}
+    // `shards`: the input's lines are shared among them, for the total.
+    progress_printer(std::size_t shards, bool terminal) : shards_(shards), terminal_(terminal) {}
 
     void operator()(const dgrid::batch_progress& p) {
         const double seconds = std::chrono::duration<double>(p.elapsed).count();
         const std::size_t done = p.succeeded + p.failed;
         const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
-        const std::size_t left = total_ > p.skipped + done ? total_ - p.skipped - done : 0;
+        // This shard's share of the lines; none when the input is a pipe.
+        const std::optional<std::size_t> total = p.lines_total ? std::optional(*p.lines_total / shards_) : std::nullopt;
+        const std::size_t left = total && *total > p.skipped + done ? *total - p.skipped - done : 0;
         if (terminal_) {
+            const std::string eta = total && rate > 0 ? duration_text(static_cast<double>(left) / rate) : "-";
             char line[200];
             std::snprintf(line, sizeof line,
-                          "\r%zu/%zu lines  %.1f/s  ETA %s  %.0f tok/s  errors %zu  concurrency %zu/%zu ",
-                          done + p.skipped, total_, rate, rate > 0 ? duration_text(left / rate).c_str() : "-",
+                          "\r%zu/%s lines  %.1f/s  ETA %s  %.0f tok/s  errors %zu  concurrency %zu/%zu ",
+                          done + p.skipped, total ? std::to_string(*total).c_str() : "?", rate, eta.c_str(),
                           seconds > 0 ? static_cast<double>(p.total_tokens) / seconds : 0.0, p.failed, p.in_flight,
                           p.concurrency);
             std::cerr << line << std::flush;
         } else {
             boost::json::object o{{"done", done},
                                   {"skipped", p.skipped},
-                                  {"total", total_},
+                                  {"total", total ? boost::json::value(*total) : boost::json::value(nullptr)},
                                   {"failed", p.failed},
                                   {"per_second", rate},
                                   {"in_flight", p.in_flight},
@@ -98,7 +91,7 @@ public:
     }
 
 private:
-    std::size_t total_;
+    std::size_t shards_;
     bool terminal_;
 };
 
@@ -146,10 +139,10 @@ int run_batch(const connection_flags& connection, const batch_flags& flags) {
     std::optional<progress_printer> printer;
     if (!flags.quiet) {
         const bool terminal = ::isatty(STDERR_FILENO) != 0;
-        // This shard's share of the lines, for the ETA.
-        printer.emplace(count_lines(flags.input) / options.shard.count, terminal);
+        printer.emplace(options.shard.count, terminal);
         options.on_progress = [&printer](const dgrid::batch_progress& p) { (*printer)(p); };
-        options.progress_interval = terminal ? std::chrono::milliseconds(250) : std::chrono::seconds(5);
+        options.progress_interval = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::duration<double>(flags.progress_interval.value_or(terminal ? 0.25 : 5)));
     }
 
     asio::io_context io;
@@ -168,7 +161,9 @@ int run_batch(const connection_flags& connection, const batch_flags& flags) {
     });
     dgrid::error_code result;
     dgrid::batch_summary summary;
-    dgrid::async_run_batch(io.get_executor(), client_options_from(connection), std::move(options),
+    dgrid::client_options client = client_options_from(connection);
+    client.thread_safe = false; // one thread runs `io`: the client needs no strands
+    dgrid::async_run_batch(io.get_executor(), std::move(client), std::move(options),
                            asio::bind_cancellation_slot(stop.slot(), [&](dgrid::error_code ec, dgrid::batch_summary s) {
                                result = ec;
                                summary = std::move(s);
@@ -237,6 +232,9 @@ void add_batch_command(CLI::App& app, const connection_flags& connection, int& e
     cmd->add_option("--max-retries", flags->max_retries, "Retries of each call (default: the client's, 2)");
     cmd->add_option("--timeout", flags->timeout, "Seconds each call may take, retries included");
     cmd->add_flag("--quiet,-q", flags->quiet, "No progress and no summary on stderr");
+    cmd->add_option("--progress-interval", flags->progress_interval,
+                    "Seconds between progress reports (default: 0.25 on a terminal, else 5)")
+        ->check(CLI::PositiveNumber);
     cmd->callback([cmd, &connection, &exit_code, flags] {
         if (cmd->get_subcommands().empty()) {
             if (flags->input.empty() || flags->output.empty())

@@ -16,6 +16,7 @@ void add_connection_flags(CLI::App& app, connection_flags& flags) {
                    "PEM file of the CAs to trust (default: $DGRID_CA_FILE, else the system's)");
     app.add_option("--api-key-env", flags.api_key_env, "The environment variable that holds the API key")
         ->capture_default_str();
+    app.add_option("--header,-H", flags.headers, "\"Name: value\": a header sent with every request (repeatable)");
 }
 
 dgrid::client_options client_options_from(const connection_flags& flags) {
@@ -33,6 +34,14 @@ dgrid::client_options client_options_from(const connection_flags& flags) {
         throw CLI::ValidationError("--api-key-env", "no API key: $" + flags.api_key_env + " is not set");
     options.api_key = key;
     options.default_headers.push_back({"X-Title", "dgrid-cli"});
+    for (const std::string& header : flags.headers) {
+        const std::size_t colon = header.find(':');
+        if (colon == std::string::npos || colon == 0)
+            throw CLI::ValidationError("--header", "expected \"Name: value\", got \"" + header + "\"");
+        const std::size_t value = header.find_first_not_of(" \t", colon + 1);
+        options.default_headers.push_back(
+            {header.substr(0, colon), value == std::string::npos ? std::string() : header.substr(value)});
+    }
     return options;
 }
 

@@ -15,6 +15,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace dgrid_cli {
 
@@ -27,13 +28,15 @@ struct connection_flags {
     std::string base_url; // --base-url, else DGRID_BASE_URL, else the gateway
     std::string ca_file;  // --ca-file, else DGRID_CA_FILE
     std::string api_key_env = "DGRID_API_KEY";
+    std::vector<std::string> headers; // --header "Name: value", sent with every request
 };
 
-// Adds --base-url, --ca-file and --api-key-env to `app`.
+// Adds --base-url, --ca-file, --api-key-env and --header to `app`.
 void add_connection_flags(CLI::App& app, connection_flags& flags);
 
 // The client's options from the flags and the environment. Throws
-// CLI::ValidationError when the key's variable is unset.
+// CLI::ValidationError when the key's variable is unset or a header has no
+// colon.
 dgrid::client_options client_options_from(const connection_flags& flags);
 
 // Runs `command` with a client made from `flags`, on an io_context of its

@@ -156,22 +156,49 @@ BOOST_AUTO_TEST_CASE(error_names) {
 BOOST_AUTO_TEST_CASE(ids) {
     id_set ids;
     for (int i = 0; i < 10000; ++i)
-        BOOST_TEST_REQUIRE(ids.insert("id-" + std::to_string(i)));
+        BOOST_TEST_REQUIRE(ids.mark("id-" + std::to_string(i), id_set::in_input) == 0u);
     BOOST_TEST(ids.size() == 10000u);
-    BOOST_TEST(!ids.insert("id-77"));
-    BOOST_TEST(ids.contains("id-9999"));
-    BOOST_TEST(!ids.contains("id-10000"));
-    BOOST_TEST(!id_set().contains("x"));
+    BOOST_TEST(ids.mark("id-77", id_set::in_input) == id_set::in_input);
+    BOOST_TEST(ids.marks_of("id-9999") == id_set::in_input);
+    BOOST_TEST(ids.marks_of("id-10000") == 0u);
+    BOOST_TEST(id_set().marks_of("x") == 0u);
+    // A table grown one id at a time stays at least 40 % full.
+    BOOST_TEST(ids.capacity_bytes() <= 10000 * 8 * 5 / 2);
+}
+
+BOOST_AUTO_TEST_CASE(ids_carry_two_marks) {
+    id_set ids;
+    BOOST_TEST(ids.mark("a", id_set::in_files) == 0u);
+    BOOST_TEST(ids.mark("a", id_set::in_files) == id_set::in_files);
+    BOOST_TEST(ids.mark("a", id_set::in_input) == id_set::in_files);
+    BOOST_TEST(ids.marks_of("a") == (id_set::in_files | id_set::in_input));
+    BOOST_TEST(ids.mark("b", id_set::in_input) == 0u);
+    BOOST_TEST(ids.marks_of("b") == id_set::in_input);
+    BOOST_TEST(ids.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(ids_reserved_once_never_grow) {
+    id_set ids;
+    ids.reserve(100000);
+    const std::size_t bytes = ids.capacity_bytes();
+    BOOST_TEST(bytes <= 125001 * 8); // 80 % full at 100,000
+    for (int i = 0; i < 100000; ++i)
+        ids.mark(std::to_string(i), id_set::in_input);
+    BOOST_TEST(ids.capacity_bytes() == bytes);
+    BOOST_TEST(ids.size() == 100000u);
+    for (int i = 0; i < 100000; i += 997)
+        BOOST_TEST_REQUIRE(ids.marks_of(std::to_string(i)) == id_set::in_input);
 }
 
 BOOST_AUTO_TEST_CASE(lines_of_a_file) {
     temp_file f("one\r\n\ntoo long line\nthree\nto");
     line_reader r;
     BOOST_TEST_REQUIRE(!r.open(f.path));
+    BOOST_TEST((r.count_lines() == 5u)); // the last one without its newline too
     std::string_view line;
     error_code ec;
-    BOOST_TEST((r.next(line, 8, ec) == line_reader::result::line));
-    BOOST_TEST(line == "one\r"); // the caller strips a CR
+    BOOST_TEST((r.next(line, 8, ec) == line_reader::result::line)); // counting left the position alone
+    BOOST_TEST(line == "one\r");                                    // the caller strips a CR
     BOOST_TEST((r.next(line, 8, ec) == line_reader::result::line));
     BOOST_TEST(line.empty());
     BOOST_TEST((r.next(line, 8, ec) == line_reader::result::too_long));
@@ -190,6 +217,7 @@ BOOST_AUTO_TEST_CASE(lines_of_a_file) {
     temp_file g(big);
     line_reader lines;
     BOOST_TEST_REQUIRE(!lines.open(g.path));
+    BOOST_TEST((lines.count_lines() == 20002u));
     for (int i = 0; i < 20000; ++i) {
         BOOST_TEST_REQUIRE((lines.next(line, 100000, ec) == line_reader::result::line));
         BOOST_TEST_REQUIRE(line == "line " + std::to_string(i));
@@ -197,6 +225,14 @@ BOOST_AUTO_TEST_CASE(lines_of_a_file) {
     BOOST_TEST((lines.next(line, 100000, ec) == line_reader::result::too_long));
     BOOST_TEST((lines.next(line, 100000, ec) == line_reader::result::line));
     BOOST_TEST(line == "last");
+
+    line_reader device; // not a regular file: not counted, as a pipe could not be read again
+    BOOST_TEST_REQUIRE(!device.open("/dev/null"));
+    BOOST_TEST(!device.count_lines().has_value());
+    temp_file empty("");
+    line_reader nothing;
+    BOOST_TEST_REQUIRE(!nothing.open(empty.path));
+    BOOST_TEST((nothing.count_lines() == 0u));
 
     line_reader missing;
     BOOST_TEST((missing.open("/nonexistent/dgrid/input.jsonl") == std::errc::no_such_file_or_directory));
@@ -210,10 +246,18 @@ BOOST_AUTO_TEST_CASE(append_log_cuts_a_torn_line) {
         BOOST_TEST_REQUIRE(!log.open(f.path, [&](std::string_view r) { records.emplace_back(r); }));
         BOOST_TEST(records == (std::vector<std::string>{"{\"a\":1}", "{\"b\":2}"}));
         BOOST_TEST(f.content() == "{\"a\":1}\n{\"b\":2}\n");
-        BOOST_TEST(!log.append("{\"d\":4}"));
-        BOOST_TEST(!log.sync());
+        log.append("{\"d\":4}");
+        log.append("{\"e\":5}");
+        BOOST_TEST(log.dirty());
+        BOOST_TEST(f.content() == "{\"a\":1}\n{\"b\":2}\n"); // kept until the flush
+        BOOST_TEST(!log.flush());
+        BOOST_TEST(f.content() == "{\"a\":1}\n{\"b\":2}\n{\"d\":4}\n{\"e\":5}\n");
+        BOOST_TEST(log.dirty()); // written, not synced
+        log.append("{\"f\":6}");
+        BOOST_TEST(!log.sync()); // flushes too
+        BOOST_TEST(!log.dirty());
     }
-    BOOST_TEST(f.content() == "{\"a\":1}\n{\"b\":2}\n{\"d\":4}\n");
+    BOOST_TEST(f.content() == "{\"a\":1}\n{\"b\":2}\n{\"d\":4}\n{\"e\":5}\n{\"f\":6}\n");
 
     append_log fresh;
     temp_file none;
@@ -223,7 +267,9 @@ BOOST_AUTO_TEST_CASE(append_log_cuts_a_torn_line) {
 }
 
 BOOST_AUTO_TEST_CASE(adaptive_bound) {
+    using namespace std::chrono;
     const auto t0 = clock_type::now();
+    const auto near = [](clock_type::time_point a, clock_type::time_point b) { return abs(a - b) < microseconds(1); };
     adaptive_limit limit(64, std::nullopt);
     BOOST_TEST(limit.current() == adaptive_limit::initial);
     // Slow start: one more per answer.
@@ -233,7 +279,7 @@ BOOST_AUTO_TEST_CASE(adaptive_bound) {
     // A 429 halves it and pauses new calls for the wait asked.
     limit.on_rate_limited(t0, milliseconds(2000), milliseconds(50));
     BOOST_TEST(limit.current() == 8u);
-    BOOST_TEST((limit.paused_until() == t0 + milliseconds(2000)));
+    BOOST_TEST((limit.ready_at() == t0 + milliseconds(2000)));
     // The other calls of that round fail too: one decrease only.
     limit.on_rate_limited(t0 + milliseconds(10), milliseconds(2000), milliseconds(50));
     BOOST_TEST(limit.current() == 8u);
@@ -260,40 +306,64 @@ BOOST_AUTO_TEST_CASE(adaptive_bound) {
     slow.on_overloaded(t0 + milliseconds(100), milliseconds(500));
     BOOST_TEST(slow.current() == adaptive_limit::initial / 2);
     // A 503 holds nothing.
-    BOOST_TEST((slow.paused_until() == t0 + milliseconds(10)));
+    BOOST_TEST((slow.ready_at() == t0 + milliseconds(10)));
 
-    // The window nearly spent: new calls wait for its reset.
+    // The window nearly spent, its limit unknown: new calls wait for its reset.
     adaptive_limit held(64, std::nullopt);
     rate_limits headers;
     headers.remaining_requests = 3;
     headers.reset_requests = milliseconds(1500);
     held.on_answer(t0, headers);
-    BOOST_TEST((held.paused_until() == t0 + milliseconds(1500)));
+    BOOST_TEST((held.ready_at() == t0 + milliseconds(1500)));
     BOOST_TEST(held.current() == adaptive_limit::initial); // no growth while held
-    // With the limit said: as long as refilling the 5 missing takes, at 97 per 970 ms.
+    // With the limit said: requests go out at 97 % of the refill rate, 97 in
+    // 970 ms, so one every 10.3 ms, never two at once.
     adaptive_limit paced(64, std::nullopt);
     headers.limit_requests = 100;
     headers.reset_requests = milliseconds(970);
     paced.on_answer(t0, headers);
-    BOOST_TEST((paced.paused_until() == t0 + milliseconds(50)));
-    // Tokens: below 5 % of the limit.
+    BOOST_TEST_REQUIRE(paced.request_pace().has_value());
+    BOOST_TEST(*paced.request_pace() == 97.0, boost::test_tools::tolerance(1e-9));
+    BOOST_TEST(paced.current() == adaptive_limit::initial); // no growth while paced
+    BOOST_TEST((paced.ready_at() <= t0));
+    paced.on_sent(t0, 0);
+    const auto turn = duration_cast<nanoseconds>(duration<double>(1 / 97.0));
+    BOOST_TEST(near(paced.ready_at(), t0 + turn));
+    paced.on_sent(t0, 0); // a retry at once: its turn after the first
+    BOOST_TEST(near(paced.ready_at(), t0 + 2 * turn));
+    // Idle time earns no burst: the next turn is a pace after the send.
+    const auto later = t0 + seconds(5);
+    paced.on_sent(later, 0);
+    BOOST_TEST(near(paced.ready_at(), later + turn));
+    // The window has room again: no pace.
+    headers.remaining_requests = 64;
+    paced.on_answer(later, headers);
+    BOOST_TEST(!paced.request_pace().has_value());
+    paced.on_sent(later + seconds(1), 0);
+    BOOST_TEST((paced.ready_at() <= later + seconds(1)));
+    // Tokens: below 5 % of the limit, each call's estimate waits its turn:
+    // (10,000 - 100) tokens refill in 9.9 s, 970 a second with the margin.
     adaptive_limit tokens(64, std::nullopt);
     rate_limits window;
     window.limit_tokens = 10000;
-    window.remaining_tokens = 100; // 400 short of 500
+    window.remaining_tokens = 100;
     window.reset_tokens = milliseconds(9900);
     tokens.on_answer(t0, window);
-    BOOST_TEST((tokens.paused_until() == t0 + milliseconds(400)));
+    BOOST_TEST_REQUIRE(tokens.token_pace().has_value());
+    BOOST_TEST(*tokens.token_pace() == 970.0, boost::test_tools::tolerance(1e-9));
+    tokens.on_sent(t0, 485);
+    BOOST_TEST(near(tokens.ready_at(), t0 + milliseconds(500)));
     window.remaining_tokens = 600;
     adaptive_limit plenty(64, std::nullopt);
     plenty.on_answer(t0, window);
-    BOOST_TEST((plenty.paused_until() < t0));
+    BOOST_TEST(!plenty.token_pace().has_value());
+    BOOST_TEST((plenty.ready_at() < t0));
 
     adaptive_limit fixed(64, 5);
     fixed.on_answer(t0, {});
     fixed.on_rate_limited(t0, milliseconds(100), milliseconds(100));
     BOOST_TEST(fixed.current() == 5u);
-    BOOST_TEST((fixed.paused_until() == t0 + milliseconds(100)));
+    BOOST_TEST((fixed.ready_at() == t0 + milliseconds(100)));
 }
 
 BOOST_AUTO_TEST_CASE(rate_caps) {

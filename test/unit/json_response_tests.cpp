@@ -2,6 +2,7 @@
 // gateways send them, including the odd shapes of docs/wire.md.
 #include <dgrid/detail/json/completion_reader.hpp>
 #include <dgrid/detail/json/lone_surrogates.hpp>
+#include <dgrid/detail/json/request_writer.hpp>
 #include <dgrid/json.hpp>
 
 #include "test_support.hpp"
@@ -204,6 +205,25 @@ BOOST_AUTO_TEST_CASE(built_response_wire_form) {
     c.usage.reset();
     CHECK_JSON(to_json(c), R"({"id":"x","object":"chat.completion","model":"m","choices":[]})");
     round_trip(c);
+}
+
+// A batch writes its answers as text without a tree: the same bytes.
+BOOST_AUTO_TEST_CASE(completion_text_is_what_to_json_serializes) {
+    const auto check = [](const chat_completion& c) {
+        std::string text = "prefix ";
+        detail::append_completion_json(text, c);
+        BOOST_TEST(text == "prefix " + json::serialize(to_json(c)));
+    };
+    check(parse_ok(full_response_json));
+    check(chat_completion());
+    chat_completion c = parse_ok(R"({"id":"x","choices":[{"index":0,"message":{"role":"assistant",
+        "content":[{"type":"text","text":"a\u0001\"b\u2028"},{"type":"image_url","image_url":{"url":"data:x"}}],
+        "refusal":"no","annotations":[]},"finish_reason":null,"logprobs":null}],
+        "usage":{"prompt_tokens":1,"cost":1e-7,"total_tokens":-3},"created":0,"model":"caf\u00e9"})");
+    check(c);
+    c.extra["id"] = "replaced in place";
+    c.choices.at(0).extra["index"] = 9.5;
+    check(c);
 }
 
 BOOST_AUTO_TEST_CASE(nulls_everywhere_are_empty) {

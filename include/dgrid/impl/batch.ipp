@@ -91,6 +91,7 @@ public:
         const auto now = batch_running::clock::now();
         ++summary.retries;
         requests_.take(now, 1);
+        limit_.on_sent(now, 0);
         throttled(reason, now, delay);
     }
 
@@ -119,6 +120,7 @@ private:
                   double tokens);
     void failed(const std::string& custom_id, error_code ec, const diagnostics& diag);
     bool write(append_log& log, std::string_view record);
+    void flush();
     void sync_if_due();
     void progress(bool last);
     batch_progress snapshot() const;
@@ -129,15 +131,15 @@ private:
     std::optional<client> client_;
     append_log output_;
     append_log errors_;
-    id_set done_;                              // custom_ids in the output or errors
+    id_set ids_;                               // custom_ids in the output or errors, and in the input
     std::unordered_set<std::size_t> reported_; // line numbers reported
-    id_set seen_;                              // custom_ids of this run's input, for duplicates
     adaptive_limit limit_;
     rate_bucket requests_;
     rate_bucket tokens_;
     boost::asio::steady_timer wake_; // the reader waits on it for room
     std::size_t in_flight_ = 0;
     std::size_t lines_read_ = 0;
+    std::optional<std::size_t> lines_total_;
     bool input_done_ = false;
     bool stopping_ = false;
     error_code write_error_;
@@ -149,6 +151,7 @@ private:
     std::size_t total_tokens_ = 0;
     batch_running::clock::time_point started_ = batch_running::clock::now();
     batch_running::clock::time_point last_sync_ = started_;
+    bool flush_posted_ = false; // a flush of the records kept is queued
     batch_running::clock::time_point last_progress_{};
 };
 
@@ -220,7 +223,7 @@ inline void batch_run::scan_record(std::string_view record) {
     if (key->line)
         reported_.insert(*key->line);
     else
-        done_.insert(key->custom_id);
+        ids_.mark(key->custom_id, id_set::in_files);
 }
 
 inline error_code batch_run::make_client() {
@@ -235,7 +238,11 @@ inline error_code batch_run::make_client() {
     client_options_.observer =
         std::make_shared<batch_running::run_observer>(weak_from_this(), strand_, std::move(user));
     try {
-        client_.emplace(boost::asio::any_io_executor(strand_), std::move(client_options_));
+        // On the caller's executor, not the run's strand: the client's own
+        // I/O would otherwise pass through the strand at every step (a third
+        // of a call's CPU); its completions come back to the strand, where
+        // the calls await them. `thread_safe` says what the caller's threads need.
+        client_.emplace(strand_.get_inner_executor(), std::move(client_options_));
     } catch (const error_with_diagnostics& e) {
         return e.code();
     } catch (const boost::system::system_error& e) {
@@ -310,6 +317,12 @@ inline boost::asio::awaitable<error_code> batch_run::read_input() {
     if (error_code ec = input.open(options_.input))
         co_return ec;
     const batch_shard shard = options_.shard;
+    lines_total_ = input.count_lines();
+    if (lines_total_) {
+        // This shard's share, with room for the hash's unevenness.
+        const std::size_t share = *lines_total_ / shard.count;
+        ids_.reserve(std::max(ids_.size(), shard.count == 1 ? share : share + share / 16 + 64));
+    }
     for (std::size_t number = 1;; ++number) {
         std::string_view text;
         error_code ec;
@@ -340,12 +353,13 @@ inline boost::asio::awaitable<error_code> batch_run::read_input() {
             report_line(number, line.custom_id, line.error_code, line.error_message);
             continue;
         }
-        if (!seen_.insert(line.custom_id)) {
+        const id_set::marks before = ids_.mark(line.custom_id, id_set::in_input);
+        if (before & id_set::in_input) {
             report_line(number, line.custom_id, "duplicate_custom_id",
                         "custom_id " + line.custom_id + " was on an earlier line");
             continue;
         }
-        if (done_.contains(line.custom_id)) {
+        if (before & id_set::in_files) {
             ++summary.skipped;
             continue;
         }
@@ -371,10 +385,11 @@ inline boost::asio::awaitable<void> batch_run::wait_for_room(double tokens) {
     namespace asio = boost::asio;
     for (;;) {
         const auto now = batch_running::clock::now();
-        auto ready = std::max({limit_.paused_until(), requests_.ready_at(now, 1), tokens_.ready_at(now, tokens)});
+        auto ready = std::max({limit_.ready_at(), requests_.ready_at(now, 1), tokens_.ready_at(now, tokens)});
         if (in_flight_ < limit_.current() && ready <= now) {
             requests_.take(now, 1);
             tokens_.take(now, tokens);
+            limit_.on_sent(now, tokens);
             co_return;
         }
         if (in_flight_ >= limit_.current())
@@ -462,12 +477,26 @@ inline void batch_run::report_line(std::size_t line, std::string_view custom_id,
 }
 
 // False when the record could not be written (the run then ends).
+// The record goes to the file with the others that arrive in this turn of
+// the strand's queue: one write(2) for them all, made as soon as they are
+// recorded.
 inline bool batch_run::write(append_log& log, std::string_view record) {
     if (write_error_)
         return false;
-    write_error_ = log.append(record);
+    log.append(record);
+    if (!flush_posted_) {
+        flush_posted_ = true;
+        boost::asio::post(strand_, [self = shared_from_this()] { self->flush(); });
+    }
+    return true;
+}
+
+inline void batch_run::flush() {
+    flush_posted_ = false;
+    for (append_log* log : {&output_, &errors_})
+        if (error_code ec = log->flush(); ec && !write_error_)
+            write_error_ = ec;
     sync_if_due();
-    return !write_error_;
 }
 
 inline void batch_run::sync_if_due() {
@@ -483,6 +512,7 @@ inline void batch_run::sync_if_due() {
 inline batch_progress batch_run::snapshot() const {
     batch_progress p;
     p.lines_read = lines_read_;
+    p.lines_total = lines_total_;
     p.input_done = input_done_;
     p.succeeded = summary.succeeded;
     p.failed = summary.failed + summary.invalid_lines;

@@ -2,9 +2,11 @@
 #define DGRID_DETAIL_BATCH_APPEND_LOG_HPP
 
 // Internal: a file of records, one per line, that a batch only appends to.
-// Each record goes to the file in one write(2), so that the records of a
-// process killed at any moment are in the file (the page cache outlives the
-// process); fsync makes them durable past a machine's crash too.
+// Records are kept until `flush`, which writes all of them in one write(2):
+// the runner flushes as soon as the answers that arrived together are
+// recorded, so that a process killed at any moment loses at most those (the
+// page cache outlives the process, and a lost record's request is made again
+// by the next run); fsync makes them durable past a machine's crash too.
 
 #include <dgrid/detail/config.hpp>
 #include <dgrid/error.hpp>
@@ -31,19 +33,25 @@ public:
     DGRID_DECL error_code open(const std::filesystem::path& path,
                                const std::function<void(std::string_view)>& on_record);
 
-    // Appends `record` and a newline.
-    DGRID_DECL error_code append(std::string_view record);
+    // Keeps `record` and a newline for the next flush.
+    void append(std::string_view record) {
+        pending_ += record;
+        pending_.push_back('\n');
+    }
 
-    // Makes what was appended durable; nothing when nothing was.
+    // Writes the records kept, in one write(2) unless the kernel takes part.
+    DGRID_DECL error_code flush();
+
+    // Flushes, and makes what was written durable; nothing when nothing was.
     DGRID_DECL error_code sync();
 
     // Whether records were appended since the last sync.
-    bool dirty() const noexcept { return dirty_; }
+    bool dirty() const noexcept { return dirty_ || !pending_.empty(); }
 
 private:
     int fd_ = -1;
-    bool dirty_ = false;
-    std::string line_; // record and newline, for one write
+    bool dirty_ = false;  // written, not synced
+    std::string pending_; // records not written yet
 };
 
 } // namespace dgrid::detail

@@ -62,24 +62,26 @@ DGRID_DECL error_code append_log::open(const std::filesystem::path& path,
     return {};
 }
 
-DGRID_DECL error_code append_log::append(std::string_view record) {
-    line_.assign(record);
-    line_.push_back('\n');
-    std::string_view rest = line_;
+DGRID_DECL error_code append_log::flush() {
+    std::string_view rest = pending_;
     while (!rest.empty()) {
         const ssize_t n = ::write(fd_, rest.data(), rest.size());
         if (n < 0) {
             if (errno == EINTR)
                 continue;
+            pending_.erase(0, pending_.size() - rest.size());
             return append_logging::last_error();
         }
         rest.remove_prefix(static_cast<std::size_t>(n));
+        dirty_ = true;
     }
-    dirty_ = true;
+    pending_.clear();
     return {};
 }
 
 DGRID_DECL error_code append_log::sync() {
+    if (error_code ec = flush())
+        return ec;
     if (!dirty_ || fd_ < 0)
         return {};
     if (::fsync(fd_) != 0)

@@ -3,6 +3,7 @@
 
 #include <dgrid/detail/batch/batch_records.hpp>
 #include <dgrid/detail/batch/id_set.hpp>
+#include <dgrid/detail/json/request_writer.hpp>
 #include <dgrid/json.hpp>
 
 #include <boost/describe/enum_to_string.hpp>
@@ -36,17 +37,23 @@ DGRID_DECL std::string error_name(error_code ec) {
     return std::string(ec.category().name()) + ":" + std::to_string(ec.value());
 }
 
+// Written as text, not as a tree: this runs for every answer of a batch.
 DGRID_DECL std::string answer_record(std::string_view custom_id, const chat_completion& completion) {
     using namespace batch_recording;
-    json::object o;
-    o.emplace("id", record_id("batch_req_", fnv1a(custom_id)));
-    o.emplace("custom_id", sv(custom_id));
-    json::object& response = o.emplace("response", json::object()).first->value().get_object();
-    response.emplace("status_code", completion.response.http_status);
-    response.emplace("request_id", sv(completion.response.request_id));
-    response.emplace("body", to_json(completion));
-    o.emplace("error", nullptr);
-    return json::serialize(o);
+    std::string out;
+    out.reserve(1024);
+    out += R"({"id":")";
+    out += record_id("batch_req_", fnv1a(custom_id));
+    out += R"(","custom_id":)";
+    append_json_string(out, custom_id);
+    out += R"(,"response":{"status_code":)";
+    out += std::to_string(completion.response.http_status);
+    out += R"(,"request_id":)";
+    append_json_string(out, completion.response.request_id);
+    out += R"(,"body":)";
+    append_completion_json(out, completion);
+    out += R"(},"error":null})";
+    return out;
 }
 
 DGRID_DECL std::string failure_record(std::string_view custom_id, error_code ec, const diagnostics& diag) {

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,11 @@ public:
         torn,     // the file ends with a line without a newline: `line` holds it
         end,
     };
+
+    // The lines of the whole file (a last one without a newline included),
+    // counted without moving the reading position; none when the file is not
+    // a regular one (a pipe can be read once only) or cannot be read.
+    DGRID_DECL std::optional<std::size_t> count_lines() const;
 
     // The next line; `ec` set on a read error (then `end`).
     DGRID_DECL result next(std::string_view& line, std::size_t max_size, error_code& ec);

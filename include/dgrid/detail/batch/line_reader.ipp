@@ -3,11 +3,14 @@
 
 #include <dgrid/detail/batch/line_reader.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <system_error>
+#include <vector>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace dgrid::detail {
@@ -26,6 +29,28 @@ DGRID_DECL error_code line_reader::open(const std::filesystem::path& path) {
     if (fd_ < 0)
         return {errno, boost::system::generic_category()};
     return {};
+}
+
+DGRID_DECL std::optional<std::size_t> line_reader::count_lines() const {
+    struct stat st {};
+    if (fd_ < 0 || ::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode))
+        return std::nullopt;
+    std::vector<char> block(line_reading::block_size);
+    std::size_t lines = 0;
+    char last = '\n';
+    for (off_t offset = 0;;) {
+        const ssize_t n = ::pread(fd_, block.data(), block.size(), offset);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return std::nullopt;
+        if (n == 0)
+            break;
+        lines += static_cast<std::size_t>(std::count(block.data(), block.data() + n, '\n'));
+        last = block[static_cast<std::size_t>(n) - 1];
+        offset += n;
+    }
+    return last == '\n' ? lines : lines + 1;
 }
 
 // Reads a block after the unread bytes; false at the end of the file.

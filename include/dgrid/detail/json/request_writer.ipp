@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <string_view>
@@ -29,10 +30,22 @@ namespace json = boost::json;
 // every other byte as it is.
 inline void append_string(std::string& out, std::string_view s) {
     static constexpr char hex[] = "0123456789abcdef";
-    out.push_back('"');
     const char* const end = s.data() + s.size();
     const char* run = s.data();
-    for (const char* p = json_text::plain_run_end(run, end); p != end; p = json_text::plain_run_end(p, end)) {
+    const char* p = json_text::plain_run_end(run, end);
+    if (p == end) {
+        // Nothing to escape (most keys and values): one copy.
+        const std::size_t at = out.size();
+        out.resize(at + s.size() + 2);
+        char* to = out.data() + at;
+        *to = '"';
+        if (!s.empty())
+            std::memcpy(to + 1, s.data(), s.size());
+        to[s.size() + 1] = '"';
+        return;
+    }
+    out.push_back('"');
+    for (; p != end; p = json_text::plain_run_end(p, end)) {
         const auto c = static_cast<unsigned char>(*p++);
         if (c >= 0x80)
             continue; // UTF-8 goes out as it is
@@ -63,8 +76,8 @@ inline void append_integer(std::string& out, std::int64_t v) {
     out.append(digits, result.ptr);
 }
 
-// Doubles and values kept as JSON are rare in a request: Boost.JSON formats
-// them. A NaN or infinite double is written as null, as to_json does.
+// Doubles are rare in a request: Boost.JSON formats them. A NaN or infinite
+// double is written as null, as to_json does.
 inline void append_double(std::string& out, double d) {
     if (std::isfinite(d))
         out += json::serialize(json::value(d));
@@ -72,7 +85,52 @@ inline void append_double(std::string& out, double d) {
         out += "null";
 }
 
-inline void append_value(std::string& out, const json::value& v) { out += json::serialize(v); }
+inline void append_value(std::string& out, const json::object& o);
+
+// Values kept as JSON (`extra`, `logprobs`) walked here rather than by
+// `json::serialize`, which makes a serializer and a string for each: a
+// completion's `extra` members are mostly small numbers.
+inline void append_value(std::string& out, const json::value& v) {
+    switch (v.kind()) {
+    case json::kind::null: out += "null"; return;
+    case json::kind::bool_: out += v.get_bool() ? "true" : "false"; return;
+    case json::kind::int64: append_integer(out, v.get_int64()); return;
+    case json::kind::uint64: {
+        char digits[24];
+        out.append(digits, std::to_chars(digits, digits + sizeof digits, v.get_uint64()).ptr);
+        return;
+    }
+    case json::kind::double_: append_double(out, v.get_double()); return;
+    case json::kind::string: append_string(out, v.get_string()); return;
+    case json::kind::array: {
+        out.push_back('[');
+        bool first = true;
+        for (const json::value& item : v.get_array()) {
+            if (!first)
+                out.push_back(',');
+            first = false;
+            append_value(out, item);
+        }
+        out.push_back(']');
+        return;
+    }
+    case json::kind::object: append_value(out, v.get_object()); return;
+    }
+}
+
+inline void append_value(std::string& out, const json::object& o) {
+    out.push_back('{');
+    bool first = true;
+    for (const json::key_value_pair& kv : o) {
+        if (!first)
+            out.push_back(',');
+        first = false;
+        append_string(out, kv.key());
+        out.push_back(':');
+        append_value(out, kv.value());
+    }
+    out.push_back('}');
+}
 
 // The members of one object, `extra` merged in as to_json merges it: a member
 // of `extra` named like a typed member written replaces it in place, the
@@ -128,7 +186,7 @@ public:
 
     void object(std::string_view key, const std::optional<json::object>& v) {
         if (v)
-            member(key, [&] { out_ += json::serialize(*v); });
+            member(key, [&] { append_value(out_, *v); });
     }
 
     // The members of `extra` not written in place, once.
@@ -191,7 +249,6 @@ inline void append_value(std::string& out, const std::string& s) { append_string
 inline void append_value(std::string& out, std::int64_t i) { append_integer(out, i); }
 inline void append_value(std::string& out, double d) { append_double(out, d); }
 inline void append_value(std::string& out, bool b) { out += b ? "true" : "false"; }
-inline void append_value(std::string& out, const json::object& o) { out += json::serialize(o); }
 inline void append_value(std::string& out, const message& m);
 inline void append_value(std::string& out, const tool& t);
 inline void append_value(std::string& out, const tool_choice& c);
@@ -334,6 +391,12 @@ DGRID_DECL std::string request_json(const chat_request& r, std::optional<bool> s
         o.raw("stream_options", R"({"include_usage":true})");
     o.finish();
     return out;
+}
+
+DGRID_DECL void append_json_string(std::string& out, std::string_view s) { request_writing::append_string(out, s); }
+
+DGRID_DECL void append_completion_json(std::string& out, const chat_completion& completion) {
+    request_writing::append_value(out, completion);
 }
 
 } // namespace dgrid::detail
