@@ -3,8 +3,10 @@
 # or with sudo). Does nothing when everything is there already.
 set -euo pipefail
 
-# tinyproxy: the proxy the proxy tests start on 127.0.0.1.
+# tinyproxy: the proxy the proxy tests start on 127.0.0.1; chromium and
+# python3-websocket: the browser that test/browser drives.
 packages=(g++ cmake ninja-build ccache pkg-config openssl libssl-dev clang-format-14 doxygen tinyproxy libcli11-dev
+          chromium python3-websocket
           libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev libboost-system1.81-dev)
 
 missing=()

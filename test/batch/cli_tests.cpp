@@ -3,6 +3,7 @@
 // with SIGKILL and resumed, sharded over processes then merged, progress
 // reports, and the options that shape a batch's calls.
 #include "batch_files.hpp"
+#include "child_process.hpp"
 #include "fixture.hpp"
 
 #include <dgrid/batch.hpp>
@@ -17,10 +18,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-
-extern char** environ;
 
 using namespace dgrid;
 using namespace dgrid::test;
@@ -41,29 +38,18 @@ public:
         out_path = dir / (name + ".out");
         err_path = dir / (name + ".err");
         args.insert(args.begin(), DGRID_CLI_PATH);
-        std::vector<std::string> env = {"DGRID_API_KEY=test-key", "DGRID_BASE_URL=" + f.server.base_url(),
-                                        "DGRID_CA_FILE=" + f.server.ca_file().string()};
-        for (char** e = environ; *e; ++e)
-            if (!std::string_view(*e).starts_with("DGRID_") && !std::string_view(*e).starts_with("SLURM_") &&
-                !std::string_view(*e).starts_with("JOB_COMPLETION_INDEX"))
-                env.emplace_back(*e);
+        std::vector<std::string> env =
+            environment_with({"DGRID_API_KEY=test-key", "DGRID_BASE_URL=" + f.server.base_url(),
+                              "DGRID_CA_FILE=" + f.server.ca_file().string()},
+                             {"DGRID_", "SLURM_", "JOB_COMPLETION_INDEX"});
         env.insert(env.end(), extra_env.begin(), extra_env.end());
-        std::vector<char*> argv, envp;
-        for (std::string& a : args)
-            argv.push_back(a.data());
-        argv.push_back(nullptr);
-        for (std::string& e : env)
-            envp.push_back(e.data());
-        envp.push_back(nullptr);
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        std::vector<redirection> redirections = {{1, out_path.string()}};
         if (where == stderr_to::terminal) {
             terminal_ = ::posix_openpt(O_RDWR | O_NOCTTY);
             BOOST_TEST_REQUIRE(terminal_ >= 0);
             BOOST_TEST_REQUIRE(::grantpt(terminal_) == 0);
             BOOST_TEST_REQUIRE(::unlockpt(terminal_) == 0);
-            posix_spawn_file_actions_addopen(&actions, 2, ::ptsname(terminal_), O_RDWR | O_NOCTTY, 0);
+            redirections.push_back({2, ::ptsname(terminal_), O_RDWR | O_NOCTTY});
             // Read as it comes, so that a full terminal never blocks the process.
             reader_ = std::thread([this] {
                 char buffer[4096];
@@ -72,11 +58,9 @@ public:
                         terminal_text_.append(buffer, static_cast<std::size_t>(n));
             });
         } else {
-            posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            redirections.push_back({2, err_path.string()});
         }
-        const int spawned = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
-        posix_spawn_file_actions_destroy(&actions);
-        BOOST_TEST_REQUIRE(spawned == 0, "cannot run " << DGRID_CLI_PATH);
+        pid_ = spawn_process(std::move(args), std::move(env), redirections);
     }
 
     cli_process(const cli_process&) = delete;
@@ -89,15 +73,13 @@ public:
 
     // The exit code, or -signal.
     int wait() {
-        int status = 0;
-        while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-        }
+        const int code = wait_for_exit(pid_);
         pid_ = 0;
         if (reader_.joinable()) {
             reader_.join(); // the terminal reads an error once the process is gone
             ::close(terminal_);
         }
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+        return code;
     }
 
     void kill_hard() {

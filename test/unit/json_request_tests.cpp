@@ -487,6 +487,10 @@ BOOST_AUTO_TEST_CASE(request_json_writes_what_to_json_writes) {
     extras.extra["max_completion_tokens"] = 7;
     extras.extra["stop"] = nullptr;
     extras.extra["seed"] = json::object{{"a", json::array{}}};
+    // Kept as parsed (Boost.JSON reads 0e400 as NaN): written as serialize() writes it.
+    extras.extra["odd_numbers"] =
+        json::array{std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(), -0.0, 1e300,
+                    std::numeric_limits<std::uint64_t>::max()};
     extras.max_completion_tokens.reset(); // its extra now follows the typed members
     extras.messages.at(0).extra["content"] = "from-extra";
     extras.messages.at(0).extra["cache_control"] = json::object{{"type", "ephemeral"}};

@@ -100,7 +100,9 @@ inline void append_value(std::string& out, const json::value& v) {
         out.append(digits, std::to_chars(digits, digits + sizeof digits, v.get_uint64()).ptr);
         return;
     }
-    case json::kind::double_: append_double(out, v.get_double()); return;
+    case json::kind::double_:
+        out += json::serialize(v); // as it was kept, a non-finite one included
+        return;
     case json::kind::string: append_string(out, v.get_string()); return;
     case json::kind::array: {
         out.push_back('[');
