@@ -405,6 +405,21 @@ BOOST_AUTO_TEST_CASE(a_slow_reader_holds_the_gateway_back) {
     BOOST_TEST(f.server.requests_served() == served + 1);
 }
 
+BOOST_AUTO_TEST_CASE(each_browser_request_has_a_deadline) {
+    // 100 ms a token, 40 tokens: four seconds; the server gives each call 0.5 s.
+    emulator_fixture f(emulator_with(100ms));
+    server_process s(f, {"--request-timeout", "0.5"});
+    const auto asked = std::chrono::steady_clock::now();
+    const response_view late = view(exchange_now(s.port, chat_request_text("emulator/echo", words(40, "t"))));
+    BOOST_TEST((std::chrono::steady_clock::now() - asked < 3s));
+    BOOST_TEST(late.status == 200); // the events had begun
+    BOOST_TEST(late.last_event == "error", late.body);
+    BOOST_TEST(late.deltas < 40u);
+    BOOST_TEST(!late.last_data.at("error").at("message").as_string().empty());
+    const std::string metrics = view(exchange_now(s.port, get_request_text("/metrics"))).body;
+    BOOST_TEST(metrics.find("dgrid_errors_total{code=\"total_timeout\"} 1\n") != std::string::npos, metrics);
+}
+
 BOOST_AUTO_TEST_CASE(shutdown_lets_the_answers_under_way_finish) {
     // 50 ms a token, 40 tokens: the answers take two seconds.
     emulator_fixture f(emulator_with(50ms));
