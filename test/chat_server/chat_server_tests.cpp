@@ -24,6 +24,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <signal.h>
@@ -384,8 +385,22 @@ BOOST_AUTO_TEST_CASE(a_slow_reader_holds_the_gateway_back) {
     socket.set_option(asio::socket_base::receive_buffer_size(16 * 1024));
     socket.connect({asio::ip::make_address("127.0.0.1"), s.port});
     asio::write(socket, asio::buffer(chat_request_text("emulator/echo", prompt)));
-    std::this_thread::sleep_for(1s); // the server relays what the sockets take, then waits
-    const std::size_t stalled = s.rss_kib();
+    // Once the answer streams (its first token counted), the server relays
+    // what the sockets take, then waits: its memory stops changing (later
+    // under a sanitizer, where every step is slower).
+    const auto tokens_seen = [&] {
+        const std::string metrics = view(exchange_now(s.port, get_request_text("/metrics"))).body;
+        return sample(metrics, "dgrid_time_to_first_token_seconds_count").value_or(0);
+    };
+    BOOST_TEST_REQUIRE(eventually([&] { return tokens_seen() >= 2; }, 60s));
+    std::size_t stalled = s.rss_kib();
+    BOOST_TEST(eventually(
+        [&] {
+            std::this_thread::sleep_for(500ms);
+            const std::size_t now = s.rss_kib();
+            return std::exchange(stalled, now) + 128 > now;
+        },
+        60s));
     std::this_thread::sleep_for(1500ms);
     const std::size_t later = s.rss_kib();
     BOOST_TEST_MESSAGE("server RSS " << before << " KiB before, " << stalled << " then " << later
